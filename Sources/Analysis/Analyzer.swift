@@ -1,0 +1,140 @@
+import CICU
+
+/// One token as the analyzer hands it out: valid only inside the callback.
+public struct AnalyzedToken {
+    /// 0-based position: counts every kept word segment, dropped terms included.
+    public var position: Int32
+    /// The term, UTF-8, borrowed from the analyzer's scratch buffer.
+    public var term: UnsafeBufferPointer<UInt8>
+    /// The token's source range in the analyzed UTF-16 text.
+    public var start: Int32
+    public var end: Int32
+}
+
+/// A token with owned values, for tests, the `analyze` command and query parsing.
+public struct Token: Equatable, Sendable {
+    public var position: Int
+    /// The surface form as it appears in the text.
+    public var text: String
+    /// The indexed term.
+    public var term: String
+    /// The source range in UTF-16 code units.
+    public var range: Range<Int>
+}
+
+/// The analysis chain of SPEC section 1, steps 2 to 7:
+/// `WordSegmenter` → `CaseFolder` → `DiacriticFolder` → `ApostropheMapper` → `DutchStemmer`,
+/// then terms that are empty or longer than 255 UTF-8 bytes are dropped (their position is
+/// still consumed). Step 1 (decoding) is `TextDecoder`.
+///
+/// An analyzer reuses its ICU iterator and scratch buffers, so it creates no `String`
+/// per token; it is not thread-safe: use one per thread.
+public final class Analyzer {
+    /// The longest term indexed, in UTF-8 bytes.
+    public static let maximumTermLength = 255
+
+    private let segmenter: WordSegmenter
+    private let caseFolder: CaseFolder
+    private var diacriticFolder: DiacriticFolder
+    private let stemmer = DutchStemmer()
+    private var folded: [UInt16] = []
+    private var scalars: [Unicode.Scalar] = []
+    private var termBytes: [UInt8] = []
+
+    public init() throws(AnalysisError) {
+        segmenter = try WordSegmenter(locale: "nl")
+        caseFolder = try CaseFolder()
+        diacriticFolder = try DiacriticFolder()
+        folded.reserveCapacity(64)
+        scalars.reserveCapacity(64)
+        termBytes.reserveCapacity(256)
+    }
+
+    /// Analyzes `text`, calling `body` for every indexed token in order.
+    /// - Returns: the number of positions (kept segments, dropped terms included): the
+    ///   document length `dl` of SPEC section 2.
+    /// - Complexity: O(n) in the length of `text`.
+    @discardableResult
+    public func analyze(_ text: UnsafeBufferPointer<UInt16>, _ body: (AnalyzedToken) -> Void) throws(AnalysisError) -> Int {
+        var position: Int32 = 0
+        var failure: AnalysisError?
+        try segmenter.forEachWord(in: text) { start, end in
+            defer { position += 1 }
+            if failure != nil { return }
+            let token = UnsafeBufferPointer(rebasing: text[Int(start)..<Int(end)])
+            do throws(AnalysisError) {
+                try termOf(token, stem: true)
+            } catch {
+                failure = error
+                return
+            }
+            if termBytes.isEmpty || termBytes.count > Analyzer.maximumTermLength { return }
+            termBytes.withUnsafeBufferPointer { bytes in
+                body(AnalyzedToken(position: position, term: bytes, start: start, end: end))
+            }
+        }
+        if let failure { throw failure }
+        return Int(position)
+    }
+
+    /// Steps 3 to 6 on one token, leaving the UTF-8 term in `termBytes`.
+    /// With `stem: false` step 6 is skipped (prefix queries match the folded, unstemmed form).
+    private func termOf(_ token: UnsafeBufferPointer<UInt16>, stem: Bool) throws(AnalysisError) {
+        try caseFolder.fold(token, into: &folded)
+        try diacriticFolder.fold(&folded)
+        ApostropheMapper.map(&folded)
+        scalars.removeAll(keepingCapacity: true)
+        var i = 0
+        let n = folded.count
+        while i < n {
+            let unit = folded[i]
+            if unit & 0xF800 != 0xD800 {
+                scalars.append(Unicode.Scalar(unit)!)
+                i += 1
+            } else if unit & 0xFC00 == 0xD800, i + 1 < n, folded[i + 1] & 0xFC00 == 0xDC00 {
+                let value = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(folded[i + 1]) - 0xDC00)
+                scalars.append(Unicode.Scalar(value)!)
+                i += 2
+            } else {
+                scalars.append("\u{FFFD}")  // an unpaired surrogate
+                i += 1
+            }
+        }
+        if stem { stemmer.stem(&scalars) }
+        termBytes.removeAll(keepingCapacity: true)
+        for scalar in scalars {
+            let v = scalar.value
+            if v < 0x80 {
+                termBytes.append(UInt8(v))
+            } else {
+                UTF8.encode(scalar) { termBytes.append($0) }
+            }
+        }
+    }
+
+    /// The folded (steps 3 to 5) but unstemmed form of `word`, as used by prefix queries.
+    public func foldedForm(of word: String) throws(AnalysisError) -> String {
+        let units = Array(word.utf16)
+        try units.withUnsafeBufferPointer { (buffer) throws(AnalysisError) in
+            try termOf(buffer, stem: false)
+        }
+        return String(decoding: termBytes, as: UTF8.self)
+    }
+
+    /// Analyzes a string into owned tokens (surface text, term, position).
+    public func tokens(of text: String) throws(AnalysisError) -> [Token] {
+        let units = Array(text.utf16)
+        var result: [Token] = []
+        try units.withUnsafeBufferPointer { (buffer) throws(AnalysisError) in
+            try analyze(buffer) { token in
+                let range = Int(token.start)..<Int(token.end)
+                result.append(Token(
+                    position: Int(token.position),
+                    text: String(decoding: buffer[range], as: UTF16.self),
+                    term: String(decoding: token.term, as: UTF8.self),
+                    range: range))
+            }
+        }
+        return result
+    }
+}
