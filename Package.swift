@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "searchctl",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "searchctl", targets: ["searchctl"]),
         .library(name: "Analysis", targets: ["Analysis"]),
@@ -23,9 +23,13 @@ let package = Package(
                 .linkedLibrary("icui18n"),
             ]
         ),
+        // System zlib (DEFLATE for stored text, CRC-32 for checksums) behind a shim.
+        .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "Analysis", dependencies: ["CICU"]),
-        .target(name: "Indexer", dependencies: ["Analysis"]),
-        .target(name: "Search", dependencies: ["Analysis", "Indexer"]),
+        // The on-disk format, shared by the writer (Indexer) and the readers (Search).
+        .target(name: "IndexFormat", dependencies: ["Analysis", "CZlib"]),
+        .target(name: "Indexer", dependencies: ["Analysis", "IndexFormat"]),
+        .target(name: "Search", dependencies: ["Analysis", "IndexFormat"]),
         .executableTarget(
             name: "searchctl",
             dependencies: [
@@ -34,8 +38,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], exclude: ["Fixtures"]),
-        .testTarget(name: "IndexerTests", dependencies: ["Indexer", "Analysis"]),
-        .testTarget(name: "SearchTests", dependencies: ["Search", "Indexer", "Analysis"]),
+        .testTarget(name: "IndexerTests", dependencies: ["Indexer", "IndexFormat", "Analysis"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Indexer", "IndexFormat", "Analysis"]),
         .testTarget(name: "searchctlTests", dependencies: ["searchctl"]),
     ]
 )

@@ -38,6 +38,13 @@ enum Output {
         text.withUTF8 { writeAll(STDOUT_FILENO, $0) }
     }
 
+    /// Rewrites the progress line on stderr (a terminal); `nil` clears it.
+    static func progress(_ line: String?) {
+        var text = "\r\u{1B}[K"
+        if let line { text += line }
+        text.withUTF8 { writeAll(STDERR_FILENO, $0) }
+    }
+
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) != 0 }
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
 

@@ -1,0 +1,48 @@
+import CZlib
+
+/// CRC-32 (the zip/gzip polynomial) over file contents. The corresponding zlib function is `crc32_z`.
+public enum Checksum {
+    public static func crc32(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return crc }
+        return czlib_crc32(crc, base.assumingMemoryBound(to: UInt8.self), bytes.count)
+    }
+
+    public static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBytes { crc32($0) }
+    }
+}
+
+/// DEFLATE (zlib format) for stored document text.
+public enum Compression {
+    /// Compresses `bytes`; the result starts with the uncompressed length as a varint.
+    public static func compress(_ bytes: UnsafeRawBufferPointer, level: Int32 = 6) -> [UInt8] {
+        var header = ByteWriter()
+        header.varint(bytes.count)
+        if bytes.isEmpty { return header.bytes }
+        let bound = czlib_compress_bound(bytes.count)
+        var out = [UInt8](repeating: 0, count: header.count + bound)
+        let headerCount = header.count
+        let n = out.withUnsafeMutableBufferPointer { dst -> Int64 in
+            for i in 0..<headerCount { dst[i] = header.bytes[i] }
+            return czlib_compress(bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count,
+                                  dst.baseAddress! + headerCount, bound, level)
+        }
+        precondition(n >= 0, "zlib compress2 failed on a buffer of its own bound")
+        out.removeSubrange((headerCount + Int(n))...)
+        return out
+    }
+
+    /// Decompresses what `compress` made, or `nil` when the bytes are damaged.
+    public static func decompress(_ bytes: UnsafeRawBufferPointer, limit: Int = 1 << 31) -> [UInt8]? {
+        var reader = ByteReader(bytes)
+        guard let length = reader.readInt(limit: limit) else { return nil }
+        if length == 0 { return reader.isAtEnd ? [] : nil }
+        guard let payload = reader.readBytes(reader.remaining), !payload.isEmpty else { return nil }
+        var out = [UInt8](repeating: 0, count: length)
+        let n = out.withUnsafeMutableBufferPointer { dst in
+            czlib_uncompress(payload.baseAddress!.assumingMemoryBound(to: UInt8.self), payload.count,
+                             dst.baseAddress!, length)
+        }
+        return n == Int64(length) ? out : nil
+    }
+}

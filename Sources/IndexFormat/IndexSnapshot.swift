@@ -1,0 +1,66 @@
+/// One segment of a snapshot: its reader and its deletions.
+public struct LiveSegment: @unchecked Sendable {
+    public let info: Manifest.Segment
+    public let reader: SegmentReader
+    public let deletions: DeletionBitmap?
+
+    @inline(__always)
+    public func isLive(_ doc: Int) -> Bool {
+        guard let deletions else { return true }
+        return !deletions.isDeleted(doc)
+    }
+}
+
+/// A consistent, read-only view of the last commit: the manifest and its segments,
+/// mapped into memory. Opening costs O(number of segments); nothing else is read until
+/// a query asks for it. A running writer never blocks it.
+public final class IndexSnapshot: @unchecked Sendable {
+    public let directory: IndexDirectory
+    public let manifest: Manifest
+    public let segments: [LiveSegment]
+
+    /// Live documents (`N` of BM25).
+    public var documentCount: Int { manifest.liveDocuments }
+    /// Sum of the live documents' lengths.
+    public var tokenCount: Int { manifest.liveTokens }
+    /// `avgdl` of BM25.
+    public var averageLength: Double { documentCount == 0 ? 0 : Double(tokenCount) / Double(documentCount) }
+
+    public init(directory: IndexDirectory, checkAnalysis: Bool = true) throws(IndexError) {
+        self.directory = directory
+        var attempt = 0
+        while true {
+            attempt += 1
+            do throws(IndexError) {
+                guard let manifest = try directory.latestManifest() else { throw IndexError.missing(directory: directory.path) }
+                if checkAnalysis { try IndexDirectory.checkAnalysis(manifest) }
+                var segments: [LiveSegment] = []
+                for s in manifest.segments {
+                    let reader = try SegmentReader(directory: directory.path, name: s.name)
+                    guard reader.documentCount == s.documentCount else {
+                        throw IndexError.corrupt(file: reader.path, offset: nil,
+                                                 reason: "holds \(reader.documentCount) documents, the manifest says \(s.documentCount)")
+                    }
+                    var deletions: DeletionBitmap?
+                    if let d = s.deletionsFile {
+                        let file = try MappedFile(path: directory.file(d))
+                        deletions = try DeletionBitmap.decode(file.bytes, file: file.path, expectedDocuments: s.documentCount)
+                        guard deletions!.deletedCount == s.deletedCount else {
+                            throw IndexError.corrupt(file: file.path, offset: nil, reason: "deleted count differs from the manifest")
+                        }
+                    }
+                    segments.append(LiveSegment(info: s, reader: reader, deletions: deletions))
+                }
+                self.manifest = manifest
+                self.segments = segments
+                return
+            } catch {
+                // A writer may have committed and removed the files of the manifest we
+                // read between our listing and our opening: read the new commit.
+                if case .corrupt(_, _, let reason) = error, reason == "file is missing", attempt < 5 { continue }
+                if case .io(_, _, let code) = error, code == 2 /* ENOENT */, attempt < 5 { continue }
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,214 @@
+/// Iterates one term's postings in a segment: documents in increasing order with their
+/// frequencies, positions on demand, skipping whole blocks through the skip table.
+///
+/// `doc` is `PostingsIterator.exhausted` once past the last document.
+/// Malformed data throws `IndexError.corrupt`; it never traps.
+public final class PostingsIterator {
+    public static let exhausted = Int32.max
+
+    public let segment: SegmentReader
+    public let info: TermInfo
+    private let bytes: UnsafeRawBufferPointer
+    private let skipBase: Int
+    private let blocksBase: Int
+    private let fullBlocks: Int
+    private let tailCount: Int
+    private let positionsBase: Int
+    private let positionsEnd: Int
+
+    private let docs: UnsafeMutablePointer<UInt32>
+    private let freqs: UnsafeMutablePointer<UInt32>
+    /// The block loaded in `docs`/`freqs` (`fullBlocks` means the tail), -1 before the first.
+    public private(set) var block = -1
+    private var blockCount = 0
+    private var index = 0
+    private var blockPositionsStart = 0
+    private var positionsCursor = 0
+    private var positionsDocIndex = 0
+    private var tailPositionsStart = 0
+    private var tailOffset = 0
+
+    /// The current document, or `exhausted`.
+    public private(set) var doc: Int32 = -1
+
+    init(segment: SegmentReader, info: TermInfo) throws(IndexError) {
+        self.segment = segment
+        self.info = info
+        bytes = segment.whole
+        let df = info.documentFrequency
+        fullBlocks = df / BitPacking.blockSize
+        tailCount = df % BitPacking.blockSize
+        skipBase = segment.postingsRange.lowerBound + info.postingsOffset
+        blocksBase = skipBase + fullBlocks * SegmentFormat.skipEntrySize
+        positionsBase = segment.positionsRange.lowerBound + info.positionsOffset
+        positionsEnd = segment.positionsRange.upperBound
+        guard blocksBase <= segment.postingsRange.upperBound, positionsBase <= positionsEnd else {
+            throw segment.corrupt("postings of a term point outside their section")
+        }
+        docs = .allocate(capacity: BitPacking.blockSize)
+        freqs = .allocate(capacity: BitPacking.blockSize)
+        if fullBlocks > 0 {
+            let r = ByteReader(bytes)
+            guard let end = r.getU32(at: skipBase + (fullBlocks - 1) * SegmentFormat.skipEntrySize + 4) else {
+                throw segment.corrupt("skip table is truncated", at: skipBase)
+            }
+            tailOffset = blocksBase + Int(end)
+            if tailCount > 0 {
+                var tr = ByteReader(bytes, offset: tailOffset)
+                guard let start = tr.readInt(limit: positionsEnd - positionsBase) else {
+                    throw segment.corrupt("postings tail is damaged", at: tailOffset)
+                }
+                tailPositionsStart = start
+                tailOffset = tr.offset
+            }
+        } else {
+            tailOffset = blocksBase
+        }
+        guard tailOffset <= segment.postingsRange.upperBound else {
+            throw segment.corrupt("postings blocks run past their section", at: tailOffset)
+        }
+    }
+
+    deinit {
+        docs.deallocate()
+        freqs.deallocate()
+    }
+
+    /// The frequency of the term in the current document.
+    @inline(__always)
+    public var frequency: Int { Int(freqs[index]) }
+
+    private func skipEntry(_ b: Int, _ field: Int) -> UInt32 {
+        // In range: the skip table lies before blocksBase, checked in init.
+        UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: skipBase + b * SegmentFormat.skipEntrySize + field * 4, as: UInt32.self))
+    }
+
+    /// The last document of block `b` (the tail's last is unknown until decoded: Int32.max).
+    @inline(__always)
+    public func lastDocument(ofBlock b: Int) -> Int32 {
+        b < fullBlocks ? Int32(bitPattern: skipEntry(b, 0)) : Int32.max
+    }
+
+    /// The largest tf and smallest length in the block holding the current document
+    /// (for block-max score bounds).
+    public var blockMaxFrequency: Int { block < fullBlocks && block >= 0 ? Int(skipEntry(block, 3)) : info.maxFrequency }
+    public var blockMinLength: Int { block < fullBlocks && block >= 0 ? Int(skipEntry(block, 4)) : info.minLength }
+    /// The last document of the current block; `Int32.max` for the tail.
+    public var blockLastDocument: Int32 { block >= 0 ? lastDocument(ofBlock: block) : -1 }
+
+    private func load(block b: Int) throws(IndexError) {
+        block = b
+        index = 0
+        positionsDocIndex = 0
+        let base: UInt32 = b == 0 ? 0 : skipEntry(b - 1, 0)
+        if b < fullBlocks {
+            let start = b == 0 ? blocksBase : blocksBase + Int(skipEntry(b - 1, 1))
+            guard let mid = BitPacking.unpack(bytes, at: start, into: docs),
+                  let end = BitPacking.unpack(bytes, at: mid, into: freqs),
+                  end == blocksBase + Int(skipEntry(b, 1)) else {
+                throw segment.corrupt("postings block \(b) is damaged", at: start)
+            }
+            var d = base
+            for i in 0..<BitPacking.blockSize {
+                let (sum, overflow) = d.addingReportingOverflow(docs[i])
+                guard !overflow else { throw segment.corrupt("postings block \(b) is damaged", at: start) }
+                d = sum
+                docs[i] = d
+                freqs[i] &+= 1
+            }
+            guard Int(d) < segment.documentCount, d == skipEntry(b, 0) else {
+                throw segment.corrupt("postings block \(b) disagrees with its skip entry", at: start)
+            }
+            blockCount = BitPacking.blockSize
+            blockPositionsStart = Int(skipEntry(b, 2))
+        } else {
+            var r = ByteReader(bytes, offset: tailOffset)
+            var d = base
+            for i in 0..<tailCount {
+                guard let code = r.readVarint() else { throw segment.corrupt("postings tail is damaged", at: tailOffset) }
+                let delta = code >> 1
+                var tf: UInt64 = 1
+                if code & 1 == 0 {
+                    guard let f = r.readVarint() else { throw segment.corrupt("postings tail is damaged", at: tailOffset) }
+                    tf = f
+                }
+                let next = UInt64(d) + delta
+                guard next < UInt64(segment.documentCount), tf >= 1, tf <= UInt64(UInt32.max),
+                      i == 0 && fullBlocks == 0 || delta > 0 else {
+                    throw segment.corrupt("postings tail is damaged", at: tailOffset)
+                }
+                d = UInt32(next)
+                docs[i] = d
+                freqs[i] = UInt32(tf)
+            }
+            blockCount = tailCount
+            blockPositionsStart = fullBlocks == 0 ? 0 : tailPositionsStart
+        }
+        positionsCursor = positionsBase + blockPositionsStart
+        doc = Int32(bitPattern: docs[0])
+    }
+
+    /// Moves to the next document. - Returns: the new `doc`.
+    @discardableResult
+    public func next() throws(IndexError) -> Int32 {
+        if doc == Self.exhausted { return doc }
+        if block >= 0 && index + 1 < blockCount {
+            index += 1
+            doc = Int32(bitPattern: docs[index])
+            return doc
+        }
+        let nextBlock = block + 1
+        if nextBlock > fullBlocks || (nextBlock == fullBlocks && tailCount == 0) {
+            doc = Self.exhausted
+            return doc
+        }
+        try load(block: nextBlock)
+        return doc
+    }
+
+    /// Moves to the first document ≥ `target`. - Returns: the new `doc`.
+    /// - Complexity: skips whole blocks through the skip table.
+    @discardableResult
+    public func advance(to target: Int32) throws(IndexError) -> Int32 {
+        if doc >= target { return doc }
+        // Find the first block whose last document is ≥ target.
+        var b = max(block, 0)
+        if block < 0 || (block < fullBlocks && lastDocument(ofBlock: block) < target) {
+            while b < fullBlocks && lastDocument(ofBlock: b) < target { b += 1 }
+            if b >= fullBlocks && tailCount == 0 {
+                doc = Self.exhausted
+                return doc
+            }
+            try load(block: b)
+        }
+        while doc < target {
+            try next()
+        }
+        return doc
+    }
+
+    /// Decodes the positions of the current document into `output` (replacing its contents).
+    public func positions(into output: inout [Int32]) throws(IndexError) {
+        output.removeAll(keepingCapacity: true)
+        var r = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[..<positionsEnd]), offset: positionsCursor)
+        // Skip the positions of the earlier documents of this block.
+        while positionsDocIndex < index {
+            for _ in 0..<freqs[positionsDocIndex] {
+                guard r.readVarint() != nil else { throw segment.corrupt("positions are truncated", at: r.offset) }
+            }
+            positionsDocIndex += 1
+        }
+        positionsCursor = r.offset
+        var p: Int64 = 0
+        for k in 0..<Int(freqs[index]) {
+            guard let delta = r.readVarint(), delta <= UInt64(Int32.max) else {
+                throw segment.corrupt("positions are damaged", at: r.offset)
+            }
+            p = k == 0 ? Int64(delta) : p + Int64(delta)
+            guard p <= Int64(Int32.max) else { throw segment.corrupt("position out of range", at: r.offset) }
+            output.append(Int32(p))
+        }
+        positionsCursor = r.offset
+        positionsDocIndex = index + 1
+    }
+}

@@ -1,0 +1,99 @@
+/// The segment file: one immutable file per segment, `seg-<id>.seg`.
+///
+/// Unless noted otherwise numbers are little-endian; `vint` is a LEB128 varint.
+///
+/// ```
+/// Segment    --> Header, Section^k, SectionTable, Footer
+/// Header     --> Magic "SCTL", Kind "SEGM", Version u32, Reserved u32          (16 bytes)
+/// Section    --> bytes, padded to 8; its place and CRC-32 are in the SectionTable
+/// SectionTable --> <Kind u32, CRC32 u32, Offset u64, Length u64>^k
+/// Footer     --> TableOffset u64, SectionCount u32, DocCount u32, TermCount u64,
+///                TokenCount u64, FooterCRC u32, EndMagic "LTCS"                 (40 bytes)
+///                FooterCRC covers the SectionTable and the footer fields before it.
+///
+/// terms      --> TermBlock^b                         (32 terms a block, sorted by UTF-8 bytes)
+/// TermBlock  --> <PrefixLen vint, SuffixLen vint, Suffix, DocFreq vint,
+///                 PostingsDelta vint, PositionsDelta vint, MaxTF vint, MinLength vint>^≤32
+///                (the first entry of a block has PrefixLen 0 and absolute offsets)
+/// termIndex  --> BlockCount u64, <BlockOffset u64>^b  (offset into `terms`)
+/// postings   --> for each term: SkipEntry^n, FullBlock^n, [TailPositions vint], TailDoc^(df mod 128),
+///                n = df / 128; TailPositions (bytes from the term's positions to the tail's)
+///                is there when n > 0 and df mod 128 > 0
+/// SkipEntry  --> LastDoc u32, BlockEnd u32, PositionsStart u32, MaxTF u32, MinLength u32
+///                (BlockEnd: bytes from the first FullBlock to the end of this block;
+///                 PositionsStart: bytes from the term's positions to this block's)
+/// FullBlock  --> Packed(DocDelta^128), Packed(TF−1 ^128)          (see `BitPacking`)
+/// TailDoc    --> DocDelta·2 + (TF == 1 ? 1 : 0) vint, [TF vint when TF ≠ 1]
+/// positions  --> for each term, for each of its documents: (Position delta vint)^TF
+/// lengths    --> Length u32 ^DocCount                 (positions per document: dl)
+/// documents  --> Offset u64 ^(DocCount+1), DocRecord^DocCount
+/// DocRecord  --> Path (vint length + UTF-8), Title (vint length + UTF-8), Size vint,
+///                MTimeNanoseconds u64, ContentHash u64
+/// stored     --> Offset u64 ^(DocCount+1), Blob^DocCount (see `Compression`)
+/// ```
+///
+/// DocDelta is the difference to the term's previous document (the first document's
+/// own id for the first one). Document ids are in path order (UTF-8 byte order).
+///
+/// Worked example: a term in document 7 with TF 1 and in document 11 with TF 3 at
+/// positions 2, 5, 9 has no full block; its postings are the vints `15, 8, 3`
+/// (7·2+1; 4·2+0 then TF 3), and its positions for document 11 are `2, 3, 4`.
+public enum SegmentFormat {
+    public static let magic: [UInt8] = Array("SCTL".utf8)
+    public static let kind: [UInt8] = Array("SEGM".utf8)
+    public static let endMagic: [UInt8] = Array("LTCS".utf8)
+    public static let headerSize = 16
+    public static let footerSize = 40
+    public static let sectionEntrySize = 24
+    public static let termsPerBlock = 32
+    public static let skipEntrySize = 20
+
+    /// The first format: positional postings with skip data and block-max statistics.
+    public static let versionInitial: UInt32 = 1
+    public static let currentVersion: UInt32 = versionInitial
+    public static let supportedVersions: ClosedRange<UInt32> = 1...1
+
+    public enum Section: UInt32, CaseIterable, Sendable {
+        case terms = 1, termIndex, postings, positions, lengths, documents, stored
+
+        public var name: String {
+            switch self {
+            case .terms: return "terms"
+            case .termIndex: return "term index"
+            case .postings: return "postings"
+            case .positions: return "positions"
+            case .lengths: return "lengths"
+            case .documents: return "documents"
+            case .stored: return "stored text"
+            }
+        }
+    }
+
+    public static func fileName(segment: String) -> String { segment + ".seg" }
+}
+
+/// The header shared by every searchctl binary file: magic, kind, version.
+public enum FileHeader {
+    public static func write(kind: [UInt8], version: UInt32, into w: inout ByteWriter) {
+        w.append(SegmentFormat.magic)
+        w.append(kind)
+        w.u32(version)
+        w.u32(0)
+    }
+
+    /// Checks magic, kind and version; unknown version → `.unsupportedVersion` (exit 3),
+    /// anything else wrong → `.corrupt` (exit 4).
+    public static func check(_ bytes: UnsafeRawBufferPointer, kind: [UInt8], supported: ClosedRange<UInt32>, file: String) throws(IndexError) -> UInt32 {
+        guard bytes.count >= SegmentFormat.headerSize else {
+            throw .corrupt(file: file, offset: 0, reason: "file is truncated (\(bytes.count) bytes, no complete header)")
+        }
+        guard Array(bytes[0..<4]) == SegmentFormat.magic, Array(bytes[4..<8]) == kind else {
+            throw .corrupt(file: file, offset: 0, reason: "not a searchctl \(String(decoding: kind, as: UTF8.self)) file (bad magic number)")
+        }
+        let version = ByteReader(bytes).getU32(at: 8)!
+        guard supported.contains(version) else {
+            throw .unsupportedVersion(file: file, found: version, supported: supported)
+        }
+        return version
+    }
+}

@@ -1,0 +1,282 @@
+/// Where a term's data is in a segment.
+public struct TermInfo: Sendable, Equatable {
+    public var documentFrequency: Int
+    public var postingsOffset: Int
+    public var positionsOffset: Int
+    /// The largest tf and the smallest document length among the term's postings:
+    /// with them BM25 gives an upper bound of the term's score in any document.
+    public var maxFrequency: Int
+    public var minLength: Int
+}
+
+/// Reads one segment file through a memory mapping. Opening reads only the header,
+/// footer and section table (O(1)); everything else is read when asked for.
+/// Nothing read from the file traps: malformed data throws `IndexError.corrupt`.
+public final class SegmentReader: @unchecked Sendable {
+    public let name: String
+    public let file: MappedFile
+    public let documentCount: Int
+    public let termCount: Int
+    public let tokenCount: Int
+    public let version: UInt32
+    /// Byte ranges of the sections in `file`, and their stored CRC-32.
+    public let sections: [SegmentFormat.Section: (range: Range<Int>, crc: UInt32)]
+
+    let terms: UnsafeRawBufferPointer
+    let termIndex: UnsafeRawBufferPointer
+    let blockCount: Int
+    /// The whole file: postings blocks may be unpacked with 8 bytes of slack past them.
+    let whole: UnsafeRawBufferPointer
+    let postingsRange: Range<Int>
+    let positionsRange: Range<Int>
+    let lengths: UnsafeRawBufferPointer
+    let documents: UnsafeRawBufferPointer
+    let stored: UnsafeRawBufferPointer
+
+    public init(directory: String, name: String) throws(IndexError) {
+        self.name = name
+        let path = directory + "/" + SegmentFormat.fileName(segment: name)
+        file = try MappedFile(path: path)
+        let bytes = file.bytes
+        whole = bytes
+        version = try FileHeader.check(bytes, kind: SegmentFormat.kind, supported: SegmentFormat.supportedVersions, file: path)
+        let size = bytes.count
+        guard size >= SegmentFormat.headerSize + SegmentFormat.footerSize else {
+            throw .corrupt(file: path, offset: size, reason: "file is truncated (no footer)")
+        }
+        let footer = size - SegmentFormat.footerSize
+        guard Array(bytes[(size - 4)..<size]) == SegmentFormat.endMagic else {
+            throw .corrupt(file: path, offset: size - 4, reason: "file is truncated or overwritten (no end marker)")
+        }
+        let r = ByteReader(bytes)
+        let tableOffset = Int(r.getU64(at: footer)!)
+        let sectionCount = Int(r.getU32(at: footer + 8)!)
+        guard sectionCount <= 64, tableOffset >= SegmentFormat.headerSize,
+              tableOffset + sectionCount * SegmentFormat.sectionEntrySize == footer else {
+            throw .corrupt(file: path, offset: footer, reason: "section table does not fit the file (truncated?)")
+        }
+        let storedCRC = r.getU32(at: size - 8)!
+        let actualCRC = Checksum.crc32(UnsafeRawBufferPointer(rebasing: bytes[tableOffset..<(size - 8)]))
+        guard storedCRC == actualCRC else {
+            throw .corrupt(file: path, offset: size - 8, reason: "footer checksum mismatch (stored \(hex(storedCRC)), computed \(hex(actualCRC)))")
+        }
+        documentCount = Int(r.getU32(at: footer + 12)!)
+        termCount = Int(r.getU64(at: footer + 16)!)
+        tokenCount = Int(r.getU64(at: footer + 24)!)
+        var sections: [SegmentFormat.Section: (range: Range<Int>, crc: UInt32)] = [:]
+        for i in 0..<sectionCount {
+            let e = tableOffset + i * SegmentFormat.sectionEntrySize
+            let kindRaw = r.getU32(at: e)!
+            let offset = Int(clamping: r.getU64(at: e + 8)!)
+            let length = Int(clamping: r.getU64(at: e + 16)!)
+            guard let kind = SegmentFormat.Section(rawValue: kindRaw) else { continue }
+            guard offset >= SegmentFormat.headerSize, length >= 0, offset <= tableOffset, length <= tableOffset - offset else {
+                throw .corrupt(file: path, offset: e, reason: "section \(kind.name) lies outside the file")
+            }
+            sections[kind] = (offset..<(offset + length), r.getU32(at: e + 4)!)
+        }
+        for kind in SegmentFormat.Section.allCases where sections[kind] == nil {
+            throw .corrupt(file: path, offset: tableOffset, reason: "section \(kind.name) is missing")
+        }
+        self.sections = sections
+        func slice(_ kind: SegmentFormat.Section) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(rebasing: bytes[sections[kind]!.range])
+        }
+        terms = slice(.terms)
+        termIndex = slice(.termIndex)
+        postingsRange = sections[.postings]!.range
+        positionsRange = sections[.positions]!.range
+        lengths = slice(.lengths)
+        documents = slice(.documents)
+        stored = slice(.stored)
+        let ir = ByteReader(termIndex)
+        guard let count = ir.getU64(at: 0), Int(count) * 8 + 8 == termIndex.count,
+              lengths.count == documentCount * 4,
+              documents.count >= (documentCount + 1) * 8, stored.count >= (documentCount + 1) * 8 else {
+            throw .corrupt(file: path, offset: nil, reason: "section sizes do not match the document and term counts")
+        }
+        blockCount = Int(count)
+    }
+
+    public var path: String { file.path }
+
+    func corrupt(_ reason: String, at offset: Int? = nil) -> IndexError {
+        .corrupt(file: file.path, offset: offset, reason: reason)
+    }
+
+    // MARK: Documents
+
+    /// The number of positions of `doc` (its `dl`).
+    @inline(__always)
+    public func length(of doc: Int) -> Int {
+        Int(UInt32(littleEndian: lengths.loadUnaligned(fromByteOffset: doc &* 4, as: UInt32.self)))
+    }
+
+    private func record(_ table: UnsafeRawBufferPointer, _ doc: Int, what: String) throws(IndexError) -> UnsafeRawBufferPointer {
+        guard doc >= 0, doc < documentCount else { throw corrupt("\(what) of document \(doc) out of range") }
+        let r = ByteReader(table)
+        let base = (documentCount + 1) * 8
+        guard let start = r.getU64(at: doc * 8), let end = r.getU64(at: doc * 8 + 8),
+              start <= end, Int(end) <= table.count - base else {
+            throw corrupt("\(what) table of document \(doc) is damaged")
+        }
+        return UnsafeRawBufferPointer(rebasing: table[(base + Int(start))..<(base + Int(end))])
+    }
+
+    public func document(_ doc: Int) throws(IndexError) -> DocumentRecord {
+        var r = ByteReader(try record(documents, doc, what: "record"))
+        guard let path = r.readString(), let title = r.readString(), let size = r.readVarint(),
+              let mtime = r.readU64(), let hash = r.readU64() else {
+            throw corrupt("record of document \(doc) is damaged")
+        }
+        return DocumentRecord(path: path, title: title, size: size, mtime: Int64(bitPattern: mtime), contentHash: hash)
+    }
+
+    /// Only the path of `doc` (cheaper than `document(_:)`).
+    public func path(of doc: Int) throws(IndexError) -> String {
+        var r = ByteReader(try record(documents, doc, what: "record"))
+        guard let path = r.readString() else { throw corrupt("record of document \(doc) is damaged") }
+        return path
+    }
+
+    /// The compressed stored text of `doc`, as written (for merging without recompressing).
+    public func storedBlob(_ doc: Int) throws(IndexError) -> UnsafeRawBufferPointer {
+        try record(stored, doc, what: "stored text")
+    }
+
+    /// The stored text of `doc`, UTF-8.
+    public func storedText(_ doc: Int) throws(IndexError) -> [UInt8] {
+        let blob = try record(stored, doc, what: "stored text")
+        guard let text = Compression.decompress(blob) else { throw corrupt("stored text of document \(doc) does not decompress") }
+        return text
+    }
+
+    // MARK: Terms
+
+    /// The first term of dictionary block `block`.
+    private func firstTerm(ofBlock block: Int) throws(IndexError) -> UnsafeRawBufferPointer {
+        let ir = ByteReader(termIndex)
+        guard let offset = ir.getU64(at: 8 + block * 8), Int(offset) < terms.count else {
+            throw corrupt("term index entry \(block) is damaged")
+        }
+        var r = ByteReader(terms, offset: Int(offset))
+        guard r.readVarint() == 0, let n = r.readInt(limit: 4096), let bytes = r.readBytes(n) else {
+            throw corrupt("term block \(block) is damaged")
+        }
+        return bytes
+    }
+
+    /// Calls `body(term, info)` for the terms of block `block` from the start, in order,
+    /// until `body` returns false.
+    func scanBlock(_ block: Int, _ body: (UnsafeBufferPointer<UInt8>, TermInfo) -> Bool) throws(IndexError) {
+        let ir = ByteReader(termIndex)
+        guard let offset = ir.getU64(at: 8 + block * 8), Int(offset) < terms.count else {
+            throw corrupt("term index entry \(block) is damaged")
+        }
+        let end: Int
+        if block + 1 < blockCount, let next = ir.getU64(at: 16 + block * 8) { end = Int(next) } else { end = terms.count }
+        guard end <= terms.count, Int(offset) <= end else { throw corrupt("term index is not increasing at \(block)") }
+        var r = ByteReader(UnsafeRawBufferPointer(rebasing: terms[..<end]), offset: Int(offset))
+        var term: [UInt8] = []
+        term.reserveCapacity(64)
+        var postings = 0
+        var positions = 0
+        var first = true
+        while !r.isAtEnd {
+            guard let prefix = r.readInt(limit: term.count), let suffixCount = r.readInt(limit: 4096),
+                  let suffix = r.readBytes(suffixCount), let df = r.readInt(limit: documentCount),
+                  let pDelta = r.readInt(limit: postingsRange.count), let qDelta = r.readInt(limit: positionsRange.count),
+                  let maxTf = r.readInt(limit: Int(UInt32.max)), let minLength = r.readInt(limit: Int(UInt32.max)) else {
+                throw corrupt("term block \(block) is damaged", at: sections[.terms]!.range.lowerBound + r.offset)
+            }
+            guard !first || prefix == 0 else { throw corrupt("term block \(block) does not start with a full term") }
+            term.removeSubrange(prefix...)
+            term.append(contentsOf: suffix)
+            postings = first ? pDelta : postings + pDelta
+            positions = first ? qDelta : positions + qDelta
+            first = false
+            guard postings <= postingsRange.count, positions <= positionsRange.count, df > 0 else {
+                throw corrupt("term entry in block \(block) points outside the postings")
+            }
+            let info = TermInfo(documentFrequency: df, postingsOffset: postings, positionsOffset: positions,
+                                maxFrequency: maxTf, minLength: minLength)
+            let more = term.withUnsafeBufferPointer { body($0, info) }
+            if !more { return }
+        }
+    }
+
+    /// The block whose first term is the greatest ≤ `term` (or 0).
+    private func blockFor(_ term: UnsafeBufferPointer<UInt8>) throws(IndexError) -> Int {
+        var lo = 0
+        var hi = blockCount - 1
+        var answer = 0
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            let first = try firstTerm(ofBlock: mid)
+            if compareBytes(UnsafeBufferPointer(start: first.baseAddress?.assumingMemoryBound(to: UInt8.self), count: first.count), term) <= 0 {
+                answer = mid
+                lo = mid + 1
+            } else {
+                hi = mid - 1
+            }
+        }
+        return answer
+    }
+
+    /// Exact lookup. - Complexity: O(log(terms / 32)) block probes plus one block scan.
+    public func lookup(_ term: UnsafeBufferPointer<UInt8>) throws(IndexError) -> TermInfo? {
+        if blockCount == 0 { return nil }
+        let block = try blockFor(term)
+        var found: TermInfo?
+        try scanBlock(block) { t, info in
+            let c = compareBytes(t, term)
+            if c == 0 { found = info }
+            return c < 0
+        }
+        return found
+    }
+
+    public func lookup(_ term: String) throws(IndexError) -> TermInfo? {
+        let bytes = Array(term.utf8)
+        return try bytes.withUnsafeBufferPointer { (b) throws(IndexError) in try lookup(b) }
+    }
+
+    /// Every term that starts with `prefix`, in order, with its info.
+    public func terms(withPrefix prefix: [UInt8], limit: Int = Int.max) throws(IndexError) -> [([UInt8], TermInfo)] {
+        if blockCount == 0 { return [] }
+        var result: [([UInt8], TermInfo)] = []
+        var block = try prefix.withUnsafeBufferPointer { (p) throws(IndexError) in try blockFor(p) }
+        var done = false
+        while !done && block < blockCount {
+            try scanBlock(block) { t, info in
+                if t.count >= prefix.count && prefix.withUnsafeBufferPointer({ compareBytes(UnsafeBufferPointer(rebasing: t[0..<prefix.count]), $0) == 0 }) {
+                    result.append((Array(t), info))
+                    if result.count >= limit { done = true; return false }
+                    return true
+                }
+                if prefix.withUnsafeBufferPointer({ compareBytes(t, $0) > 0 }) { done = true; return false }
+                return true
+            }
+            block += 1
+        }
+        return result
+    }
+
+    /// Every term with its info, in order (for `check`, merging and tests).
+    public func forEachTerm(_ body: (UnsafeBufferPointer<UInt8>, TermInfo) throws(IndexError) -> Void) throws(IndexError) {
+        var failure: IndexError?
+        for block in 0..<blockCount {
+            try scanBlock(block) { t, info in
+                do throws(IndexError) { try body(t, info) } catch { failure = error; return false }
+                return true
+            }
+            if let failure { throw failure }
+        }
+    }
+
+    // MARK: Postings
+
+    public func postings(_ info: TermInfo) throws(IndexError) -> PostingsIterator {
+        try PostingsIterator(segment: self, info: info)
+    }
+}

@@ -1,0 +1,386 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Analysis
+import Dispatch
+import IndexFormat
+import Synchronization
+
+/// What `IndexWriter.index` is asked to do.
+public struct IndexOptions: Sendable {
+    public var includes: [String] = FolderWalker.defaultIncludes
+    public var excludes: [String] = []
+    /// Worker threads for analysis (default: the number of cores).
+    public var threads: Int = IndexWriter.defaultThreads
+    /// The in-memory buffer flushes to a segment at about this size.
+    public var memoryMB: Int = 256
+    /// Start from an empty index.
+    public var rebuild = false
+    /// Segments per size tier before the automatic merge policy merges them.
+    public var mergeFactor = 10
+
+    public init() {}
+}
+
+/// What an `index` run did.
+public struct IndexSummary: Sendable, Equatable {
+    public var added = 0
+    public var updated = 0
+    public var removed = 0
+    public var unchanged = 0
+    public var skipped = 0
+    public var bytesRead = 0
+    public var segmentsWritten = 0
+    public var segmentsMerged = 0
+    public var documents = 0
+    public var committed = false
+}
+
+/// Progress of a run, for the progress line.
+public struct IndexProgress: Sendable {
+    public var filesDone: Int
+    public var filesTotal: Int
+    public var bytesDone: Int
+    public var bytesTotal: Int
+}
+
+/// Builds and updates an index from a folder (SPEC section 5): incremental by path,
+/// size, modification time and content hash; parallel analysis; bounded memory;
+/// segments committed atomically through a new manifest; one writer at a time.
+public final class IndexWriter {
+    public static var defaultThreads: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    public let directory: IndexDirectory
+    public var warn: (String) -> Void = { _ in }
+    public var progress: ((IndexProgress) -> Void)?
+
+    public init(indexPath: String) {
+        directory = IndexDirectory(path: indexPath)
+    }
+
+    // MARK: index
+
+    /// Indexes `folder`. - Throws: `IndexError`, `WalkError` (the folder cannot be read),
+    /// `AnalysisError` (ICU cannot be set up).
+    public func index(folder: String, options: IndexOptions) throws -> IndexSummary {
+        try SystemCall.makeDirectories(directory.path)
+        let lock = try WriterLock(directory: directory)
+        defer { withExtendedLifetime(lock) {} }
+        let previous = try directory.latestManifest()
+        if let previous { directory.removeUnreferencedFiles(keeping: previous) }
+        if let previous, !options.rebuild { try IndexDirectory.checkAnalysis(previous) }
+
+        var root = folder
+        if let resolved = realpath(folder, nil) {
+            root = String(cString: resolved)
+            free(resolved)
+        }
+        let walker = FolderWalker(includes: options.includes, excludes: options.excludes, warn: warn)
+        let files = try walker.walk(root)
+
+        var manifest = Manifest(generation: (previous?.generation ?? 0) + 1, analysis: AnalysisChain.identifier,
+                                root: root, nextSegment: previous?.nextSegment ?? 1)
+        var summary = IndexSummary()
+
+        // What the index holds now.
+        var segments: [WorkingSegment] = []
+        var existing: [String: (segment: Int, doc: Int, record: DocumentRecord)] = [:]
+        if let previous, !options.rebuild {
+            let snapshot = try IndexSnapshot(directory: directory)
+            for (s, live) in snapshot.segments.enumerated() {
+                segments.append(WorkingSegment(info: live.info, reader: live.reader,
+                                               deletions: live.deletions ?? DeletionBitmap(documentCount: live.info.documentCount),
+                                               changed: false))
+                for d in 0..<live.reader.documentCount where live.isLive(d) {
+                    let record = try live.reader.document(d)
+                    existing[record.path] = (s, d, record)
+                }
+            }
+            _ = previous
+        }
+
+        // Plan: new and changed files are analyzed; unchanged ones are left alone.
+        var todo: [FileEntry] = []
+        var seen = Set<String>()
+        seen.reserveCapacity(files.count)
+        for file in files {
+            seen.insert(file.relativePath)
+            if let old = existing[file.relativePath], old.record.size == file.size, old.record.mtime == file.mtime {
+                summary.unchanged += 1
+            } else {
+                todo.append(file)
+            }
+        }
+        for (path, old) in existing where !seen.contains(path) {
+            segments[old.segment].delete(old.doc)
+            summary.removed += 1
+        }
+
+        // Analyze in parallel, add in path order, flush at the memory bound.
+        var builder = SegmentBuilder()
+        let flushBytes = max(1, options.memoryMB) * 1024 * 1024 / 2
+        let workers = try (0..<max(1, options.threads)).map { _ throws(AnalysisError) in try DocumentAnalyzer() }
+        let totalBytes = todo.reduce(0) { $0 + Int($1.size) }
+        var done = 0
+        var start = 0
+        while start < todo.count {
+            var end = start
+            var batchBytes = 0
+            while end < todo.count && end - start < 512 && batchBytes < 16 << 20 {
+                batchBytes += Int(todo[end].size)
+                end += 1
+            }
+            let batch = Array(todo[start..<end])
+            let results = analyzeInParallel(batch, workers: workers, existing: existing)
+            for (file, result) in zip(batch, results) {
+                let old = existing[file.relativePath]
+                switch result {
+                case .unchanged:
+                    summary.unchanged += 1
+                case let .document(doc):
+                    if let charset = doc.detectedCharset {
+                        warn("\(file.relativePath): not valid UTF-8, decoded as \(charset)")
+                    }
+                    if let old {
+                        segments[old.segment].delete(old.doc)
+                        summary.updated += 1
+                    } else {
+                        summary.added += 1
+                    }
+                    summary.bytesRead += Int(file.size)
+                    builder.add(doc)
+                    if builder.memoryUsage >= flushBytes {
+                        segments.append(try flush(&builder, manifest: &manifest))
+                        summary.segmentsWritten += 1
+                    }
+                case let .skipped(reason):
+                    warn("skipped \(file.relativePath): \(reason)")
+                    summary.skipped += 1
+                    if let old {
+                        segments[old.segment].delete(old.doc)
+                        summary.removed += 1
+                    }
+                }
+                done += Int(file.size)
+            }
+            start = end
+            progress?(IndexProgress(filesDone: end, filesTotal: todo.count, bytesDone: done, bytesTotal: totalBytes))
+        }
+        if !builder.isEmpty {
+            segments.append(try flush(&builder, manifest: &manifest))
+            summary.segmentsWritten += 1
+        }
+
+        let changed = summary.segmentsWritten > 0 || segments.contains { $0.changed } || options.rebuild || previous == nil
+        if !changed {
+            summary.documents = previous?.liveDocuments ?? 0
+            return summary
+        }
+        // Segments left empty by deletions are dropped; crowded tiers are merged.
+        segments.removeAll { $0.liveCount == 0 }
+        summary.segmentsMerged = try applyMergePolicy(&segments, manifest: &manifest, factor: options.mergeFactor)
+        try commit(segments, manifest: &manifest)
+        summary.documents = manifest.liveDocuments
+        summary.committed = true
+        return summary
+    }
+
+    private enum FileResult {
+        case document(AnalyzedDocument)
+        case unchanged
+        case skipped(String)
+    }
+
+    private final class ResultSlots: @unchecked Sendable {
+        let slots: UnsafeMutableBufferPointer<FileResult?>
+        init(count: Int) { slots = .allocate(capacity: count); slots.initialize(repeating: nil) }
+        deinit { slots.deinitialize(); slots.deallocate() }
+    }
+
+    private struct Shared: @unchecked Sendable {
+        let files: [FileEntry]
+        let workers: [DocumentAnalyzer]
+        let existing: [String: (segment: Int, doc: Int, record: DocumentRecord)]
+        let slots: ResultSlots
+    }
+
+    private func analyzeInParallel(_ files: [FileEntry], workers: [DocumentAnalyzer],
+                                   existing: [String: (segment: Int, doc: Int, record: DocumentRecord)]) -> [FileResult] {
+        let shared = Shared(files: files, workers: workers, existing: existing, slots: ResultSlots(count: files.count))
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: min(workers.count, files.count)) { w in
+            let worker = shared.workers[w]
+            while true {
+                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if i >= shared.files.count { break }
+                shared.slots.slots[i] = Self.analyze(shared.files[i], worker: worker,
+                                                     previousHash: shared.existing[shared.files[i].relativePath]?.record.contentHash)
+            }
+        }
+        return shared.slots.slots.map { $0! }
+    }
+
+    private static func analyze(_ file: FileEntry, worker: DocumentAnalyzer, previousHash: UInt64?) -> FileResult {
+        let bytes: [UInt8]
+        do {
+            bytes = try readFile(file.absolutePath, limit: TextDecoder.maximumLength)
+        } catch {
+            return .skipped(error.description)
+        }
+        return bytes.withUnsafeBytes { raw in
+            let hash = ContentHash.hash(raw)
+            if let previousHash, previousHash == hash, UInt64(raw.count) == file.size { return .unchanged }
+            do {
+                return .document(try worker.analyze(raw, path: file.relativePath, size: UInt64(raw.count),
+                                                    mtime: file.mtime, contentHash: hash))
+            } catch {
+                return .skipped("\(error)")
+            }
+        }
+    }
+
+    struct ReadError: Error, CustomStringConvertible { var description: String }
+
+    /// Reads a file (up to `limit` bytes; a larger one is an error).
+    static func readFile(_ path: String, limit: Int) throws(ReadError) -> [UInt8] {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        if fd < 0 { throw ReadError(description: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw ReadError(description: String(cString: strerror(errno))) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw ReadError(description: "not a regular file") }
+        guard Int(st.st_size) <= limit else { throw ReadError(description: "larger than \(limit >> 20) MiB") }
+        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
+        var offset = 0
+        while true {
+            if offset == bytes.count {
+                // The file may have grown since stat: read on in chunks up to the limit.
+                if bytes.count >= limit { throw ReadError(description: "larger than \(limit >> 20) MiB") }
+                bytes.append(contentsOf: repeatElement(0, count: max(4096, min(bytes.count, limit - bytes.count))))
+            }
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ReadError(description: String(cString: strerror(errno)))
+            }
+            if n == 0 { break }
+            offset += n
+        }
+        bytes.removeSubrange(offset...)
+        return bytes
+    }
+
+    // MARK: segments
+
+    /// A segment of the index being built: its manifest entry and its deletions so far.
+    struct WorkingSegment {
+        var info: Manifest.Segment
+        var reader: SegmentReader
+        var deletions: DeletionBitmap
+        /// Deletions were added in this run.
+        var changed: Bool
+
+        var liveCount: Int { info.documentCount - deletions.deletedCount }
+
+        mutating func delete(_ doc: Int) {
+            if deletions.isDeleted(doc) { return }
+            deletions.delete(doc)
+            info.deletedCount = deletions.deletedCount
+            info.liveTokens -= reader.length(of: doc)
+            changed = true
+        }
+    }
+
+    private func newSegmentName(_ manifest: inout Manifest) -> String {
+        let n = manifest.nextSegment
+        manifest.nextSegment += 1
+        let digits = String(n)
+        return "seg-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+    }
+
+    private func flush(_ builder: inout SegmentBuilder, manifest: inout Manifest) throws(IndexError) -> WorkingSegment {
+        let name = newSegmentName(&manifest)
+        let info = try builder.flush(directory: directory.path, name: name)
+        return try opened(info)
+    }
+
+    private func opened(_ info: SegmentInfo) throws(IndexError) -> WorkingSegment {
+        let reader = try SegmentReader(directory: directory.path, name: info.name)
+        let entry = Manifest.Segment(name: info.name, documentCount: info.documentCount, deletedCount: 0,
+                                     liveTokens: info.tokenCount, deletionsGeneration: 0)
+        return WorkingSegment(info: entry, reader: reader, deletions: DeletionBitmap(documentCount: info.documentCount), changed: false)
+    }
+
+    /// Tiered merging: segments are grouped by the order of magnitude of their live
+    /// document count; a tier with `factor` or more segments is merged into one, and a
+    /// segment with more than half of its documents deleted is rewritten.
+    /// - Returns: the number of segments merged away.
+    private func applyMergePolicy(_ segments: inout [WorkingSegment], manifest: inout Manifest, factor: Int) throws(IndexError) -> Int {
+        var merged = 0
+        while true {
+            var tiers: [Int: [Int]] = [:]
+            for (i, s) in segments.enumerated() {
+                var tier = 0
+                var n = s.liveCount
+                while n >= 10 { n /= 10; tier += 1 }
+                tiers[tier, default: []].append(i)
+            }
+            var group: [Int]? = tiers.values.filter { $0.count >= max(2, factor) }.min { $0.count < $1.count }
+            if group == nil, let sparse = segments.indices.first(where: { segments[$0].deletions.deletedCount * 2 > segments[$0].info.documentCount }) {
+                group = [sparse]
+            }
+            guard let chosen = group else { return merged }
+            try mergeSegments(chosen, in: &segments, manifest: &manifest)
+            merged += chosen.count
+        }
+    }
+
+    private func mergeSegments(_ indices: [Int], in segments: inout [WorkingSegment], manifest: inout Manifest) throws(IndexError) {
+        let inputs = indices.map { SegmentMerger.Input(reader: segments[$0].reader, deletions: segments[$0].deletions) }
+        let name = newSegmentName(&manifest)
+        let info = try SegmentMerger.merge(inputs, directory: directory.path, name: name)
+        let set = Set(indices)
+        var kept = segments.enumerated().filter { !set.contains($0.offset) }.map(\.element)
+        if info.documentCount > 0 { kept.append(try opened(info)) }
+        segments = kept
+    }
+
+    /// Writes the changed deletion bitmaps, then the manifest; removes what it no longer names.
+    private func commit(_ segments: [WorkingSegment], manifest: inout Manifest) throws(IndexError) {
+        manifest.segments = []
+        for var s in segments {
+            if s.changed {
+                s.info.deletionsGeneration = manifest.generation
+                try SystemCall.atomicWrite(s.deletions.encoded(), to: directory.file(s.info.deletionsFile!), directory: directory.path)
+            }
+            manifest.segments.append(s.info)
+        }
+        try SystemCall.fsyncDirectory(directory.path)
+        try directory.commit(manifest)
+        directory.removeUnreferencedFiles(keeping: manifest)
+    }
+
+    // MARK: merge
+
+    /// Merges every segment into one and drops deleted documents (`searchctl merge`).
+    public func mergeAll() throws -> (before: Int, after: Int) {
+        guard SystemCall.isDirectory(directory.path) else { throw IndexError.missing(directory: directory.path) }
+        let lock = try WriterLock(directory: directory)
+        defer { withExtendedLifetime(lock) {} }
+        guard let previous = try directory.latestManifest() else { throw IndexError.missing(directory: directory.path) }
+        directory.removeUnreferencedFiles(keeping: previous)
+        try IndexDirectory.checkAnalysis(previous)
+        let snapshot = try IndexSnapshot(directory: directory)
+        let before = snapshot.segments.count
+        if before <= 1 && previous.deletedDocuments == 0 { return (before, before) }
+        var manifest = previous
+        manifest.generation += 1
+        var segments = snapshot.segments.map {
+            WorkingSegment(info: $0.info, reader: $0.reader,
+                           deletions: $0.deletions ?? DeletionBitmap(documentCount: $0.info.documentCount), changed: false)
+        }
+        try mergeSegments(Array(segments.indices), in: &segments, manifest: &manifest)
+        try commit(segments, manifest: &manifest)
+        return (before, segments.count)
+    }
+}

@@ -1,0 +1,87 @@
+import IndexFormat
+
+/// The in-memory inverted buffer: documents are added in id order (the order the
+/// indexer hands them over, which is path order), and `flush` writes them as one
+/// immutable segment.
+struct SegmentBuilder {
+    private var table = TermTable(capacity: 1 << 16)
+    /// Per term: (document delta, tf, position byte count) varints.
+    private var postings: [[UInt8]] = []
+    /// Per term: the position-delta varints of each of its documents, back to back.
+    private var positions: [[UInt8]] = []
+    private var lastDocument: [Int32] = []
+    private var records: [DocumentRecord] = []
+    private var lengths: [Int] = []
+    private var storedBlobs: [[UInt8]] = []
+    private var bufferedBytes = 0
+
+    var documentCount: Int { records.count }
+    var isEmpty: Bool { records.isEmpty }
+
+    /// Approximate heap bytes held.
+    var memoryUsage: Int { bufferedBytes + table.memoryUsage + postings.count * 120 + records.count * 160 }
+
+    mutating func add(_ doc: AnalyzedDocument) {
+        let id = Int32(records.count)
+        records.append(doc.record)
+        lengths.append(doc.length)
+        storedBlobs.append(doc.storedBlob)
+        bufferedBytes += doc.storedBlob.count + doc.record.path.utf8.count + doc.record.title.utf8.count
+        doc.termBytes.withUnsafeBufferPointer { termBytes in
+            doc.positionBytes.withUnsafeBufferPointer { positionBytes in
+                for entry in doc.terms {
+                    let bytes = UnsafeBufferPointer(rebasing: termBytes[Int(entry.bytes.lowerBound)..<Int(entry.bytes.upperBound)])
+                    let (term, isNew) = table.id(of: bytes)
+                    if isNew {
+                        postings.append([])
+                        positions.append([])
+                        lastDocument.append(0)
+                    }
+                    let before = postings[term].capacity + positions[term].capacity
+                    let delta = id - lastDocument[term]
+                    lastDocument[term] = id
+                    appendVarint(UInt32(delta), to: &postings[term])
+                    appendVarint(UInt32(entry.frequency), to: &postings[term])
+                    appendVarint(UInt32(entry.positions.count), to: &postings[term])
+                    positions[term].append(contentsOf: positionBytes[Int(entry.positions.lowerBound)..<Int(entry.positions.upperBound)])
+                    bufferedBytes += postings[term].capacity + positions[term].capacity - before
+                }
+            }
+        }
+    }
+
+    /// Writes the buffered documents as segment `name` and empties the buffer.
+    mutating func flush(directory: String, name: String) throws(IndexError) -> SegmentInfo {
+        var writer = SegmentWriter()
+        for i in records.indices {
+            storedBlobs[i].withUnsafeBytes { writer.addDocument(records[i], length: lengths[i], storedBlob: $0) }
+        }
+        storedBlobs = []
+        for term in table.sortedIds() {
+            let bytes = Array(table.bytes(of: term))
+            bytes.withUnsafeBufferPointer { writer.beginTerm($0) }
+            postings[term].withUnsafeBytes { p in
+                positions[term].withUnsafeBytes { q in
+                    var r = ByteReader(p)
+                    var doc = 0
+                    var positionOffset = 0
+                    while !r.isAtEnd {
+                        // Our own buffer: the varints are well-formed.
+                        doc += Int(r.readVarint()!)
+                        let tf = Int(r.readVarint()!)
+                        let count = Int(r.readVarint()!)
+                        writer.addPosting(document: doc, frequency: tf,
+                                          encodedPositions: UnsafeRawBufferPointer(rebasing: q[positionOffset..<(positionOffset + count)]))
+                        positionOffset += count
+                    }
+                }
+            }
+            writer.endTerm()
+            postings[term] = []
+            positions[term] = []
+        }
+        let info = try writer.finish(directory: directory, name: name)
+        self = SegmentBuilder()
+        return info
+    }
+}

@@ -1,0 +1,110 @@
+/// An open-addressing hash table from byte strings to dense ids (0, 1, 2, …), with the
+/// bytes kept in one arena: no allocation per lookup, none per term but the arena's growth.
+struct TermTable {
+    private(set) var arena: [UInt8] = []
+    private(set) var starts: [Int32] = []
+    private(set) var lengths: [Int32] = []
+    private var hashes: [UInt32] = []
+    private var slots: [Int32]
+    private var mask: Int
+
+    init(capacity: Int = 1024) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        slots = [Int32](repeating: -1, count: size)
+        mask = size - 1
+    }
+
+    var count: Int { starts.count }
+
+    /// Approximate heap bytes in use.
+    var memoryUsage: Int { arena.capacity + starts.capacity * 12 + slots.count * 4 }
+
+    mutating func removeAll() {
+        arena.removeAll(keepingCapacity: true)
+        starts.removeAll(keepingCapacity: true)
+        lengths.removeAll(keepingCapacity: true)
+        hashes.removeAll(keepingCapacity: true)
+        if slots.count > 4096 {
+            slots = [Int32](repeating: -1, count: 4096)
+            mask = 4095
+        } else {
+            for i in slots.indices { slots[i] = -1 }
+        }
+    }
+
+    @inline(__always)
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        // FNV-1a, 32-bit.
+        var h: UInt32 = 2_166_136_261
+        for b in bytes { h = (h ^ UInt32(b)) &* 16_777_619 }
+        return h
+    }
+
+    @inline(__always)
+    private func equals(_ id: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = Int(lengths[id])
+        guard n == bytes.count else { return false }
+        let s = Int(starts[id])
+        return arena.withUnsafeBufferPointer { a in
+            for i in 0..<n where a[s + i] != bytes[i] { return false }
+            return true
+        }
+    }
+
+    /// The id of `bytes`, inserting it when new. `isNew` tells which.
+    @inline(__always)
+    mutating func id(of bytes: UnsafeBufferPointer<UInt8>) -> (id: Int, isNew: Bool) {
+        let h = Self.hash(bytes)
+        var i = Int(h) & mask
+        while true {
+            let slot = slots[i]
+            if slot < 0 { break }
+            if hashes[Int(slot)] == h && equals(Int(slot), bytes) { return (Int(slot), false) }
+            i = (i + 1) & mask
+        }
+        let id = starts.count
+        slots[i] = Int32(id)
+        starts.append(Int32(arena.count))
+        lengths.append(Int32(bytes.count))
+        hashes.append(h)
+        arena.append(contentsOf: bytes)
+        if starts.count * 2 > slots.count { grow() }
+        return (id, true)
+    }
+
+    private mutating func grow() {
+        let size = slots.count * 2
+        slots = [Int32](repeating: -1, count: size)
+        mask = size - 1
+        for id in 0..<starts.count {
+            var i = Int(hashes[id]) & mask
+            while slots[i] >= 0 { i = (i + 1) & mask }
+            slots[i] = Int32(id)
+        }
+    }
+
+    /// The bytes of term `id`.
+    func bytes(of id: Int) -> ArraySlice<UInt8> {
+        let s = Int(starts[id])
+        return arena[s..<(s + Int(lengths[id]))]
+    }
+
+    /// Ids sorted by their bytes (UTF-8 byte order = code point order).
+    func sortedIds() -> [Int] {
+        arena.withUnsafeBufferPointer { a in
+            (0..<count).sorted { x, y in
+                let bx = UnsafeBufferPointer(rebasing: a[Int(starts[x])..<Int(starts[x] + lengths[x])])
+                let by = UnsafeBufferPointer(rebasing: a[Int(starts[y])..<Int(starts[y] + lengths[y])])
+                return compareBytesUnsafe(bx, by) < 0
+            }
+        }
+    }
+}
+
+@inline(__always)
+func compareBytesUnsafe(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+    let n = min(a.count, b.count)
+    for i in 0..<n where a[i] != b[i] { return Int(a[i]) - Int(b[i]) }
+    return a.count - b.count
+}
