@@ -7,7 +7,7 @@ struct Searchctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "searchctl",
         abstract: "Full-text search for Dutch text: index a folder, then search it.",
-        subcommands: [IndexCommand.self, AnalyzeCommand.self, MergeCommand.self]
+        subcommands: [IndexCommand.self, SearchCommand.self, AnalyzeCommand.self, StatsCommand.self, CheckCommand.self, MergeCommand.self]
     )
 }
 

@@ -1,0 +1,129 @@
+/// Verifies an index completely (`searchctl check`): every checksum, and the structural
+/// invariants — terms strictly increasing, document ids in range and increasing,
+/// postings counts equal to df, positions counts equal to tf and increasing, lengths
+/// and stored text readable, deletion bitmaps consistent with the manifest.
+public struct IndexChecker {
+    public let directory: IndexDirectory
+
+    public init(directory: IndexDirectory) { self.directory = directory }
+
+    public struct Report: Sendable {
+        public var segments = 0
+        public var documents = 0
+        public var terms = 0
+        public var postings = 0
+        public var positions = 0
+        /// One line per problem found.
+        public var problems: [String] = []
+    }
+
+    /// - Throws: only when the index cannot be opened at all (missing, locked format…);
+    ///   damage is reported in `Report.problems`.
+    public func run() throws(IndexError) -> Report {
+        var report = Report()
+        guard let manifest = try directory.latestManifest() else { throw .missing(directory: directory.path) }
+        try IndexDirectory.checkAnalysis(manifest)
+        var names = Set<String>()
+        for s in manifest.segments {
+            if !names.insert(s.name).inserted { report.problems.append("manifest names segment \(s.name) twice") }
+        }
+        for s in manifest.segments {
+            report.segments += 1
+            do throws(IndexError) {
+                let reader = try SegmentReader(directory: directory.path, name: s.name)
+                try check(reader, entry: s, report: &report)
+            } catch {
+                report.problems.append(error.description)
+            }
+        }
+        return report
+    }
+
+    private func check(_ reader: SegmentReader, entry: Manifest.Segment, report: inout Report) throws(IndexError) {
+        let file = reader.path
+        func problem(_ text: String) { report.problems.append("\(file): \(text)") }
+        if reader.documentCount != entry.documentCount {
+            problem("holds \(reader.documentCount) documents, the manifest says \(entry.documentCount)")
+        }
+        for kind in SegmentFormat.Section.allCases {
+            guard let section = reader.sections[kind] else { continue }
+            let actual = Checksum.crc32(UnsafeRawBufferPointer(rebasing: reader.file.bytes[section.range]))
+            if actual != section.crc {
+                problem("\(kind.name) checksum mismatch (stored \(hex(section.crc)), computed \(hex(actual)))")
+            }
+        }
+        if !report.problems.isEmpty { return }
+        var deletions: DeletionBitmap?
+        if let d = entry.deletionsFile {
+            let f = try MappedFile(path: directory.file(d))
+            deletions = try DeletionBitmap.decode(f.bytes, file: f.path, expectedDocuments: reader.documentCount)
+            if deletions!.deletedCount != entry.deletedCount { problem("deleted count differs from the manifest") }
+        } else if entry.deletedCount != 0 {
+            problem("the manifest counts deletions but names no deletions file")
+        }
+        var tokens = 0
+        var liveTokens = 0
+        var previousPath: [UInt8]?
+        for d in 0..<reader.documentCount {
+            let record = try reader.document(d)
+            let path = Array(record.path.utf8)
+            if let previousPath, !previousPath.lexicographicallyPrecedes(path) {
+                problem("documents are not in path order at \(d)")
+            }
+            previousPath = path
+            let text = try reader.storedText(d)
+            _ = text
+            let l = reader.length(of: d)
+            tokens += l
+            if !(deletions?.isDeleted(d) ?? false) { liveTokens += l }
+        }
+        if tokens != reader.tokenCount { problem("document lengths add up to \(tokens), the footer says \(reader.tokenCount)") }
+        if liveTokens != entry.liveTokens { problem("live lengths add up to \(liveTokens), the manifest says \(entry.liveTokens)") }
+        report.documents += reader.documentCount - (deletions?.deletedCount ?? 0)
+        var previous: [UInt8]?
+        var terms = 0
+        var positions: [Int32] = []
+        try reader.forEachTerm { term, info throws(IndexError) in
+            terms += 1
+            let bytes = Array(term)
+            if let previous, !previous.lexicographicallyPrecedes(bytes) {
+                problem("terms are not strictly increasing at '\(String(decoding: bytes, as: UTF8.self))'")
+            }
+            previous = bytes
+            let it = try reader.postings(info)
+            var count = 0
+            var last: Int32 = -1
+            var maxTf = 0
+            var minLength = Int.max
+            while try it.next() != PostingsIterator.exhausted {
+                count += 1
+                if it.doc <= last || Int(it.doc) >= reader.documentCount {
+                    problem("postings of '\(String(decoding: bytes, as: UTF8.self))' are out of order or range")
+                    return
+                }
+                last = it.doc
+                try it.positions(into: &positions)
+                if positions.count != it.frequency { problem("positions count differs from tf") }
+                for k in positions.indices.dropFirst() where positions[k] <= positions[k - 1] {
+                    problem("positions of '\(String(decoding: bytes, as: UTF8.self))' are not increasing")
+                    break
+                }
+                if let p = positions.last, Int(p) >= reader.length(of: Int(it.doc)) {
+                    problem("a position of '\(String(decoding: bytes, as: UTF8.self))' lies past its document's length")
+                }
+                report.positions += positions.count
+                maxTf = max(maxTf, it.frequency)
+                minLength = min(minLength, reader.length(of: Int(it.doc)))
+            }
+            report.postings += count
+            if count != info.documentFrequency {
+                problem("'\(String(decoding: bytes, as: UTF8.self))' has \(count) postings, its df says \(info.documentFrequency)")
+            }
+            if maxTf != info.maxFrequency || minLength != info.minLength {
+                problem("score bounds of '\(String(decoding: bytes, as: UTF8.self))' disagree with its postings")
+            }
+        }
+        if terms != reader.termCount { problem("\(terms) terms, the footer says \(reader.termCount)") }
+        report.terms += terms
+    }
+}

@@ -1,0 +1,272 @@
+import IndexFormat
+
+/// The figures behind one matching clause's score (`--explain`).
+public struct ClauseExplanation: Sendable, Equatable {
+    public var clause: String
+    public var tf: Int
+    public var df: Int
+    public var idf: Double
+    public var dl: Int
+    public var avgdl: Double
+    public var score: Double
+}
+
+/// Iterates the matching documents of one clause in a segment, in increasing id order,
+/// and scores the current one. `doc` is -1 before the first call and
+/// `PostingsIterator.exhausted` at the end.
+protocol DocScorer: AnyObject {
+    var doc: Int32 { get }
+    @discardableResult func next() throws(IndexError) -> Int32
+    @discardableResult func advance(to target: Int32) throws(IndexError) -> Int32
+    func score() throws(IndexError) -> Double
+    func explain(into list: inout [ClauseExplanation]) throws(IndexError)
+}
+
+/// Matches nothing (a term absent from the segment).
+final class EmptyScorer: DocScorer {
+    var doc: Int32 = PostingsIterator.exhausted
+    func next() -> Int32 { doc }
+    func advance(to target: Int32) -> Int32 { doc }
+    func score() -> Double { 0 }
+    func explain(into list: inout [ClauseExplanation]) {}
+}
+
+/// One term: BM25 of its tf in the document.
+final class TermScorer: DocScorer {
+    let postings: PostingsIterator
+    let segment: SegmentReader
+    let bm25: BM25
+    let idf: Double
+    let df: Int
+    let label: String
+
+    init(postings: PostingsIterator, bm25: BM25, idf: Double, df: Int, label: String) {
+        self.postings = postings
+        self.segment = postings.segment
+        self.bm25 = bm25
+        self.idf = idf
+        self.df = df
+        self.label = label
+    }
+
+    var doc: Int32 { postings.doc }
+    func next() throws(IndexError) -> Int32 { try postings.next() }
+    func advance(to target: Int32) throws(IndexError) -> Int32 { try postings.advance(to: target) }
+
+    func score() -> Double {
+        bm25.score(idf: idf, tf: postings.frequency, length: segment.length(of: Int(postings.doc)))
+    }
+
+    func explain(into list: inout [ClauseExplanation]) {
+        list.append(ClauseExplanation(clause: label, tf: postings.frequency, df: df, idf: idf,
+                                      dl: segment.length(of: Int(doc)), avgdl: bm25.averageLength, score: score()))
+    }
+}
+
+/// A phrase: the documents holding all its terms, where the chaining rule of SPEC
+/// section 3 finds at least one match; tf = the number of matching starts, idf = the
+/// sum of the idf of the phrase's distinct terms.
+final class PhraseScorer: DocScorer {
+    /// One iterator per distinct term.
+    let iterators: [PostingsIterator]
+    /// For each phrase slot: which iterator, and its relative position.
+    let slots: [Int]
+    let relative: [Int32]
+    let slop: Int32
+    let bm25: BM25
+    let idf: Double
+    let df: Int
+    let label: String
+    let segment: SegmentReader
+    private var positions: [[Int32]]
+    private(set) var doc: Int32 = -1
+    private var frequency = 0
+
+    init(iterators: [PostingsIterator], slots: [Int], relative: [Int], slop: Int, bm25: BM25, idf: Double, df: Int, label: String) {
+        self.iterators = iterators
+        self.slots = slots
+        self.relative = relative.map { Int32($0) }
+        self.slop = Int32(clamping: slop)
+        self.bm25 = bm25
+        self.idf = idf
+        self.df = df
+        self.label = label
+        segment = iterators[0].segment
+        positions = Array(repeating: [], count: iterators.count)
+    }
+
+    func next() throws(IndexError) -> Int32 {
+        if doc == PostingsIterator.exhausted { return doc }
+        return try advance(to: doc + 1)
+    }
+
+    func advance(to target: Int32) throws(IndexError) -> Int32 {
+        if doc >= target { return doc }
+        var candidate = target
+        while true {
+            // Leapfrog until every iterator is on the same document.
+            var agreed = false
+            while !agreed {
+                agreed = true
+                for it in iterators {
+                    let d = try it.advance(to: candidate)
+                    if d == PostingsIterator.exhausted { doc = d; return d }
+                    if d > candidate { candidate = d; agreed = false }
+                }
+            }
+            for (i, it) in iterators.enumerated() { try it.positions(into: &positions[i]) }
+            frequency = matches()
+            if frequency > 0 { doc = candidate; return doc }
+            candidate += 1
+        }
+    }
+
+    /// Counts the starts p1 of t1 whose chain (each next term at its earliest
+    /// occurrence p(i+1) with p(i+1) − p(i) ≥ r(i+1) − r(i)) ends within the slop:
+    /// (pk − p1) − (rk − r1) ≤ slop.
+    private func matches() -> Int {
+        let k = slots.count
+        var cursor = [Int](repeating: 0, count: k)
+        var count = 0
+        let first = positions[slots[0]]
+        for p1 in first {
+            var previous = p1
+            var complete = true
+            for i in 1..<k {
+                let list = positions[slots[i]]
+                let needed = previous + (relative[i] - relative[i - 1])
+                var c = cursor[i]
+                while c < list.count && list[c] < needed { c += 1 }
+                cursor[i] = c
+                if c == list.count { complete = false; break }
+                previous = list[c]
+            }
+            if !complete { break }
+            if (previous - p1) - (relative[k - 1] - relative[0]) <= slop { count += 1 }
+        }
+        return count
+    }
+
+    func score() -> Double {
+        bm25.score(idf: idf, tf: frequency, length: segment.length(of: Int(doc)))
+    }
+
+    func explain(into list: inout [ClauseExplanation]) {
+        list.append(ClauseExplanation(clause: label, tf: frequency, df: df, idf: idf,
+                                      dl: segment.length(of: Int(doc)), avgdl: bm25.averageLength, score: score()))
+    }
+}
+
+/// A prefix: every document holding a term that starts with it, constant score 1.0.
+final class PrefixScorer: DocScorer {
+    private var bits: [UInt64]
+    let label: String
+    let documentCount: Int32
+    let termCount: Int
+    private(set) var doc: Int32 = -1
+
+    init(segment: SegmentReader, terms: [TermInfo], label: String) throws(IndexError) {
+        self.label = label
+        documentCount = Int32(segment.documentCount)
+        termCount = terms.count
+        bits = [UInt64](repeating: 0, count: (segment.documentCount + 63) / 64)
+        for info in terms {
+            let it = try segment.postings(info)
+            while try it.next() != PostingsIterator.exhausted {
+                bits[Int(it.doc) >> 6] |= 1 << UInt64(it.doc & 63)
+            }
+        }
+    }
+
+    func next() -> Int32 { doc == PostingsIterator.exhausted ? doc : advance(to: doc + 1) }
+
+    func advance(to target: Int32) -> Int32 {
+        if doc >= target { return doc }
+        var d = Int(target)
+        while d < Int(documentCount) {
+            let word = bits[d >> 6] >> UInt64(d & 63)
+            if word != 0 {
+                d += word.trailingZeroBitCount
+                doc = Int32(d)
+                return doc
+            }
+            d = (d | 63) + 1
+        }
+        doc = PostingsIterator.exhausted
+        return doc
+    }
+
+    func score() -> Double { 1.0 }
+
+    func explain(into list: inout [ClauseExplanation]) {
+        list.append(ClauseExplanation(clause: label, tf: 1, df: 0, idf: 0, dl: 0, avgdl: 0, score: 1.0))
+    }
+}
+
+/// A boolean group (see `PlanGroup`).
+final class BooleanScorer: DocScorer {
+    let clauses: [(occur: Occur, scorer: DocScorer)]
+    let musts: [DocScorer]
+    let shoulds: [DocScorer]
+    let mustNots: [DocScorer]
+    private(set) var doc: Int32 = -1
+
+    init(clauses: [(occur: Occur, scorer: DocScorer)]) {
+        self.clauses = clauses
+        musts = clauses.filter { $0.occur == .must }.map(\.scorer)
+        shoulds = clauses.filter { $0.occur == .should }.map(\.scorer)
+        mustNots = clauses.filter { $0.occur == .mustNot }.map(\.scorer)
+        if musts.isEmpty && shoulds.isEmpty { doc = PostingsIterator.exhausted }
+    }
+
+    func next() throws(IndexError) -> Int32 { doc == PostingsIterator.exhausted ? doc : try advance(to: doc + 1) }
+
+    func advance(to target: Int32) throws(IndexError) -> Int32 {
+        if doc == PostingsIterator.exhausted || doc >= target { return doc }
+        var candidate = target
+        while true {
+            if !musts.isEmpty {
+                var agreed = false
+                while !agreed {
+                    agreed = true
+                    for s in musts {
+                        let d = s.doc >= candidate ? s.doc : try s.advance(to: candidate)
+                        if d == PostingsIterator.exhausted { doc = d; return d }
+                        if d > candidate { candidate = d; agreed = false }
+                    }
+                }
+            } else {
+                var smallest = PostingsIterator.exhausted
+                for s in shoulds {
+                    let d = s.doc >= candidate ? s.doc : try s.advance(to: candidate)
+                    smallest = min(smallest, d)
+                }
+                if smallest == PostingsIterator.exhausted { doc = smallest; return smallest }
+                candidate = smallest
+            }
+            var excluded = false
+            for s in mustNots {
+                let d = s.doc >= candidate ? s.doc : try s.advance(to: candidate)
+                if d == candidate { excluded = true; break }
+            }
+            if !excluded { doc = candidate; return doc }
+            candidate += 1
+        }
+    }
+
+    func score() throws(IndexError) -> Double {
+        var total = 0.0
+        for c in clauses where c.occur != .mustNot {
+            if c.occur == .should && c.scorer.doc < doc { try c.scorer.advance(to: doc) }
+            if c.scorer.doc == doc { total += try c.scorer.score() }
+        }
+        return total
+    }
+
+    func explain(into list: inout [ClauseExplanation]) throws(IndexError) {
+        for c in clauses where c.occur != .mustNot {
+            if c.occur == .should && c.scorer.doc < doc { try c.scorer.advance(to: doc) }
+            if c.scorer.doc == doc { try c.scorer.explain(into: &list) }
+        }
+    }
+}

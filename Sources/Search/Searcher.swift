@@ -1,0 +1,267 @@
+import Analysis
+import IndexFormat
+
+/// What a search asks for besides the query text.
+public struct SearchOptions: Sendable {
+    public var limit = 10
+    public var offset = 0
+    /// Default operator AND (`--all`).
+    public var requireAll = false
+    public var k1 = BM25.defaultK1
+    public var b = BM25.defaultB
+    public var explain = false
+    public var snippets = true
+
+    public init() {}
+}
+
+/// One result.
+public struct SearchHit: Sendable {
+    public var rank: Int
+    public var path: String
+    public var score: Double
+    public var title: String
+    public var snippet: Snippet?
+    public var explanation: [ClauseExplanation]?
+}
+
+public struct SearchResult: Sendable {
+    /// Number of matching live documents (exact).
+    public var total: Int
+    public var hits: [SearchHit]
+}
+
+/// Runs queries against one `IndexSnapshot`: parse (syntax), plan (analysis), then for
+/// each segment match and score doc-at-a-time, keeping the best `offset + limit` in a
+/// bounded heap ordered by score descending, then path ascending.
+public final class Searcher {
+    public let snapshot: IndexSnapshot
+    let analyzer: Analyzer
+
+    public init(snapshot: IndexSnapshot) throws(AnalysisError) {
+        self.snapshot = snapshot
+        analyzer = try Analyzer()
+    }
+
+    /// Parses and plans `query`. - Throws: `QueryError` for a malformed query.
+    public func plan(_ query: String, requireAll: Bool) throws -> PlanGroup {
+        let clauses = try QueryParser(defaultOperator: requireAll ? .and : .or).parse(query)
+        return try QueryPlanner(analyzer: analyzer).plan(clauses)
+    }
+
+    public func search(_ query: String, options: SearchOptions) throws -> SearchResult {
+        try search(plan: plan(query, requireAll: options.requireAll), options: options)
+    }
+
+    public func search(plan: PlanGroup, options: SearchOptions) throws -> SearchResult {
+        let bm25 = BM25(k1: options.k1, b: options.b, documentCount: snapshot.documentCount,
+                        averageLength: snapshot.averageLength)
+        var stats = GlobalStatistics(snapshot: snapshot)
+        let k = max(0, options.offset) + max(0, options.limit)
+        var heap = TopHits(capacity: k, snapshot: snapshot)
+        var total = 0
+        if plan.canMatch {
+            for (s, segment) in snapshot.segments.enumerated() {
+                let scorer = try build(.group(plan), segment: segment.reader, bm25: bm25, stats: &stats)
+                while try scorer.next() != PostingsIterator.exhausted {
+                    let doc = scorer.doc
+                    if !segment.isLive(Int(doc)) { continue }
+                    total += 1
+                    if k == 0 { continue }
+                    let score = try scorer.score()
+                    try heap.insert(Candidate(score: score, segment: s, doc: doc))
+                }
+            }
+        }
+        let ranked = try heap.sorted()
+        var hits: [SearchHit] = []
+        let highlight = options.snippets ? snippetMaker(for: plan) : nil
+        for (i, c) in ranked.enumerated() where i >= options.offset {
+            let reader = snapshot.segments[c.segment].reader
+            let record = try reader.document(Int(c.doc))
+            var hit = SearchHit(rank: i + 1, path: record.path, score: c.score, title: record.title)
+            if let highlight {
+                hit.snippet = highlight.make(utf8: try reader.storedText(Int(c.doc)))
+            }
+            if options.explain {
+                // Re-run the plan on this one document to collect the per-clause figures.
+                let scorer = try build(.group(plan), segment: reader, bm25: bm25, stats: &stats)
+                var list: [ClauseExplanation] = []
+                if try scorer.advance(to: c.doc) == c.doc { try scorer.explain(into: &list) }
+                hit.explanation = list
+            }
+            hits.append(hit)
+        }
+        return SearchResult(total: total, hits: hits)
+    }
+
+    private func snippetMaker(for plan: PlanGroup) -> SnippetMaker {
+        var terms = Set<[UInt8]>()
+        var prefixes: [[UInt8]] = []
+        func collect(_ group: PlanGroup) {
+            for c in group.clauses where c.occur != .mustNot {
+                switch c.node {
+                case .term(let t): terms.insert(t)
+                case .phrase(let ts, _, _): for t in ts { terms.insert(t) }
+                case .prefix(let p): prefixes.append(p)
+                case .group(let g): collect(g)
+                }
+            }
+        }
+        collect(plan)
+        return SnippetMaker(analyzer: analyzer, terms: terms, prefixes: prefixes)
+    }
+
+    private func build(_ node: PlanNode, segment: SegmentReader, bm25: BM25, stats: inout GlobalStatistics) throws(IndexError) -> DocScorer {
+        switch node {
+        case .term(let term):
+            let df = try stats.documentFrequency(term)
+            guard let info = try term.withUnsafeBufferPointer({ (b) throws(IndexError) in try segment.lookup(b) }) else { return EmptyScorer() }
+            return TermScorer(postings: try segment.postings(info), bm25: bm25, idf: bm25.idf(documentFrequency: df), df: df,
+                              label: node.label)
+        case let .phrase(terms, positions, slop):
+            var distinct: [[UInt8]] = []
+            var slots: [Int] = []
+            for t in terms {
+                if let i = distinct.firstIndex(of: t) { slots.append(i) } else { slots.append(distinct.count); distinct.append(t) }
+            }
+            var iterators: [PostingsIterator] = []
+            var idf = 0.0
+            for t in distinct {
+                let df = try stats.documentFrequency(t)
+                idf += bm25.idf(documentFrequency: df)
+                guard let info = try t.withUnsafeBufferPointer({ (b) throws(IndexError) in try segment.lookup(b) }) else { return EmptyScorer() }
+                iterators.append(try segment.postings(info))
+            }
+            // Rare terms first: they drive the leapfrog.
+            let order = iterators.indices.sorted { iterators[$0].info.documentFrequency < iterators[$1].info.documentFrequency }
+            var remap = [Int](repeating: 0, count: iterators.count)
+            for (newIndex, oldIndex) in order.enumerated() { remap[oldIndex] = newIndex }
+            return PhraseScorer(iterators: order.map { iterators[$0] }, slots: slots.map { remap[$0] }, relative: positions,
+                                slop: slop, bm25: bm25, idf: idf, df: 0, label: node.label)
+        case .prefix(let prefix):
+            let terms = try segment.terms(withPrefix: prefix).map(\.1)
+            if terms.isEmpty { return EmptyScorer() }
+            return try PrefixScorer(segment: segment, terms: terms, label: node.label)
+        case .group(let group):
+            var clauses: [(occur: Occur, scorer: DocScorer)] = []
+            for c in group.clauses {
+                clauses.append((c.occur, try build(c.node, segment: segment, bm25: bm25, stats: &stats)))
+            }
+            return BooleanScorer(clauses: clauses)
+        }
+    }
+}
+
+extension PlanNode {
+    /// How a clause is named in `--explain`.
+    var label: String {
+        switch self {
+        case .term(let t): return String(decoding: t, as: UTF8.self)
+        case let .phrase(terms, _, slop):
+            return "\"" + terms.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ") + "\"" + (slop > 0 ? "~\(slop)" : "")
+        case .prefix(let p): return String(decoding: p, as: UTF8.self) + "*"
+        case .group(let g): return "(" + g.description + ")"
+        }
+    }
+}
+
+/// Live document frequencies over all segments, computed once per term and query.
+struct GlobalStatistics {
+    let snapshot: IndexSnapshot
+    private var cache: [[UInt8]: Int] = [:]
+
+    init(snapshot: IndexSnapshot) { self.snapshot = snapshot }
+
+    /// `df(t)`: live documents containing `term`. Exact: postings in segments with
+    /// deletions are counted document by document.
+    mutating func documentFrequency(_ term: [UInt8]) throws(IndexError) -> Int {
+        if let df = cache[term] { return df }
+        var df = 0
+        for segment in snapshot.segments {
+            guard let info = try term.withUnsafeBufferPointer({ (b) throws(IndexError) in try segment.reader.lookup(b) }) else { continue }
+            if segment.deletions == nil || segment.info.deletedCount == 0 {
+                df += info.documentFrequency
+            } else {
+                let it = try segment.reader.postings(info)
+                while try it.next() != PostingsIterator.exhausted { if segment.isLive(Int(it.doc)) { df += 1 } }
+            }
+        }
+        cache[term] = df
+        return df
+    }
+}
+
+struct Candidate {
+    var score: Double
+    var segment: Int
+    var doc: Int32
+}
+
+/// The best `capacity` candidates: a binary heap whose root is the worst kept one.
+/// Order: score descending, then path ascending (code point order). Within a segment
+/// documents are in path order, so paths are read only to break ties across segments.
+struct TopHits {
+    let capacity: Int
+    let snapshot: IndexSnapshot
+    private var heap: [Candidate] = []
+    private var paths: [Int64: [UInt8]] = [:]
+
+    init(capacity: Int, snapshot: IndexSnapshot) {
+        self.capacity = capacity
+        self.snapshot = snapshot
+        heap.reserveCapacity(min(capacity, 1 << 16))
+    }
+
+    private mutating func path(_ c: Candidate) throws(IndexError) -> [UInt8] {
+        let key = Int64(c.segment) << 32 | Int64(c.doc)
+        if let p = paths[key] { return p }
+        let p = Array(try snapshot.segments[c.segment].reader.path(of: Int(c.doc)).utf8)
+        paths[key] = p
+        return p
+    }
+
+    /// True when `a` ranks before `b`.
+    private mutating func better(_ a: Candidate, _ b: Candidate) throws(IndexError) -> Bool {
+        if a.score != b.score { return a.score > b.score }
+        if a.segment == b.segment { return a.doc < b.doc }
+        return try path(a).lexicographicallyPrecedes(try path(b))
+    }
+
+    mutating func insert(_ c: Candidate) throws(IndexError) {
+        if capacity == 0 { return }
+        if heap.count < capacity {
+            heap.append(c)
+            var i = heap.count - 1
+            while i > 0 {
+                let parent = (i - 1) / 2
+                if try better(heap[parent], heap[i]) { heap.swapAt(parent, i); i = parent } else { break }
+            }
+            return
+        }
+        guard try better(c, heap[0]) else { return }
+        heap[0] = c
+        var i = 0
+        while true {
+            let l = 2 * i + 1
+            let r = l + 1
+            var worst = i
+            if l < heap.count, try better(heap[worst], heap[l]) { worst = l }
+            if r < heap.count, try better(heap[worst], heap[r]) { worst = r }
+            if worst == i { break }
+            heap.swapAt(i, worst)
+            i = worst
+        }
+    }
+
+    /// The kept candidates, best first.
+    mutating func sorted() throws(IndexError) -> [Candidate] {
+        var result = heap
+        var failure: IndexError?
+        result.sort { a, b in
+            do throws(IndexError) { return try better(a, b) } catch { failure = error; return false }
+        }
+        if let failure { throw failure }
+        return result
+    }
+}

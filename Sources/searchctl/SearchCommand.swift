@@ -1,0 +1,198 @@
+import ArgumentParser
+import IndexFormat
+import Search
+
+/// `searchctl search <query>`: ranked BM25 search; `--batch` reads queries from stdin.
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Search the index (BM25). Exit 0 with hits, 1 without.",
+        discussion: """
+            Query syntax: words (OR), "a phrase", "a sloppy phrase"~3, +must -mustnot, \
+            AND / OR / NOT with parentheses, prefix*.
+            """)
+
+    @Argument(help: "The query (omit with --batch).")
+    var query: String?
+
+    @OptionGroup var location: IndexLocation
+
+    @Option(help: "Number of hits to show.")
+    var limit = 10
+
+    @Option(help: "Number of hits to skip.")
+    var offset = 0
+
+    @Flag(help: "Every clause must match (default operator AND).")
+    var all = false
+
+    @Option(help: "BM25 k1.")
+    var k1 = BM25.defaultK1
+
+    @Option(help: "BM25 b.")
+    var b = BM25.defaultB
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @Flag(help: "Add the per-clause BM25 figures to each hit.")
+    var explain = false
+
+    @Flag(name: .customLong("no-snippet"), help: "Leave out snippets.")
+    var noSnippet = false
+
+    @Flag(help: "Read one query per line from standard input; print one JSON object per line.")
+    var batch = false
+
+    func validate() throws {
+        if limit < 0 { throw ValidationError("--limit must not be negative") }
+        if offset < 0 { throw ValidationError("--offset must not be negative") }
+        if !(k1 >= 0 && k1.isFinite) { throw ValidationError("--k1 must be a non-negative number") }
+        if !(b >= 0 && b <= 1) { throw ValidationError("--b must be between 0 and 1") }
+        if batch && query != nil { throw ValidationError("give either a query or --batch, not both") }
+        if !batch && query == nil { throw ValidationError("missing query: searchctl search \"<query>\" (or --batch)") }
+    }
+
+    var options: SearchOptions {
+        var o = SearchOptions()
+        o.limit = limit
+        o.offset = offset
+        o.requireAll = all
+        o.k1 = k1
+        o.b = b
+        o.explain = explain
+        o.snippets = !noSnippet
+        return o
+    }
+
+    func run() throws {
+        let searcher: Searcher
+        do {
+            searcher = try Searcher(snapshot: IndexSnapshot(directory: IndexDirectory(path: location.path)))
+        } catch {
+            throw cliError(error)
+        }
+        if batch { return try runBatch(searcher) }
+        let query = self.query!
+        if query.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) {
+            throw CLIError(code: Exit.usage, message: "empty query: give at least one word")
+        }
+        let started = now()
+        let result: SearchResult
+        do {
+            result = try searcher.search(query, options: options)
+        } catch let error as QueryError {
+            throw CLIError(code: Exit.usage, message: error.description)
+        } catch {
+            throw cliError(error)
+        }
+        let took = (now() - started) * 1000
+        if json {
+            Output.out(ResultJSON.object(query: query, result: result, tookMs: took, explain: explain) + "\n")
+        } else {
+            Output.out(HumanOutput.render(result, bold: Output.stdoutIsTerminal, explain: explain))
+        }
+        if result.total == 0 { throw ExitCode(Exit.noHits) }
+    }
+
+    private func runBatch(_ searcher: Searcher) throws {
+        let input = Output.readStandardInput()
+        var anyHits = false
+        var out = ""
+        for rawLine in input.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            var line = String(decoding: rawLine, as: UTF8.self)
+            if line.hasSuffix("\r") { line.removeLast() }
+            if line.isEmpty { continue }
+            let started = now()
+            do {
+                let result = try searcher.search(line, options: options)
+                let took = (now() - started) * 1000
+                if result.total > 0 { anyHits = true }
+                out += ResultJSON.object(query: line, result: result, tookMs: took, explain: explain) + "\n"
+            } catch let error as QueryError {
+                out += "{\"query\": \(JSONWriter.quoted(line)), \"error\": \(JSONWriter.quoted(error.description))}\n"
+            } catch {
+                Output.out(out)
+                throw cliError(error)
+            }
+            if out.utf8.count > 1 << 16 {
+                Output.out(out)
+                out = ""
+            }
+        }
+        Output.out(out)
+        if !anyHits { throw ExitCode(Exit.noHits) }
+    }
+}
+
+/// The JSON contract of SPEC section 4.
+enum ResultJSON {
+    static func object(query: String, result: SearchResult, tookMs: Double, explain: Bool) -> String {
+        var s = "{\"query\": \(JSONWriter.quoted(query)), \"total\": \(result.total), \"took_ms\": \(JSONWriter.number(roundTo(tookMs, 3))), \"hits\": ["
+        for (i, hit) in result.hits.enumerated() {
+            if i > 0 { s += ", " }
+            s += "{\"rank\": \(hit.rank), \"path\": \(JSONWriter.quoted(hit.path)), \"score\": \(JSONWriter.number(hit.score)), "
+            s += "\"title\": \(JSONWriter.quoted(hit.title)), "
+            s += "\"snippet\": \(JSONWriter.quoted(hit.snippet?.text ?? "")), "
+            s += "\"highlights\": [" + (hit.snippet?.highlights ?? []).map { "[\($0[0]), \($0[1])]" }.joined(separator: ", ") + "]"
+            if explain, let clauses = hit.explanation {
+                s += ", \"explain\": [" + clauses.map { c in
+                    "{\"clause\": \(JSONWriter.quoted(c.clause)), \"tf\": \(c.tf), \"df\": \(c.df), \"idf\": \(JSONWriter.number(c.idf)), \"dl\": \(c.dl), \"avgdl\": \(JSONWriter.number(c.avgdl)), \"score\": \(JSONWriter.number(c.score))}"
+                }.joined(separator: ", ") + "]"
+            }
+            s += "}"
+        }
+        s += "]}"
+        return s
+    }
+
+    static func roundTo(_ x: Double, _ digits: Int) -> Double {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        return (x * scale).rounded() / scale
+    }
+}
+
+/// Output for people: rank, score, path, title, snippet (matches in bold on a terminal).
+enum HumanOutput {
+    static func render(_ result: SearchResult, bold: Bool, explain: Bool) -> String {
+        if result.total == 0 { return "no documents match\n" }
+        var s = ""
+        for hit in result.hits {
+            s += "\(hit.rank). \(scoreText(hit.score))  \(hit.path)\n"
+            if !hit.title.isEmpty { s += "   \(hit.title)\n" }
+            if let snippet = hit.snippet, !snippet.text.isEmpty {
+                s += "   " + highlighted(snippet, bold: bold) + "\n"
+            }
+            if explain, let clauses = hit.explanation {
+                for c in clauses {
+                    s += "     \(c.clause): score \(scoreText(c.score)) = idf \(scoreText(c.idf)), tf \(c.tf), df \(c.df), dl \(c.dl), avgdl \(scoreText(c.avgdl))\n"
+                }
+            }
+        }
+        let last = result.hits.last?.rank ?? 0
+        let first = result.hits.first?.rank ?? 0
+        s += result.hits.isEmpty ? "\(result.total) matching documents (none on this page)\n"
+                                 : "\(first)-\(last) of \(result.total) matching documents\n"
+        return s
+    }
+
+    static func scoreText(_ x: Double) -> String {
+        abs(x) >= 1 ? formatNumber(x, digits: 6) : "\(x)"
+    }
+
+    static func highlighted(_ snippet: Snippet, bold: Bool) -> String {
+        let (open, close) = bold ? ("\u{1B}[1m", "\u{1B}[0m") : ("*", "*")
+        var out = ""
+        var i = 0
+        var marks = snippet.highlights.makeIterator()
+        var mark = marks.next()
+        for scalar in snippet.text.unicodeScalars {
+            if let m = mark, m[0] == i { out += open }
+            out.unicodeScalars.append(scalar)
+            i += 1
+            if let m = mark, m[1] == i { out += close; mark = marks.next() }
+        }
+        return out
+    }
+}
