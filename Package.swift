@@ -37,6 +37,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Reproducible benchmarks (run in release mode; see Benchmarks/README.md).
+        .executableTarget(
+            name: "searchctl-bench",
+            dependencies: ["Analysis", "IndexFormat", "Indexer", "Search"],
+            path: "Benchmarks/Sources/searchctl-bench"
+        ),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], exclude: ["Fixtures"]),
         .testTarget(name: "IndexerTests", dependencies: ["Indexer", "IndexFormat", "Analysis"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Indexer", "IndexFormat", "Analysis"]),

@@ -40,6 +40,7 @@ public final class Analyzer {
     private var folded: [UInt16] = []
     private var scalars: [Unicode.Scalar] = []
     private var termBytes: [UInt8] = []
+    private var cache = TermCache()
 
     public init() throws(AnalysisError) {
         segmenter = try WordSegmenter(locale: "nl")
@@ -62,13 +63,22 @@ public final class Analyzer {
             defer { position += 1 }
             if failure != nil { return }
             let token = UnsafeBufferPointer(rebasing: text[Int(start)..<Int(end)])
+            let hash = TermCache.hash(token)
+            if let cached = cache.lookup(token, hash: hash) {
+                if let term = cached {
+                    body(AnalyzedToken(position: position, term: term, start: start, end: end))
+                }
+                return
+            }
             do throws(AnalysisError) {
                 try termOf(token, stem: true)
             } catch {
                 failure = error
                 return
             }
-            if termBytes.isEmpty || termBytes.count > Analyzer.maximumTermLength { return }
+            let dropped = termBytes.isEmpty || termBytes.count > Analyzer.maximumTermLength
+            cache.insert(token, hash: hash, term: dropped ? nil : termBytes)
+            if dropped { return }
             termBytes.withUnsafeBufferPointer { bytes in
                 body(AnalyzedToken(position: position, term: bytes, start: start, end: end))
             }

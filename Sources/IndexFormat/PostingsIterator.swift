@@ -25,6 +25,7 @@ public final class PostingsIterator {
     private var blockPositionsStart = 0
     private var positionsCursor = 0
     private var positionsDocIndex = 0
+    private var lastPositionsStart = 0
     private var tailPositionsStart = 0
     private var tailOffset = 0
 
@@ -190,6 +191,11 @@ public final class PostingsIterator {
     /// Decodes the positions of the current document into `output` (replacing its contents).
     public func positions(into output: inout [Int32]) throws(IndexError) {
         output.removeAll(keepingCapacity: true)
+        if positionsDocIndex == index + 1 {
+            // Asked again for the same document: read it again from its start.
+            positionsCursor = lastPositionsStart
+            positionsDocIndex = index
+        }
         var r = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[..<positionsEnd]), offset: positionsCursor)
         // Skip the positions of the earlier documents of this block.
         while positionsDocIndex < index {
@@ -199,6 +205,7 @@ public final class PostingsIterator {
             positionsDocIndex += 1
         }
         positionsCursor = r.offset
+        lastPositionsStart = r.offset
         var p: Int64 = 0
         for k in 0..<Int(freqs[index]) {
             guard let delta = r.readVarint(), delta <= UInt64(Int32.max) else {

@@ -26,7 +26,7 @@ struct AnalyzeCommand: ParsableCommand {
                     Output.warning("standard input is not valid UTF-8; decoded as \(charset)")
                 }
             }
-        } catch let error as AnalysisError {
+        } catch {
             throw CLIError(code: Exit.usage, message: "cannot analyze standard input: \(error)")
         }
         let analyzer: Analyzer
@@ -37,7 +37,7 @@ struct AnalyzeCommand: ParsableCommand {
         var first = true
         if json { out = "[" }
         try decoded.utf16.withUnsafeBufferPointer { buffer in
-            try analyzer.analyze(buffer) { token in
+            _ = try analyzer.analyze(buffer) { token in
                 let surface = String(decoding: buffer[Int(token.start)..<Int(token.end)], as: UTF16.self)
                 let term = String(decoding: token.term, as: UTF8.self)
                 if json {

@@ -72,6 +72,25 @@ final class AnalyzerTests: XCTestCase {
         XCTAssertEqual(tokens.map(\.text), ["Bij", "de", "aanval", "op", "4", "april"])
     }
 
+    /// ICU splits a lone `'s` into the apostrophe (dropped as punctuation) and `s`; the
+    /// segment still takes its position, and positions after it count on.
+    func testLoneApostropheS() throws {
+        let tokens = try analyzer.tokens(of: "Bij 's nachts")
+        XCTAssertEqual(tokens.map(\.position), [0, 1, 2])
+        XCTAssertEqual(tokens.map(\.text), ["Bij", "s", "nachts"])
+        XCTAssertEqual(tokens.map(\.term), ["bij", "s", "nacht"])
+    }
+
+    func testStemmingInTheChain() throws {
+        XCTAssertEqual(try terms("aanvallen gelopen huizen mensen auto's"), ["aanval", "loop", "huis", "mens", "auto"])
+    }
+
+    func testCachedTokensGiveTheSameTerms() throws {
+        // The second occurrence of each word comes from the term cache.
+        let text = "Huizen huizen HUIZEN financiële financiële"
+        XCTAssertEqual(try terms(text), ["huis", "huis", "huis", "financiel", "financiel"])
+    }
+
     func testEmptyAndPunctuationOnly() throws {
         XCTAssertEqual(try analyzer.tokens(of: ""), [])
         XCTAssertEqual(try analyzer.tokens(of: " ,.;:!? -- … «»"), [])

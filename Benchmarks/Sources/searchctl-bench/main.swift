@@ -1,0 +1,57 @@
+import Foundation
+
+/// searchctl-bench: reproducible benchmarks, printed as tables. Run in release mode:
+///   swift run -c release searchctl-bench analysis <folder>
+///   swift run -c release searchctl-bench generate <out-folder> [--docs N] [--seed S]
+///   swift run -c release searchctl-bench queries <index> [--count N] [--seed S]
+let arguments = Array(CommandLine.arguments.dropFirst())
+
+func option(_ name: String, _ fallback: Int) -> Int {
+    if let i = arguments.firstIndex(of: name), i + 1 < arguments.count, let v = Int(arguments[i + 1]) { return v }
+    return fallback
+}
+
+func files(under folder: String) -> [String] {
+    let e = FileManager.default.enumerator(atPath: folder)
+    var result: [String] = []
+    while let p = e?.nextObject() as? String {
+        if p.hasSuffix(".txt") || p.hasSuffix(".md") { result.append(folder + "/" + p) }
+    }
+    return result.sorted()
+}
+
+func table(_ header: [String], _ rows: [[String]]) {
+    var widths = header.map(\.count)
+    for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
+    func line(_ cells: [String]) -> String {
+        cells.enumerated().map { i, c in i == 0 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                                                : String(repeating: " ", count: widths[i] - c.count) + c }
+            .joined(separator: " | ")
+    }
+    print(line(header))
+    print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "-|-"))
+    for r in rows { print(line(r)) }
+}
+
+guard let command = arguments.first else {
+    print("usage: searchctl-bench analysis <folder> | generate <out> [--docs N] [--seed S] | queries <index> [--count N]")
+    exit(2)
+}
+switch command {
+case "analysis":
+    let folder = arguments.count > 1 ? arguments[1] : "seeds"
+    let list = files(under: folder)
+    let rows = try AnalysisBenchmark.run(files: list, repeats: option("--repeats", 1))
+    print("analysis throughput, one core, \(list.count) files from \(folder)")
+    table(["step", "seconds", "MB/s"], rows.map { [$0.0, String(format: "%.3f", $0.1), String(format: "%.1f", $0.2)] })
+case "generate":
+    let out = arguments[1]
+    var generator = CorpusGenerator(seed: UInt64(option("--seed", 42)))
+    let (count, bytes) = try generator.write(documents: option("--docs", 10000), to: out)
+    print("generated \(count) documents, \(String(format: "%.1f", Double(bytes) / 1_048_576)) MB in \(out)")
+case "queries":
+    try QueryBenchmark.run(index: arguments[1], count: option("--count", 2000), seed: UInt64(option("--seed", 7)))
+default:
+    print("unknown command \(command)")
+    exit(2)
+}

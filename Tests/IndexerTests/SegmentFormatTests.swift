@@ -1,0 +1,168 @@
+import Foundation
+@testable import IndexFormat
+import XCTest
+
+final class SegmentFormatTests: XCTestCase {
+    func record(_ i: Int) -> DocumentRecord {
+        DocumentRecord(path: String(format: "doc%02d.txt", i), title: "t", size: 1, mtime: 0, contentHash: 0)
+    }
+
+    func positions(_ values: [UInt32]) -> [UInt8] {
+        var out: [UInt8] = []
+        var previous: UInt32 = 0
+        for v in values { appendVarint(v - previous, to: &out); previous = v }
+        return out
+    }
+
+    /// The worked example of `SegmentFormat`: a term once in document 7 and three times in
+    /// document 11 (positions 2, 5, 9) is the postings vints 15, 8, 3 and positions 2, 3, 4.
+    func testWorkedExampleBytes() throws {
+        let folder = NSTemporaryDirectory() + "/segfmt-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var w = SegmentWriter()
+        for i in 0..<12 { [UInt8]().withUnsafeBytes { w.addDocument(record(i), length: 20, storedBlob: $0) } }
+        Array("x".utf8).withUnsafeBufferPointer { w.beginTerm($0) }
+        positions([4]).withUnsafeBytes { w.addPosting(document: 7, frequency: 1, encodedPositions: $0) }
+        positions([2, 5, 9]).withUnsafeBytes { w.addPosting(document: 11, frequency: 3, encodedPositions: $0) }
+        w.endTerm()
+        _ = try w.finish(directory: folder, name: "seg-000001")
+        let reader = try SegmentReader(directory: folder, name: "seg-000001")
+        let postings = Array(reader.file.bytes[reader.sections[.postings]!.range])
+        XCTAssertEqual(postings, [15, 8, 3])
+        let pos = Array(reader.file.bytes[reader.sections[.positions]!.range])
+        XCTAssertEqual(pos, [4, 2, 3, 4])
+        let header = Array(reader.file.bytes[0..<16])
+        XCTAssertEqual(header, Array("SCTLSEGM".utf8) + [1, 0, 0, 0, 0, 0, 0, 0])
+    }
+
+    /// Postings lists of 0, 1, 127, 128, 129, 300 and 1000 documents, with varied gaps
+    /// and frequencies, read back exactly, also when skipping with `advance(to:)`.
+    func testPostingsBlocksAndSkipping() throws {
+        let folder = NSTemporaryDirectory() + "/segfmt-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let docCount = 5000
+        var w = SegmentWriter()
+        for i in 0..<docCount { [UInt8]().withUnsafeBytes { w.addDocument(record(i), length: 50 + i % 100, storedBlob: $0) } }
+        var expected: [String: [(Int, [UInt32])]] = [:]
+        var seed: UInt64 = 99
+        func rand(_ n: Int) -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int((seed >> 33) % UInt64(n))
+        }
+        for (name, count) in [("a1", 1), ("a127", 127), ("a128", 128), ("a129", 129), ("a300", 300), ("b1000", 1000)] {
+            var docs = Set<Int>()
+            while docs.count < count { docs.insert(rand(docCount)) }
+            var list: [(Int, [UInt32])] = []
+            for d in docs.sorted() {
+                let tf = 1 + (rand(10) == 0 ? rand(200) : rand(3))
+                var p: [UInt32] = []
+                var at = UInt32(rand(5))
+                for _ in 0..<tf { p.append(at); at += 1 + UInt32(rand(1000)) }
+                list.append((d, p))
+            }
+            expected[name] = list
+            Array(name.utf8).withUnsafeBufferPointer { w.beginTerm($0) }
+            for (d, p) in list { positions(p).withUnsafeBytes { w.addPosting(document: d, frequency: p.count, encodedPositions: $0) } }
+            w.endTerm()
+        }
+        _ = try w.finish(directory: folder, name: "seg-000001")
+        let reader = try SegmentReader(directory: folder, name: "seg-000001")
+        var buffer: [Int32] = []
+        for (name, list) in expected {
+            let info = try XCTUnwrap(try reader.lookup(name), name)
+            XCTAssertEqual(info.documentFrequency, list.count)
+            XCTAssertEqual(info.maxFrequency, list.map { $0.1.count }.max())
+            // Sequential.
+            let it = try reader.postings(info)
+            var k = 0
+            while try it.next() != PostingsIterator.exhausted {
+                XCTAssertEqual(Int(it.doc), list[k].0, "\(name) #\(k)")
+                try it.positions(into: &buffer)
+                XCTAssertEqual(buffer.map(UInt32.init), list[k].1, "\(name) #\(k)")
+                k += 1
+            }
+            XCTAssertEqual(k, list.count)
+            // Skipping: every 37th target, positions still right.
+            let skipper = try reader.postings(info)
+            for target in stride(from: 0, to: docCount, by: 37) {
+                let got = try skipper.advance(to: Int32(target))
+                if let e = list.first(where: { $0.0 >= target }) {
+                    XCTAssertEqual(Int(got), e.0, "\(name) advance(to: \(target))")
+                    try skipper.positions(into: &buffer)
+                    XCTAssertEqual(buffer.map(UInt32.init), e.1)
+                } else {
+                    XCTAssertEqual(got, PostingsIterator.exhausted)
+                    break
+                }
+            }
+        }
+        XCTAssertNil(try reader.lookup("a12"))
+        XCTAssertEqual(try reader.terms(withPrefix: Array("a1".utf8)).map { String(decoding: $0.0, as: UTF8.self) },
+                       ["a1", "a127", "a128", "a129"])
+    }
+
+    func testBitPackingRoundTripsEveryWidth() {
+        for width in 0...32 {
+            var values = [UInt32](repeating: 0, count: BitPacking.blockSize)
+            if width > 0 {
+                let top: UInt64 = (1 << UInt64(width)) - 1
+                for i in values.indices { values[i] = UInt32(UInt64(i &* 2654435761) & top) }
+                values[5] = UInt32(top)
+            }
+            var packed: [UInt8] = []
+            values.withUnsafeBufferPointer { BitPacking.pack($0, into: &packed) }
+            XCTAssertEqual(packed.count, BitPacking.packedSize(bitWidth: width), "width \(width)")
+            packed += [UInt8](repeating: 0, count: 8)
+            var out = [UInt32](repeating: 0, count: BitPacking.blockSize)
+            let end = packed.withUnsafeBytes { raw in out.withUnsafeMutableBufferPointer { BitPacking.unpack(raw, at: 0, into: $0.baseAddress!) } }
+            XCTAssertEqual(end, packed.count - 8)
+            XCTAssertEqual(out, values, "width \(width)")
+        }
+    }
+
+    func testManifestRoundTripAndDamage() throws {
+        let m = Manifest(generation: 3, analysis: "icu=1 spec=1", root: "/a b/%c\nd", nextSegment: 9,
+                         segments: [.init(name: "seg-000004", documentCount: 10, deletedCount: 2, liveTokens: 77, deletionsGeneration: 3)])
+        let bytes = m.encoded()
+        XCTAssertEqual(try Manifest.decode(bytes, file: "m"), m)
+        var damaged = bytes
+        damaged[30] ^= 0x01
+        XCTAssertThrowsError(try Manifest.decode(damaged, file: "m")) { error in
+            XCTAssertEqual((error as? IndexError)?.exitCode, 4)
+        }
+        XCTAssertThrowsError(try Manifest.decode(Array(bytes.dropLast(10)), file: "m")) { error in
+            XCTAssertEqual((error as? IndexError)?.exitCode, 4)
+        }
+        var future = Array("searchctl-manifest 9\n".utf8)
+        future += Array("crc32 \(hex(Checksum.crc32(future)))\n".utf8)
+        XCTAssertThrowsError(try Manifest.decode(future, file: "m")) { error in
+            XCTAssertEqual((error as? IndexError)?.exitCode, 3)
+        }
+    }
+
+    func testDamagedSegmentIsRefusedOrReported() throws {
+        let folder = NSTemporaryDirectory() + "/segfmt-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var w = SegmentWriter()
+        for i in 0..<3 { [UInt8]().withUnsafeBytes { w.addDocument(record(i), length: 3, storedBlob: $0) } }
+        _ = try w.finish(directory: folder, name: "seg-000001")
+        let path = folder + "/seg-000001.seg"
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+        // Truncated.
+        try good.prefix(good.count - 5).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try SegmentReader(directory: folder, name: "seg-000001")) { XCTAssertEqual(($0 as? IndexError)?.exitCode, 4) }
+        // Unknown version.
+        var future = good
+        future[8] = 99
+        try future.write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try SegmentReader(directory: folder, name: "seg-000001")) { XCTAssertEqual(($0 as? IndexError)?.exitCode, 3) }
+        // Bad magic.
+        var magic = good
+        magic[0] = 0
+        try magic.write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try SegmentReader(directory: folder, name: "seg-000001")) { XCTAssertEqual(($0 as? IndexError)?.exitCode, 4) }
+    }
+}
