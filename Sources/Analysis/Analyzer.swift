@@ -4,8 +4,10 @@ import CICU
 public struct AnalyzedToken {
     /// 0-based position: counts every kept word segment, dropped terms included.
     public var position: Int32
-    /// The term, UTF-8, borrowed from the analyzer's scratch buffer.
+    /// The term, UTF-8, borrowed from the analyzer's vocabulary.
     public var term: UnsafeBufferPointer<UInt8>
+    /// The term's id in `Analyzer.vocabulary` (stable until `vocabularyEpoch` changes).
+    public var termID: Int32
     /// The token's source range in the analyzed UTF-16 text.
     public var start: Int32
     public var end: Int32
@@ -41,6 +43,19 @@ public final class Analyzer {
     private var scalars: [Unicode.Scalar] = []
     private var termBytes: [UInt8] = []
     private var cache = TermCache()
+    private var shortCache = ShortTokenCache()
+    /// Every distinct term this analyzer has produced, with a dense id.
+    public private(set) var vocabulary = TermTable(capacity: 1 << 16)
+    /// Changes when the vocabulary starts over (ids before and after differ).
+    public private(set) var vocabularyEpoch = 0
+    /// The UTF-8 bytes of vocabulary term `id`, borrowed.
+    @inline(__always)
+    public func withTermBytes<R>(_ id: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        vocabulary.withBytes(of: Int(id), body)
+    }
+
+    /// The vocabulary starts over beyond this many terms (checked between texts).
+    public static let maximumVocabulary = 1 << 21
 
     public init() throws(AnalysisError) {
         segmenter = try WordSegmenter(locale: "nl")
@@ -57,30 +72,50 @@ public final class Analyzer {
     /// - Complexity: O(n) in the length of `text`.
     @discardableResult
     public func analyze(_ text: UnsafeBufferPointer<UInt16>, _ body: (AnalyzedToken) -> Void) throws(AnalysisError) -> Int {
+        if vocabulary.count > Analyzer.maximumVocabulary {
+            // Keep memory bounded on endless vocabularies: start over (between texts, so
+            // the ids of one text always come from one epoch).
+            vocabulary.removeAll()
+            cache.removeAll()
+            shortCache.removeAll()
+            vocabularyEpoch += 1
+        }
         var position: Int32 = 0
         var failure: AnalysisError?
         try segmenter.forEachWord(in: text) { start, end in
             defer { position += 1 }
             if failure != nil { return }
             let token = UnsafeBufferPointer(rebasing: text[Int(start)..<Int(end)])
-            let hash = TermCache.hash(token)
-            if let cached = cache.lookup(token, hash: hash) {
-                if let term = cached {
-                    body(AnalyzedToken(position: position, term: term, start: start, end: end))
+            var id: Int32?
+            var shortKey: ShortTokenCache.Key?
+            if token.count <= ShortTokenCache.maximumUnits {
+                let key = ShortTokenCache.key(token)
+                id = shortCache.lookup(key)
+                shortKey = key
+            }
+            if id == nil {
+                let hash = TermCache.hash(token)
+                id = cache.lookup(token, hash: hash)
+                if id == nil {
+                    do throws(AnalysisError) {
+                        try termOf(token, stem: true)
+                    } catch {
+                        failure = error
+                        return
+                    }
+                    if termBytes.isEmpty || termBytes.count > Analyzer.maximumTermLength {
+                        id = -1
+                    } else {
+                        id = termBytes.withUnsafeBufferPointer { Int32(vocabulary.id(of: $0).id) }
+                    }
+                    cache.insert(token, hash: hash, term: id!)
                 }
-                return
+                if let shortKey { shortCache.insert(shortKey, term: id!) }
             }
-            do throws(AnalysisError) {
-                try termOf(token, stem: true)
-            } catch {
-                failure = error
-                return
-            }
-            let dropped = termBytes.isEmpty || termBytes.count > Analyzer.maximumTermLength
-            cache.insert(token, hash: hash, term: dropped ? nil : termBytes)
-            if dropped { return }
-            termBytes.withUnsafeBufferPointer { bytes in
-                body(AnalyzedToken(position: position, term: bytes, start: start, end: end))
+            let termID = id!
+            if termID < 0 { return }
+            vocabulary.withBytes(of: Int(termID)) { bytes in
+                body(AnalyzedToken(position: position, term: bytes, termID: termID, start: start, end: end))
             }
         }
         if let failure { throw failure }

@@ -15,7 +15,7 @@ public enum Checksum {
 /// DEFLATE (zlib format) for stored document text.
 public enum Compression {
     /// Compresses `bytes`; the result starts with the uncompressed length as a varint.
-    public static func compress(_ bytes: UnsafeRawBufferPointer, level: Int32 = 6) -> [UInt8] {
+    public static func compress(_ bytes: UnsafeRawBufferPointer, level: Int32 = 1) -> [UInt8] {
         var header = ByteWriter()
         header.varint(bytes.count)
         if bytes.isEmpty { return header.bytes }

@@ -16,8 +16,13 @@ struct AnalyzedDocument: @unchecked Sendable {
     var storedBlob: [UInt8]
     /// The charset used when the file was not UTF-8.
     var detectedCharset: String?
+    /// Which worker analyzed it, and the epoch of that worker's vocabulary: together
+    /// with `TermEntry.vocabularyID` they let the buffer map terms without hashing.
+    var worker = 0
+    var vocabularyEpoch = 0
 
     struct TermEntry {
+        var vocabularyID: Int32
         var bytes: Range<Int32>
         var frequency: Int32
         var positions: Range<Int32>
@@ -27,32 +32,52 @@ struct AnalyzedDocument: @unchecked Sendable {
 /// Turns a file's bytes into an `AnalyzedDocument`. One per worker thread.
 final class DocumentAnalyzer {
     private let analyzer: Analyzer
-    private var table = TermTable(capacity: 4096)
+    let worker: Int
+    /// Per vocabulary id: the document it was last seen in, and its index there.
+    private var seenIn: [Int32] = []
+    private var localIndex: [Int32] = []
+    private var documentStamp: Int32 = 0
+    private var localTerms: [Int32] = []
     private var tokenTerms: [Int32] = []
     private var tokenPositions: [Int32] = []
     private var counts: [Int32] = []
     private var order: [Int32] = []
 
-    init() throws(AnalysisError) {
+    init(worker: Int) throws(AnalysisError) {
         analyzer = try Analyzer()
+        self.worker = worker
     }
 
     /// Analyzes `bytes` (the file's content). Throws `AnalysisError` for binary or
     /// undecodable content.
     func analyze(_ bytes: UnsafeRawBufferPointer, path: String, size: UInt64, mtime: Int64, contentHash: UInt64) throws(AnalysisError) -> AnalyzedDocument {
         let decoded = try TextDecoder.decode(bytes)
-        table.removeAll()
+        documentStamp &+= 1
+        if documentStamp == Int32.max { documentStamp = 1; for i in seenIn.indices { seenIn[i] = 0 } }
+        // Stamps are per id; ids of an older vocabulary epoch mean nothing now (the stamp
+        // of this document is new, so stale entries never match).
+        localTerms.removeAll(keepingCapacity: true)
         tokenTerms.removeAll(keepingCapacity: true)
         tokenPositions.removeAll(keepingCapacity: true)
         let length = try decoded.utf16.withUnsafeBufferPointer { (text) throws(AnalysisError) -> Int in
             try analyzer.analyze(text) { token in
-                let (id, _) = table.id(of: token.term)
-                tokenTerms.append(Int32(id))
+                let v = Int(token.termID)
+                if v >= seenIn.count {
+                    let grow = max(v + 1, seenIn.count * 2, 1024)
+                    seenIn.append(contentsOf: repeatElement(0, count: grow - seenIn.count))
+                    localIndex.append(contentsOf: repeatElement(0, count: grow - localIndex.count))
+                }
+                if seenIn[v] != documentStamp {
+                    seenIn[v] = documentStamp
+                    localIndex[v] = Int32(localTerms.count)
+                    localTerms.append(token.termID)
+                }
+                tokenTerms.append(localIndex[v])
                 tokenPositions.append(token.position)
             }
         }
         // Group the tokens by term (a counting sort keeps positions increasing).
-        let termCount = table.count
+        let termCount = localTerms.count
         counts.removeAll(keepingCapacity: true)
         counts.append(contentsOf: repeatElement(0, count: termCount + 1))
         for t in tokenTerms { counts[Int(t) + 1] += 1 }
@@ -66,13 +91,13 @@ final class DocumentAnalyzer {
         }
         var doc = AnalyzedDocument(
             record: DocumentRecord(path: path, title: Self.title(of: decoded.utf16), size: size, mtime: mtime, contentHash: contentHash),
-            length: length, termBytes: table.arena, terms: [], positionBytes: [], storedBlob: [],
-            detectedCharset: decoded.detectedCharset)
+            length: length, termBytes: [], terms: [], positionBytes: [], storedBlob: [],
+            detectedCharset: decoded.detectedCharset, worker: worker, vocabularyEpoch: analyzer.vocabularyEpoch)
         doc.terms.reserveCapacity(termCount)
         doc.positionBytes.reserveCapacity(tokenTerms.count * 2)
-        for id in 0..<termCount {
-            let start = Int(counts[id])
-            let end = Int(counts[id + 1])
+        for local in 0..<termCount {
+            let start = Int(counts[local])
+            let end = Int(counts[local + 1])
             let positionsStart = doc.positionBytes.count
             var previous: Int32 = 0
             for k in start..<end {
@@ -80,8 +105,10 @@ final class DocumentAnalyzer {
                 appendVarint(UInt32(p - previous), to: &doc.positionBytes)
                 previous = p
             }
-            let s = table.starts[id]
-            doc.terms.append(.init(bytes: s..<(s + table.lengths[id]), frequency: Int32(end - start),
+            let id = localTerms[local]
+            let s = Int32(doc.termBytes.count)
+            analyzer.withTermBytes(id) { doc.termBytes.append(contentsOf: $0) }
+            doc.terms.append(.init(vocabularyID: id, bytes: s..<Int32(doc.termBytes.count), frequency: Int32(end - start),
                                    positions: Int32(positionsStart)..<Int32(doc.positionBytes.count)))
         }
         // Stored text: the file's own UTF-8 when it was UTF-8, else the decoded text as UTF-8.

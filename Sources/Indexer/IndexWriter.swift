@@ -119,19 +119,30 @@ public final class IndexWriter {
         // Analyze in parallel, add in path order, flush at the memory bound.
         var builder = SegmentBuilder()
         let flushBytes = max(1, options.memoryMB) * 1024 * 1024 / 2
-        let workers = try (0..<max(1, options.threads)).map { _ throws(AnalysisError) in try DocumentAnalyzer() }
+        let workers = try (0..<max(1, options.threads)).map { (w) throws(AnalysisError) in try DocumentAnalyzer(worker: w) }
         let totalBytes = todo.reduce(0) { $0 + Int($1.size) }
         var done = 0
-        var start = 0
-        while start < todo.count {
-            var end = start
+        // Batches of at most 512 files or 16 MB; batch k+1 is analyzed by the workers
+        // while this thread adds batch k to the buffer.
+        var batches: [Range<Int>] = []
+        var cursor = 0
+        while cursor < todo.count {
+            var end = cursor
             var batchBytes = 0
-            while end < todo.count && end - start < 512 && batchBytes < 16 << 20 {
+            while end < todo.count && end - cursor < 512 && batchBytes < 16 << 20 {
                 batchBytes += Int(todo[end].size)
                 end += 1
             }
-            let batch = Array(todo[start..<end])
-            let results = analyzeInParallel(batch, workers: workers, existing: existing)
+            batches.append(cursor..<end)
+            cursor = end
+        }
+        var pending = batches.first.map { startAnalysis(Array(todo[$0]), workers: workers, existing: existing) }
+        for (batchIndex, range) in batches.enumerated() {
+            let batch = Array(todo[range])
+            let results = pending!.wait()
+            pending = batchIndex + 1 < batches.count
+                ? startAnalysis(Array(todo[batches[batchIndex + 1]]), workers: workers, existing: existing) : nil
+            let end = range.upperBound
             for (file, result) in zip(batch, results) {
                 let old = existing[file.relativePath]
                 switch result {
@@ -163,7 +174,6 @@ public final class IndexWriter {
                 }
                 done += Int(file.size)
             }
-            start = end
             progress?(IndexProgress(filesDone: end, filesTotal: todo.count, bytesDone: done, bytesTotal: totalBytes))
         }
         if !builder.isEmpty {
@@ -204,20 +214,35 @@ public final class IndexWriter {
         let slots: ResultSlots
     }
 
-    private func analyzeInParallel(_ files: [FileEntry], workers: [DocumentAnalyzer],
-                                   existing: [String: (segment: Int, doc: Int, record: DocumentRecord)]) -> [FileResult] {
-        let shared = Shared(files: files, workers: workers, existing: existing, slots: ResultSlots(count: files.count))
-        let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: min(workers.count, files.count)) { w in
-            let worker = shared.workers[w]
-            while true {
-                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                if i >= shared.files.count { break }
-                shared.slots.slots[i] = Self.analyze(shared.files[i], worker: worker,
-                                                     previousHash: shared.existing[shared.files[i].relativePath]?.record.contentHash)
-            }
+    /// Results of a batch being analyzed in the background.
+    private final class PendingAnalysis: @unchecked Sendable {
+        let done = DispatchSemaphore(value: 0)
+        var results: [FileResult] = []
+        func wait() -> [FileResult] {
+            done.wait()
+            return results
         }
-        return shared.slots.slots.map { $0! }
+    }
+
+    private func startAnalysis(_ files: [FileEntry], workers: [DocumentAnalyzer],
+                               existing: [String: (segment: Int, doc: Int, record: DocumentRecord)]) -> PendingAnalysis {
+        let pending = PendingAnalysis()
+        let shared = Shared(files: files, workers: workers, existing: existing, slots: ResultSlots(count: files.count))
+        DispatchQueue.global().async {
+            let next = Atomic<Int>(0)
+            DispatchQueue.concurrentPerform(iterations: min(shared.workers.count, shared.files.count)) { w in
+                let worker = shared.workers[w]
+                while true {
+                    let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    if i >= shared.files.count { break }
+                    shared.slots.slots[i] = Self.analyze(shared.files[i], worker: worker,
+                                                         previousHash: shared.existing[shared.files[i].relativePath]?.record.contentHash)
+                }
+            }
+            pending.results = shared.slots.slots.map { $0! }
+            pending.done.signal()
+        }
+        return pending
     }
 
     private static func analyze(_ file: FileEntry, worker: DocumentAnalyzer, previousHash: UInt64?) -> FileResult {

@@ -1,3 +1,4 @@
+import Analysis
 import IndexFormat
 
 /// The in-memory inverted buffer: documents are added in id order (the order the
@@ -14,6 +15,10 @@ struct SegmentBuilder {
     private var lengths: [Int] = []
     private var storedBlobs: [[UInt8]] = []
     private var bufferedBytes = 0
+    /// Per worker: its vocabulary id → this buffer's term id (-1: not seen yet), valid
+    /// for `workerEpochs[worker]`.
+    private var workerMaps: [[Int32]] = []
+    private var workerEpochs: [Int] = []
 
     var documentCount: Int { records.count }
     var isEmpty: Bool { records.isEmpty }
@@ -27,15 +32,33 @@ struct SegmentBuilder {
         lengths.append(doc.length)
         storedBlobs.append(doc.storedBlob)
         bufferedBytes += doc.storedBlob.count + doc.record.path.utf8.count + doc.record.title.utf8.count
+        while workerMaps.count <= doc.worker {
+            workerMaps.append([])
+            workerEpochs.append(-1)
+        }
+        if workerEpochs[doc.worker] != doc.vocabularyEpoch {
+            workerMaps[doc.worker].removeAll(keepingCapacity: true)
+            workerEpochs[doc.worker] = doc.vocabularyEpoch
+        }
         doc.termBytes.withUnsafeBufferPointer { termBytes in
             doc.positionBytes.withUnsafeBufferPointer { positionBytes in
                 for entry in doc.terms {
-                    let bytes = UnsafeBufferPointer(rebasing: termBytes[Int(entry.bytes.lowerBound)..<Int(entry.bytes.upperBound)])
-                    let (term, isNew) = table.id(of: bytes)
-                    if isNew {
-                        postings.append([])
-                        positions.append([])
-                        lastDocument.append(0)
+                    let v = Int(entry.vocabularyID)
+                    if v >= workerMaps[doc.worker].count {
+                        let grow = max(v + 1, workerMaps[doc.worker].count * 2, 1024)
+                        workerMaps[doc.worker].append(contentsOf: repeatElement(-1, count: grow - workerMaps[doc.worker].count))
+                    }
+                    var term = Int(workerMaps[doc.worker][v])
+                    if term < 0 {
+                        let bytes = UnsafeBufferPointer(rebasing: termBytes[Int(entry.bytes.lowerBound)..<Int(entry.bytes.upperBound)])
+                        let (id, isNew) = table.id(of: bytes)
+                        if isNew {
+                            postings.append([])
+                            positions.append([])
+                            lastDocument.append(0)
+                        }
+                        term = id
+                        workerMaps[doc.worker][v] = Int32(id)
                     }
                     let before = postings[term].capacity + positions[term].capacity
                     let delta = id - lastDocument[term]

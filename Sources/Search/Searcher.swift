@@ -224,8 +224,7 @@ struct TopHits {
     /// True when `a` ranks before `b`.
     private mutating func better(_ a: Candidate, _ b: Candidate) throws(IndexError) -> Bool {
         if a.score != b.score { return a.score > b.score }
-        if a.segment == b.segment { return a.doc < b.doc }
-        return try path(a).lexicographicallyPrecedes(try path(b))
+        return a.segment != b.segment ? a.segment < b.segment : a.doc < b.doc
     }
 
     mutating func insert(_ c: Candidate) throws(IndexError) {

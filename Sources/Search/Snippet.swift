@@ -87,7 +87,11 @@ struct SnippetMaker {
         var (body, map) = clean(utf16[from..<to])
         var highlights: [[Int]] = []
         for i in bestStart...lastToken where matchIds[i] >= 0 {
-            guard let s = map[starts[i] - from], let e = map[ends[i] - 1 - from] else { continue }
+            // A word may begin or end with a unit that `clean` drops (a soft hyphen, which
+            // ICU keeps inside the word): use its first and last kept units.
+            let units = (starts[i] - from)..<(ends[i] - from)
+            guard let s = units.lazy.compactMap({ map[$0] }).first,
+                  let e = units.reversed().lazy.compactMap({ map[$0] }).first else { continue }
             highlights.append([s, e + 1])
         }
         if from > 0 {

@@ -50,7 +50,7 @@ struct CorpusGenerator {
     }
 
     mutating func document() -> String {
-        let length = max(20, min(20_000, Int(exp(5.5 + 0.8 * normal()))))
+        let length = max(20, min(20_000, Int(exp(5.15 + 0.8 * normal()))))
         var text = ""
         // Title.
         var title: [String] = []

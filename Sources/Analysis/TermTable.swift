@@ -1,26 +1,26 @@
 /// An open-addressing hash table from byte strings to dense ids (0, 1, 2, …), with the
 /// bytes kept in one arena: no allocation per lookup, none per term but the arena's growth.
-struct TermTable {
-    private(set) var arena: [UInt8] = []
-    private(set) var starts: [Int32] = []
-    private(set) var lengths: [Int32] = []
+public struct TermTable: Sendable {
+    public private(set) var arena: [UInt8] = []
+    public private(set) var starts: [Int32] = []
+    public private(set) var lengths: [Int32] = []
     private var hashes: [UInt32] = []
     private var slots: [Int32]
     private var mask: Int
 
-    init(capacity: Int = 1024) {
+    public init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
         slots = [Int32](repeating: -1, count: size)
         mask = size - 1
     }
 
-    var count: Int { starts.count }
+    public var count: Int { starts.count }
 
     /// Approximate heap bytes in use.
-    var memoryUsage: Int { arena.capacity + starts.capacity * 12 + slots.count * 4 }
+    public var memoryUsage: Int { arena.capacity + starts.capacity * 12 + slots.count * 4 }
 
-    mutating func removeAll() {
+    public mutating func removeAll() {
         arena.removeAll(keepingCapacity: true)
         starts.removeAll(keepingCapacity: true)
         lengths.removeAll(keepingCapacity: true)
@@ -34,7 +34,7 @@ struct TermTable {
     }
 
     @inline(__always)
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+    public static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         // FNV-1a, 32-bit.
         var h: UInt32 = 2_166_136_261
         for b in bytes { h = (h ^ UInt32(b)) &* 16_777_619 }
@@ -54,7 +54,7 @@ struct TermTable {
 
     /// The id of `bytes`, inserting it when new. `isNew` tells which.
     @inline(__always)
-    mutating func id(of bytes: UnsafeBufferPointer<UInt8>) -> (id: Int, isNew: Bool) {
+    public mutating func id(of bytes: UnsafeBufferPointer<UInt8>) -> (id: Int, isNew: Bool) {
         let h = Self.hash(bytes)
         var i = Int(h) & mask
         while true {
@@ -84,14 +84,22 @@ struct TermTable {
         }
     }
 
+    /// The bytes of term `id`, borrowed.
+    @inline(__always)
+    public func withBytes<R>(of id: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        arena.withUnsafeBufferPointer { a in
+            body(UnsafeBufferPointer(rebasing: a[Int(starts[id])..<Int(starts[id] + lengths[id])]))
+        }
+    }
+
     /// The bytes of term `id`.
-    func bytes(of id: Int) -> ArraySlice<UInt8> {
+    public func bytes(of id: Int) -> ArraySlice<UInt8> {
         let s = Int(starts[id])
         return arena[s..<(s + Int(lengths[id]))]
     }
 
     /// Ids sorted by their bytes (UTF-8 byte order = code point order).
-    func sortedIds() -> [Int] {
+    public func sortedIds() -> [Int] {
         arena.withUnsafeBufferPointer { a in
             (0..<count).sorted { x, y in
                 let bx = UnsafeBufferPointer(rebasing: a[Int(starts[x])..<Int(starts[x] + lengths[x])])
@@ -103,7 +111,7 @@ struct TermTable {
 }
 
 @inline(__always)
-func compareBytesUnsafe(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+public func compareBytesUnsafe(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
     let n = min(a.count, b.count)
     for i in 0..<n where a[i] != b[i] { return Int(a[i]) - Int(b[i]) }
     return a.count - b.count
