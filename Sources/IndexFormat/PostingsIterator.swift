@@ -149,6 +149,23 @@ public final class PostingsIterator {
         doc = Int32(bitPattern: docs[0])
     }
 
+    /// Bulk iteration: loads the next whole block and returns its size (0 at the end);
+    /// its documents and frequencies are then `blockDocuments[0..<n]` and
+    /// `blockFrequencies[0..<n]`. Do not mix with `next()`/`advance(to:)`.
+    public func nextBlock() throws(IndexError) -> Int {
+        let nextBlock = block + 1
+        if nextBlock > fullBlocks || (nextBlock == fullBlocks && tailCount == 0) {
+            doc = Self.exhausted
+            return 0
+        }
+        try load(block: nextBlock)
+        index = blockCount - 1
+        return blockCount
+    }
+
+    public var blockDocuments: UnsafePointer<UInt32> { UnsafePointer(docs) }
+    public var blockFrequencies: UnsafePointer<UInt32> { UnsafePointer(freqs) }
+
     /// Moves to the next document. - Returns: the new `doc`.
     @discardableResult
     public func next() throws(IndexError) -> Int32 {
@@ -196,26 +213,40 @@ public final class PostingsIterator {
             positionsCursor = lastPositionsStart
             positionsDocIndex = index
         }
-        var r = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[..<positionsEnd]), offset: positionsCursor)
-        // Skip the positions of the earlier documents of this block.
+        let base = bytes.baseAddress!
+        var cursor = positionsCursor
+        let end = positionsEnd
+        // Skip the positions of the earlier documents of this block: count varint ends.
         while positionsDocIndex < index {
-            for _ in 0..<freqs[positionsDocIndex] {
-                guard r.readVarint() != nil else { throw segment.corrupt("positions are truncated", at: r.offset) }
+            var remaining = Int(freqs[positionsDocIndex])
+            while remaining > 0 {
+                guard cursor < end else { throw segment.corrupt("positions are truncated", at: cursor) }
+                if base.load(fromByteOffset: cursor, as: UInt8.self) < 0x80 { remaining -= 1 }
+                cursor += 1
             }
             positionsDocIndex += 1
         }
-        positionsCursor = r.offset
-        lastPositionsStart = r.offset
-        var p: Int64 = 0
-        for k in 0..<Int(freqs[index]) {
-            guard let delta = r.readVarint(), delta <= UInt64(Int32.max) else {
-                throw segment.corrupt("positions are damaged", at: r.offset)
+        lastPositionsStart = cursor
+        let tf = Int(freqs[index])
+        output.reserveCapacity(tf)
+        var p: UInt32 = 0
+        for k in 0..<tf {
+            var value: UInt32 = 0
+            var shift: UInt32 = 0
+            while true {
+                guard cursor < end, shift < 32 else { throw segment.corrupt("positions are damaged", at: cursor) }
+                let byte = base.load(fromByteOffset: cursor, as: UInt8.self)
+                cursor += 1
+                value |= UInt32(byte & 0x7F) << shift
+                if byte < 0x80 { break }
+                shift += 7
             }
-            p = k == 0 ? Int64(delta) : p + Int64(delta)
-            guard p <= Int64(Int32.max) else { throw segment.corrupt("position out of range", at: r.offset) }
-            output.append(Int32(p))
+            let (sum, overflow) = (k == 0 ? 0 : p).addingReportingOverflow(value)
+            guard !overflow, sum <= UInt32(Int32.max) else { throw segment.corrupt("position out of range", at: cursor) }
+            p = sum
+            output.append(Int32(bitPattern: p))
         }
-        positionsCursor = r.offset
+        positionsCursor = cursor
         positionsDocIndex = index + 1
     }
 }

@@ -37,6 +37,7 @@ public struct SearchResult: Sendable {
 public final class Searcher {
     public let snapshot: IndexSnapshot
     let analyzer: Analyzer
+    private let termAtATime = TermAtATime()
 
     public init(snapshot: IndexSnapshot) throws(AnalysisError) {
         self.snapshot = snapshot
@@ -57,10 +58,24 @@ public final class Searcher {
         let bm25 = BM25(k1: options.k1, b: options.b, documentCount: snapshot.documentCount,
                         averageLength: snapshot.averageLength)
         var stats = GlobalStatistics(snapshot: snapshot)
-        let k = max(0, options.offset) + max(0, options.limit)
+        // Saturating: `--limit` and `--offset` may be anything up to Int.max.
+        let (sum, overflow) = max(0, options.offset).addingReportingOverflow(max(0, options.limit))
+        let k = overflow ? Int.max : sum
         var heap = TopHits(capacity: k, snapshot: snapshot)
         var total = 0
-        if plan.canMatch {
+        if plan.canMatch, let flat = try flatTermClauses(plan, bm25: bm25, stats: &stats) {
+            for (s, segment) in snapshot.segments.enumerated() {
+                let clauses = try flat.map { (c) throws(IndexError) -> TermAtATime.Clause in
+                    var clause = c
+                    clause.info = try c.bytes.withUnsafeBufferPointer { (b) throws(IndexError) in try segment.reader.lookup(b) }
+                    return TermAtATime.Clause(occur: clause.occur, info: clause.info, idf: clause.idf)
+                }
+                try termAtATime.run(clauses, segment: segment, bm25: bm25) { (doc, score) throws(IndexError) in
+                    total += 1
+                    if k > 0 { try heap.insert(Candidate(score: score, segment: s, doc: doc)) }
+                }
+            }
+        } else if plan.canMatch {
             for (s, segment) in snapshot.segments.enumerated() {
                 let scorer = try build(.group(plan), segment: segment.reader, bm25: bm25, stats: &stats)
                 while try scorer.next() != PostingsIterator.exhausted {
@@ -95,6 +110,32 @@ public final class Searcher {
         return SearchResult(total: total, hits: hits)
     }
 
+    private struct FlatClause {
+        var occur: Occur
+        var bytes: [UInt8]
+        var idf: Double
+        var info: TermInfo?
+    }
+
+    /// When `plan` is a flat group of term clauses fit for term-at-a-time evaluation
+    /// (no phrase, prefix or nested group; and, when some clause is required, no
+    /// required clause much rarer than the rest — then leapfrogging is cheaper), its
+    /// clauses with their idf.
+    private func flatTermClauses(_ plan: PlanGroup, bm25: BM25, stats: inout GlobalStatistics) throws(IndexError) -> [FlatClause]? {
+        var result: [FlatClause] = []
+        var rarestMust = Int.max
+        var totalDf = 0
+        for c in plan.clauses {
+            guard case .term(let bytes) = c.node else { return nil }
+            let df = try stats.documentFrequency(bytes)
+            if c.occur == .must { rarestMust = min(rarestMust, df) }
+            if c.occur != .mustNot { totalDf += df }
+            result.append(FlatClause(occur: c.occur, bytes: bytes, idf: bm25.idf(documentFrequency: df)))
+        }
+        if rarestMust != Int.max && rarestMust * 8 < totalDf { return nil }
+        return result
+    }
+
     private func snippetMaker(for plan: PlanGroup) -> SnippetMaker {
         var terms = Set<[UInt8]>()
         var prefixes: [[UInt8]] = []
@@ -109,7 +150,7 @@ public final class Searcher {
             }
         }
         collect(plan)
-        return SnippetMaker(analyzer: analyzer, terms: terms, prefixes: prefixes)
+        return SnippetMaker(analyzer: analyzer, terms: Array(terms), prefixes: prefixes)
     }
 
     private func build(_ node: PlanNode, segment: SegmentReader, bm25: BM25, stats: inout GlobalStatistics) throws(IndexError) -> DocScorer {
@@ -224,7 +265,8 @@ struct TopHits {
     /// True when `a` ranks before `b`.
     private mutating func better(_ a: Candidate, _ b: Candidate) throws(IndexError) -> Bool {
         if a.score != b.score { return a.score > b.score }
-        return a.segment != b.segment ? a.segment < b.segment : a.doc < b.doc
+        if a.segment == b.segment { return a.doc < b.doc }
+        return try path(a).lexicographicallyPrecedes(try path(b))
     }
 
     mutating func insert(_ c: Candidate) throws(IndexError) {

@@ -6,7 +6,7 @@ import Search
 /// vocabulary: single terms, 2–4 term OR, 2–4 term AND, 2–3 word phrases (taken from
 /// stored text so they match). Prints p50/p95/p99 per kind and the batch rate.
 enum QueryBenchmark {
-    static func run(index: String, count: Int, seed: UInt64) throws {
+    static func run(index: String, count: Int, seed: UInt64, snippets: Bool) throws {
         let openStart = DispatchTime.now().uptimeNanoseconds
         let snapshot = try IndexSnapshot(directory: IndexDirectory(path: index))
         let searcher = try Searcher(snapshot: snapshot)
@@ -40,6 +40,7 @@ enum QueryBenchmark {
         }
         var options = SearchOptions()
         options.limit = 10
+        options.snippets = snippets
         var times: [String: [Double]] = [:]
         var hits = 0
         let all = DispatchTime.now().uptimeNanoseconds
@@ -54,7 +55,7 @@ enum QueryBenchmark {
             let s = v.sorted()
             return s[min(s.count - 1, Int(Double(s.count) * p))]
         }
-        print("query latency (ms, in-process, snippets on), \(snapshot.documentCount) documents, open \(String(format: "%.2f", openMs)) ms")
+        print("query latency (ms, in-process, snippets \(snippets ? "on" : "off")), \(snapshot.documentCount) documents, open \(String(format: "%.2f", openMs)) ms")
         var rows: [[String]] = []
         for kind in ["term", "OR", "AND", "phrase"] {
             guard let v = times[kind] else { continue }

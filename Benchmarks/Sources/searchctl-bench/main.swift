@@ -50,7 +50,7 @@ case "generate":
     let (count, bytes) = try generator.write(documents: option("--docs", 10000), to: out)
     print("generated \(count) documents, \(String(format: "%.1f", Double(bytes) / 1_048_576)) MB in \(out)")
 case "queries":
-    try QueryBenchmark.run(index: arguments[1], count: option("--count", 2000), seed: UInt64(option("--seed", 7)))
+    try QueryBenchmark.run(index: arguments[1], count: option("--count", 2000), seed: UInt64(option("--seed", 7)), snippets: !arguments.contains("--no-snippet"))
 default:
     print("unknown command \(command)")
     exit(2)

@@ -1,0 +1,102 @@
+import IndexFormat
+
+/// Term-at-a-time evaluation of a flat group of term clauses in one segment: each
+/// clause's postings are read block by block and added into a per-document score
+/// accumulator, in query order (so a document's sum is formed in the same order as
+/// doc-at-a-time evaluation). Cost O(Σ df + documents / 64), with a tight inner loop;
+/// used when the clauses are mostly optional (OR queries, single terms).
+final class TermAtATime {
+    private var scores: [Double] = []
+    private var mustCounts: [UInt8] = []
+    private var seen: [UInt64] = []
+    private var excluded: [UInt64] = []
+
+    struct Clause {
+        var occur: Occur
+        var info: TermInfo?
+        var idf: Double
+    }
+
+    /// Runs `clauses` over `segment`; calls `collect(doc, score)` for every matching live
+    /// document in increasing id order.
+    func run(_ clauses: [Clause], segment: LiveSegment, bm25: BM25, collect: (Int32, Double) throws(IndexError) -> Void) throws(IndexError) {
+        let reader = segment.reader
+        let n = reader.documentCount
+        if scores.count < n {
+            scores = [Double](repeating: 0, count: n)
+            mustCounts = [UInt8](repeating: 0, count: n)
+        }
+        let words = (n + 63) / 64
+        if seen.count < words {
+            seen = [UInt64](repeating: 0, count: words)
+            excluded = [UInt64](repeating: 0, count: words)
+        }
+        let mustTotal = clauses.filter { $0.occur == .must }.count
+        if mustTotal > 0 && clauses.contains(where: { $0.occur == .must && $0.info == nil }) { return }
+        let k1 = bm25.k1
+        let b = bm25.b
+        let avgdl = bm25.averageLength
+        var anyExcluded = false
+        try scores.withUnsafeMutableBufferPointer { (acc) throws(IndexError) in
+            try mustCounts.withUnsafeMutableBufferPointer { (musts) throws(IndexError) in
+                try seen.withUnsafeMutableBufferPointer { (seen) throws(IndexError) in
+                    try excluded.withUnsafeMutableBufferPointer { (excluded) throws(IndexError) in
+                        for clause in clauses {
+                            guard let info = clause.info else { continue }
+                            let it = try reader.postings(info)
+                            let idf = clause.idf
+                            while true {
+                                let count = try it.nextBlock()
+                                if count == 0 { break }
+                                let docs = it.blockDocuments
+                                let freqs = it.blockFrequencies
+                                switch clause.occur {
+                                case .mustNot:
+                                    anyExcluded = true
+                                    for i in 0..<count {
+                                        let d = Int(docs[i])
+                                        excluded[d >> 6] |= 1 << UInt64(d & 63)
+                                    }
+                                case .must, .should:
+                                    let isMust = clause.occur == .must
+                                    for i in 0..<count {
+                                        let d = Int(docs[i])
+                                        let tf = Double(freqs[i])
+                                        let dl = Double(reader.length(of: d))
+                                        let norm = avgdl > 0 ? dl / avgdl : 0
+                                        // The expression of `BM25.score`, inlined.
+                                        acc[d] += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * norm))
+                                        seen[d >> 6] |= 1 << UInt64(d & 63)
+                                        if isMust { musts[d] &+= 1 }
+                                    }
+                                }
+                            }
+                        }
+                        // Collect, and reset what was touched.
+                        for w in 0..<words {
+                            var bits = seen[w]
+                            if bits == 0 { continue }
+                            seen[w] = 0
+                            let drop = excluded[w]
+                            while bits != 0 {
+                                let d = w << 6 | bits.trailingZeroBitCount
+                                bits &= bits - 1
+                                let score = acc[d]
+                                acc[d] = 0
+                                let mustCount = Int(musts[d])
+                                musts[d] = 0
+                                if drop & (1 << UInt64(d & 63)) != 0 { continue }
+                                if mustCount < mustTotal { continue }
+                                if !segment.isLive(d) { continue }
+                                try collect(Int32(d), score)
+                            }
+                        }
+                        if anyExcluded {
+                            for w in 0..<words { excluded[w] = 0 }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
