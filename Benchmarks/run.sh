@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Builds in release mode, generates corpora, indexes them and runs the query mix.
+# Usage: Benchmarks/run.sh [documents...]   (default: 10000 100000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000)
+work=${BENCH_WORK:-/tmp/searchctl-bench}
+mkdir -p "$work"
+swift build -c release --product searchctl >/dev/null
+swift build -c release --product searchctl-bench >/dev/null
+bin=.build/release
+threads=$(nproc)
+
+row() { printf "| %-22s | %8s | %8s | %7s | %9s | %6s | %6s | %8s |\n" "$@"; }
+echo
+row corpus "input MB" "index s" "MB/s" "index MB" "ratio" "w/o st" "peak MB"
+row ---------------------- -------- -------- ------- --------- ------ ------ --------
+measure() {
+    local name=$1 folder=$2 index=$work/index-$1
+    rm -rf "$index"
+    local input_bytes; input_bytes=$(du -sb "$folder" | cut -f1)
+    local log; log=$(mktemp)
+    /usr/bin/time -f "%e %M" -o "$log" $bin/searchctl index "$folder" --index "$index" --threads "$threads" --quiet
+    read -r seconds peak_kb < "$log"
+    local stats; stats=$($bin/searchctl stats --index "$index" --json)
+    local bytes stored
+    bytes=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['bytes'])" "$stats")
+    stored=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['bytes_by_kind'].get('stored text',0))" "$stats")
+    row "$name" "$(awk "BEGIN{printf \"%.1f\", $input_bytes/1048576}")" "$seconds" \
+        "$(awk "BEGIN{printf \"%.1f\", $input_bytes/1048576/$seconds}")" \
+        "$(awk "BEGIN{printf \"%.1f\", $bytes/1048576}")" \
+        "$(awk "BEGIN{printf \"%.2f\", $bytes/$input_bytes}")" \
+        "$(awk "BEGIN{printf \"%.2f\", ($bytes-$stored)/$input_bytes}")" \
+        "$(awk "BEGIN{printf \"%.0f\", $peak_kb/1024}")"
+}
+
+for n in "${sizes[@]}"; do
+    corpus=$work/corpus-$n
+    [ -d "$corpus" ] || $bin/searchctl-bench generate "$corpus" --docs "$n" --seed 42 >/dev/null
+    measure "generated-$n" "$corpus"
+done
+if [ -f ../shared/data/libreoffice-help-nl/corpus.tar.gz ]; then
+    [ -d "$work/lo-nl" ] || tar xzf ../shared/data/libreoffice-help-nl/corpus.tar.gz -C "$work"
+    measure "libreoffice-help-nl" "$work/lo-nl"
+fi
+
+echo
+for n in "${sizes[@]}"; do
+    echo "== generated-$n"
+    # No-op re-index (incremental, nothing changed).
+    /usr/bin/time -f "no-op re-index: %e s" $bin/searchctl index "$work/corpus-$n" --index "$work/index-generated-$n" --quiet
+    $bin/searchctl-bench queries "$work/index-generated-$n" --count 2000 --no-snippet
+    $bin/searchctl-bench queries "$work/index-generated-$n" --count 2000
+    # One-shot process latency, index opening included.
+    python3 - "$bin/searchctl" "$work/index-generated-$n" <<'PY'
+import subprocess, sys, time
+binary, index = sys.argv[1], sys.argv[2]
+words = ["de", "het", "van", "een", "aanval", "regering", "minister", "artikel"]
+times = []
+for i in range(60):
+    q = words[i % len(words)]
+    t = time.perf_counter()
+    subprocess.run([binary, "search", q, "--index", index, "--json"], stdout=subprocess.DEVNULL)
+    times.append((time.perf_counter() - t) * 1000)
+times.sort()
+print(f"one-shot 'searchctl search' process: p50 {times[len(times)//2]:.1f} ms, p95 {times[int(len(times)*0.95)]:.1f} ms")
+PY
+done
+echo
+$bin/searchctl-bench analysis "$work/lo-nl" --repeats 3 2>/dev/null || true
