@@ -101,7 +101,11 @@ struct SnippetMaker {
             limit = min(utf16.count, limit * 4)
         }
         let n = r.starts.count
-        if n == 0 { return Snippet(text: clean(utf16[..<min(utf16.count, 300)]).text, highlights: []) }
+        if n == 0 {
+            var cut = min(utf16.count, 300)
+            if cut < utf16.count && utf16[cut] & 0xFC00 == 0xDC00 { cut -= 1 }  // not inside a surrogate pair
+            return Snippet(text: clean(utf16[..<cut]).text, highlights: [])
+        }
         var bestStart = r.bestStart
         let w = min(windowTokens, n)
         // Start the window a few tokens before the first match, for context.

@@ -37,6 +37,22 @@ final class TermAtATime {
         let b = bm25.b
         let avgdl = bm25.averageLength
         var anyExcluded = false
+        do {
+            try accumulate(clauses, segment: segment, reader: reader, words: words, mustTotal: mustTotal,
+                           k1: k1, b: b, avgdl: avgdl, anyExcluded: &anyExcluded, collect: collect)
+        } catch {
+            // Leave no partial sums behind for the next query.
+            for i in scores.indices { scores[i] = 0 }
+            for i in mustCounts.indices { mustCounts[i] = 0 }
+            for i in seen.indices { seen[i] = 0 }
+            for i in excluded.indices { excluded[i] = 0 }
+            throw error
+        }
+    }
+
+    private func accumulate(_ clauses: [Clause], segment: LiveSegment, reader: SegmentReader, words: Int, mustTotal: Int,
+                            k1: Double, b: Double, avgdl: Double, anyExcluded: inout Bool,
+                            collect: (Int32, Double) throws(IndexError) -> Void) throws(IndexError) {
         try scores.withUnsafeMutableBufferPointer { (acc) throws(IndexError) in
             try mustCounts.withUnsafeMutableBufferPointer { (musts) throws(IndexError) in
                 try seen.withUnsafeMutableBufferPointer { (seen) throws(IndexError) in

@@ -78,8 +78,7 @@ extension SearchOptions {
     }
 }
 
-/// `a` and `b` agree to `relative` (relative to the larger magnitude, absolute near 0).
-func close(_ a: Double, _ b: Double, relative: Double = 1e-9) -> Bool {
-    let scale = max(abs(a), abs(b), 1e-300)
-    return abs(a - b) <= relative * max(scale, 1)
+/// `a` and `b` agree to `tolerance`, relative to the larger magnitude (absolute below 1).
+func nearlyEqual(_ a: Double, _ b: Double, tolerance: Double = 1e-9) -> Bool {
+    abs(a - b) <= tolerance * max(abs(a), abs(b), 1)
 }
