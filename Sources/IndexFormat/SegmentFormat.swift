@@ -29,7 +29,7 @@
 /// documents  --> Offset u64 ^(DocCount+1), DocRecord^DocCount
 /// DocRecord  --> Path (vint length + UTF-8), Title (vint length + UTF-8), Size vint,
 ///                MTimeNanoseconds u64, ContentHash u64
-/// stored     --> Offset u64 ^(DocCount+1), Blob^DocCount (see `Compression`)
+/// stored     --> Offset u64 ^(DocCount+1), StoredDocument^DocCount (see `StoredDocument`)
 /// ```
 ///
 /// DocDelta is the difference to the term's previous document (the first document's

@@ -146,9 +146,14 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// The stored text of `doc`, UTF-8.
     public func storedText(_ doc: Int) throws(IndexError) -> [UInt8] {
+        try storedDocument(doc).text
+    }
+
+    /// The stored text of `doc` with its position checkpoints.
+    public func storedDocument(_ doc: Int) throws(IndexError) -> (text: [UInt8], checkpoints: [StoredDocument.Checkpoint]) {
         let blob = try record(stored, doc, what: "stored text")
-        guard let text = Compression.decompress(blob) else { throw corrupt("stored text of document \(doc) does not decompress") }
-        return text
+        guard let decoded = StoredDocument.decode(blob) else { throw corrupt("stored text of document \(doc) does not decompress") }
+        return decoded
     }
 
     // MARK: Terms

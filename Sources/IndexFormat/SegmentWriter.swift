@@ -68,7 +68,7 @@ public struct SegmentWriter {
 
     public var documentCount: Int { lengths.count }
 
-    /// Adds the next document. `storedBlob` is the `Compression.compress`ed text.
+    /// Adds the next document. `storedBlob` is a `StoredDocument`.
     public mutating func addDocument(_ record: DocumentRecord, length: Int, storedBlob: UnsafeRawBufferPointer) {
         assert(!inTerm && termCount == 0, "documents come before terms")
         lengths.append(UInt32(clamping: length))

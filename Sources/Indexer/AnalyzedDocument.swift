@@ -12,7 +12,7 @@ struct AnalyzedDocument: @unchecked Sendable {
     var terms: [TermEntry]
     /// Position-delta varints of every term, back to back (`TermEntry.positions`).
     var positionBytes: [UInt8]
-    /// `Compression.compress`ed UTF-8 text.
+    /// The `StoredDocument` blob: checkpoints and compressed UTF-8 text.
     var storedBlob: [UInt8]
     /// The charset used when the file was not UTF-8.
     var detectedCharset: String?
@@ -42,6 +42,7 @@ final class DocumentAnalyzer {
     private var tokenPositions: [Int32] = []
     private var counts: [Int32] = []
     private var order: [Int32] = []
+    private var checkpoints: [StoredDocument.Checkpoint] = []
 
     init(worker: Int) throws(AnalysisError) {
         analyzer = try Analyzer()
@@ -59,6 +60,8 @@ final class DocumentAnalyzer {
         localTerms.removeAll(keepingCapacity: true)
         tokenTerms.removeAll(keepingCapacity: true)
         tokenPositions.removeAll(keepingCapacity: true)
+        checkpoints.removeAll(keepingCapacity: true)
+        var nextCheckpoint: Int32 = 0
         let length = try decoded.utf16.withUnsafeBufferPointer { (text) throws(AnalysisError) -> Int in
             try analyzer.analyze(text) { token in
                 let v = Int(token.termID)
@@ -74,6 +77,10 @@ final class DocumentAnalyzer {
                 }
                 tokenTerms.append(localIndex[v])
                 tokenPositions.append(token.position)
+                if token.position >= nextCheckpoint {
+                    checkpoints.append(.init(position: token.position, offset: token.start))
+                    nextCheckpoint = (token.position / Int32(StoredDocument.checkpointInterval) + 1) * Int32(StoredDocument.checkpointInterval)
+                }
             }
         }
         // Group the tokens by term (a counting sort keeps positions increasing).
@@ -117,10 +124,10 @@ final class DocumentAnalyzer {
             if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
                 body = UnsafeRawBufferPointer(rebasing: bytes[3...])
             }
-            doc.storedBlob = Compression.compress(body)
+            doc.storedBlob = StoredDocument.encode(utf8: body, checkpoints: checkpoints)
         } else {
             let utf8 = Array(String(decoding: decoded.utf16, as: UTF16.self).utf8)
-            doc.storedBlob = utf8.withUnsafeBytes { Compression.compress($0) }
+            doc.storedBlob = utf8.withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: checkpoints) }
         }
         return doc
     }

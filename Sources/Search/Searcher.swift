@@ -96,7 +96,9 @@ public final class Searcher {
             let record = try reader.document(Int(c.doc))
             var hit = SearchHit(rank: i + 1, path: record.path, score: c.score, title: record.title)
             if let highlight {
-                hit.snippet = highlight.make(utf8: try reader.storedText(Int(c.doc)))
+                let stored = try reader.storedDocument(Int(c.doc))
+                let matches = try matchPositions(of: highlight.terms, in: reader, doc: c.doc)
+                hit.snippet = highlight.make(utf8: stored.text, checkpoints: stored.checkpoints, matches: matches)
             }
             if options.explain {
                 // Re-run the plan on this one document to collect the per-clause figures.
@@ -108,6 +110,20 @@ public final class Searcher {
             hits.append(hit)
         }
         return SearchResult(total: total, hits: hits)
+    }
+
+    /// Where the query's terms occur in `doc`, read from the postings.
+    private func matchPositions(of terms: [[UInt8]], in reader: SegmentReader, doc: Int32) throws(IndexError) -> [SnippetMaker.MatchPosition] {
+        var result: [SnippetMaker.MatchPosition] = []
+        var positions: [Int32] = []
+        for (i, term) in terms.enumerated() {
+            guard let info = try term.withUnsafeBufferPointer({ (b) throws(IndexError) in try reader.lookup(b) }) else { continue }
+            let it = try reader.postings(info)
+            guard try it.advance(to: doc) == doc else { continue }
+            try it.positions(into: &positions)
+            for p in positions { result.append(.init(position: p, term: i)) }
+        }
+        return result
     }
 
     private struct FlatClause {

@@ -1,4 +1,5 @@
 import Analysis
+import IndexFormat
 
 /// A passage of a document's stored text around its best cluster of matches.
 public struct Snippet: Sendable, Equatable {
@@ -115,12 +116,19 @@ struct SnippetMaker {
         let lastToken = min(n, bestStart + w) - 1
         let from = bestStart == 0 ? 0 : r.starts[bestStart]
         let to = lastToken == n - 1 && limit >= utf16.count ? utf16.count : r.ends[lastToken]
+        let words = (bestStart...lastToken).filter { r.matchIds[$0] >= 0 }.map { (r.starts[$0], r.ends[$0]) }
+        return build(utf16, from: from, to: to, highlighting: words)
+    }
+
+    /// The snippet `utf16[from..<to]`, white space collapsed, with `words` (UTF-16 ranges)
+    /// highlighted, and "… " / " …" where text was cut.
+    private func build(_ utf16: [UInt16], from: Int, to: Int, highlighting words: [(Int, Int)]) -> Snippet {
         var (body, map) = clean(utf16[from..<to])
         var highlights: [[Int]] = []
-        for i in bestStart...lastToken where r.matchIds[i] >= 0 {
+        for (start, end) in words {
             // A word may begin or end with a unit that `clean` drops (a soft hyphen, which
             // ICU keeps inside the word): use its first and last kept units.
-            let units = (r.starts[i] - from)..<(r.ends[i] - from)
+            let units = (start - from)..<(end - from)
             guard let s = units.lazy.compactMap({ map[$0] }).first,
                   let e = units.reversed().lazy.compactMap({ map[$0] }).first else { continue }
             highlights.append([s, e + 1])
@@ -131,6 +139,81 @@ struct SnippetMaker {
         }
         if to < utf16.count { body += " …" }
         return Snippet(text: body, highlights: highlights)
+    }
+
+    /// A match known from the index: the position of a query term in the document.
+    struct MatchPosition {
+        var position: Int32
+        var term: Int
+    }
+
+    /// The snippet for a document whose match positions are known: the best window is
+    /// chosen from the positions alone, and only the text from the checkpoint before it
+    /// is analyzed (to find the words' offsets). Falls back to scanning the text when
+    /// no position is known.
+    func make(utf8 text: [UInt8], checkpoints: [StoredDocument.Checkpoint], matches: [MatchPosition]) -> Snippet {
+        guard !matches.isEmpty, text.count <= maximumTextBytes else { return make(utf8: text) }
+        let sorted = matches.sorted { $0.position < $1.position }
+        // Best window of `windowTokens` positions starting at a match.
+        var best = 0
+        var bestKey = (-1, -1)
+        var counts: [Int: Int] = [:]
+        var j = 0
+        for i in sorted.indices {
+            while j < sorted.count && sorted[j].position < sorted[i].position + Int32(windowTokens) {
+                counts[sorted[j].term, default: 0] += 1
+                j += 1
+            }
+            let key = (counts.count, j - i)
+            if key > bestKey { bestKey = key; best = i }
+            let t = sorted[i].term
+            counts[t]! -= 1
+            if counts[t] == 0 { counts[t] = nil }
+        }
+        let start = max(0, sorted[best].position - 3)
+        let end = start + Int32(windowTokens)
+        let checkpoint = checkpoints.last { $0.position <= start } ?? .init(position: 0, offset: 0)
+        let utf16 = Array(String(decoding: text, as: UTF8.self).utf16)
+        guard Int(checkpoint.offset) <= utf16.count else { return make(utf8: text) }
+        // Analyze from the checkpoint until the window's last position is passed.
+        var limit = min(utf16.count, Int(checkpoint.offset) + Int(end - checkpoint.position + 8) * 12)
+        var tokens: [(position: Int32, start: Int, end: Int, matched: Bool)] = []
+        while true {
+            while limit < utf16.count && !(utf16[limit] == 0x20 || utf16[limit] == 0x0A) { limit += 1 }
+            tokens.removeAll(keepingCapacity: true)
+            var matchOfTerm: [Int32: Bool] = [:]
+            utf16.withUnsafeBufferPointer { buffer in
+                let base = Int(checkpoint.offset)
+                _ = try? analyzer.analyze(UnsafeBufferPointer(rebasing: buffer[base..<limit])) { token in
+                    let position = checkpoint.position + token.position
+                    guard position >= start && position < end else { return }
+                    var matched = matchOfTerm[token.termID]
+                    if matched == nil {
+                        var m = false
+                        for t in terms where t.count == token.term.count && t.elementsEqual(token.term) { m = true; break }
+                        if !m {
+                            for p in prefixes where token.term.count >= p.count && token.term.starts(with: p) { m = true; break }
+                        }
+                        matchOfTerm[token.termID] = m
+                        matched = m
+                    }
+                    tokens.append((position, base + Int(token.start), base + Int(token.end), matched!))
+                }
+            }
+            if limit >= utf16.count || (tokens.last.map { $0.position >= end - 1 } ?? false) { break }
+            limit = min(utf16.count, Int(checkpoint.offset) + (limit - Int(checkpoint.offset)) * 2)
+        }
+        guard let first = tokens.first, let last = tokens.last else { return make(utf8: text) }
+        let from = start == 0 ? 0 : first.start
+        // Up to the end of the text when no indexed word follows the window's last one.
+        let rest = utf16[last.end...]
+        let to = last.position < end - 1 && limit >= utf16.count || rest.allSatisfy({ !Self.isWordUnit($0) }) ? utf16.count : last.end
+        return build(utf16, from: from, to: to, highlighting: tokens.filter(\.matched).map { ($0.start, $0.end) })
+    }
+
+    /// Letters and digits (ASCII and beyond): a cheap test for "is there more text".
+    private static func isWordUnit(_ u: UInt16) -> Bool {
+        (u >= 0x30 && u <= 0x39) || (u | 0x20 >= 0x61 && u | 0x20 <= 0x7A) || u >= 0xC0
     }
 
     /// Collapses white space runs to one space and trims; `map[i]` is the scalar offset
