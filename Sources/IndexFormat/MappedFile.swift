@@ -31,6 +31,13 @@ public final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: p, count: size)
     }
 
+    /// Lets the kernel drop this mapping's resident pages (they stay in the page
+    /// cache; a later access faults them back in). Long sequential reads, such as a
+    /// merge, call this now and then so the process's resident memory stays bounded.
+    public func dropResidentPages() {
+        if let mapping { madvise(mapping, bytes.count, MADV_DONTNEED) }
+    }
+
     deinit {
         if let mapping { munmap(mapping, bytes.count) }
     }

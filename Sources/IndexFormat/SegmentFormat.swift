@@ -26,10 +26,12 @@
 /// TailDoc    --> DocDelta·2 + (TF == 1 ? 1 : 0) vint, [TF vint when TF ≠ 1]
 /// positions  --> for each term, for each of its documents: (Position delta vint)^TF
 /// lengths    --> Length u32 ^DocCount                 (positions per document: dl)
-/// documents  --> Offset u64 ^(DocCount+1), DocRecord^DocCount
+/// documents  --> DocRecord^DocCount
 /// DocRecord  --> Path (vint length + UTF-8), Title (vint length + UTF-8), Size vint,
 ///                MTimeNanoseconds u64, ContentHash u64
-/// stored     --> Offset u64 ^(DocCount+1), StoredDocument^DocCount (see `StoredDocument`)
+/// documentOffsets --> Offset u64 ^(DocCount+1)          (into `documents`)
+/// stored     --> StoredDocument^DocCount (see `StoredDocument`)
+/// storedOffsets --> Offset u64 ^(DocCount+1)            (into `stored`)
 /// ```
 ///
 /// DocDelta is the difference to the term's previous document (the first document's
@@ -54,7 +56,7 @@ public enum SegmentFormat {
     public static let supportedVersions: ClosedRange<UInt32> = 1...1
 
     public enum Section: UInt32, CaseIterable, Sendable {
-        case terms = 1, termIndex, postings, positions, lengths, documents, stored
+        case terms = 1, termIndex, postings, positions, lengths, documents, stored, documentOffsets, storedOffsets
 
         public var name: String {
             switch self {
@@ -65,6 +67,8 @@ public enum SegmentFormat {
             case .lengths: return "lengths"
             case .documents: return "documents"
             case .stored: return "stored text"
+            case .documentOffsets: return "document offsets"
+            case .storedOffsets: return "stored offsets"
             }
         }
     }

@@ -31,7 +31,9 @@ public final class SegmentReader: @unchecked Sendable {
     let positionsRange: Range<Int>
     let lengths: UnsafeRawBufferPointer
     let documents: UnsafeRawBufferPointer
+    let documentOffsets: UnsafeRawBufferPointer
     let stored: UnsafeRawBufferPointer
+    let storedOffsets: UnsafeRawBufferPointer
 
     public init(directory: String, name: String) throws(IndexError) {
         self.name = name
@@ -49,9 +51,9 @@ public final class SegmentReader: @unchecked Sendable {
             throw .corrupt(file: path, offset: size - 4, reason: "file is truncated or overwritten (no end marker)")
         }
         let r = ByteReader(bytes)
-        let tableOffset = Int(r.getU64(at: footer)!)
+        let tableOffset = Int(clamping: r.getU64(at: footer)!)
         let sectionCount = Int(r.getU32(at: footer + 8)!)
-        guard sectionCount <= 64, tableOffset >= SegmentFormat.headerSize,
+        guard sectionCount <= 64, tableOffset >= SegmentFormat.headerSize, tableOffset <= footer,
               tableOffset + sectionCount * SegmentFormat.sectionEntrySize == footer else {
             throw .corrupt(file: path, offset: footer, reason: "section table does not fit the file (truncated?)")
         }
@@ -61,8 +63,8 @@ public final class SegmentReader: @unchecked Sendable {
             throw .corrupt(file: path, offset: size - 8, reason: "footer checksum mismatch (stored \(hex(storedCRC)), computed \(hex(actualCRC)))")
         }
         documentCount = Int(r.getU32(at: footer + 12)!)
-        termCount = Int(r.getU64(at: footer + 16)!)
-        tokenCount = Int(r.getU64(at: footer + 24)!)
+        termCount = Int(clamping: r.getU64(at: footer + 16)!)
+        tokenCount = Int(clamping: r.getU64(at: footer + 24)!)
         var sections: [SegmentFormat.Section: (range: Range<Int>, crc: UInt32)] = [:]
         for i in 0..<sectionCount {
             let e = tableOffset + i * SegmentFormat.sectionEntrySize
@@ -88,11 +90,13 @@ public final class SegmentReader: @unchecked Sendable {
         positionsRange = sections[.positions]!.range
         lengths = slice(.lengths)
         documents = slice(.documents)
+        documentOffsets = slice(.documentOffsets)
         stored = slice(.stored)
+        storedOffsets = slice(.storedOffsets)
         let ir = ByteReader(termIndex)
-        guard let count = ir.getU64(at: 0), Int(count) * 8 + 8 == termIndex.count,
+        guard let count = ir.getU64(at: 0), count <= UInt64(termIndex.count / 8), Int(count) * 8 + 8 == termIndex.count,
               lengths.count == documentCount * 4,
-              documents.count >= (documentCount + 1) * 8, stored.count >= (documentCount + 1) * 8 else {
+              documentOffsets.count == (documentCount + 1) * 8, storedOffsets.count == (documentCount + 1) * 8 else {
             throw .corrupt(file: path, offset: nil, reason: "section sizes do not match the document and term counts")
         }
         blockCount = Int(count)
@@ -112,19 +116,18 @@ public final class SegmentReader: @unchecked Sendable {
         Int(UInt32(littleEndian: lengths.loadUnaligned(fromByteOffset: doc &* 4, as: UInt32.self)))
     }
 
-    private func record(_ table: UnsafeRawBufferPointer, _ doc: Int, what: String) throws(IndexError) -> UnsafeRawBufferPointer {
+    private func record(_ table: UnsafeRawBufferPointer, _ data: UnsafeRawBufferPointer, _ doc: Int, what: String) throws(IndexError) -> UnsafeRawBufferPointer {
         guard doc >= 0, doc < documentCount else { throw corrupt("\(what) of document \(doc) out of range") }
         let r = ByteReader(table)
-        let base = (documentCount + 1) * 8
         guard let start = r.getU64(at: doc * 8), let end = r.getU64(at: doc * 8 + 8),
-              start <= end, Int(end) <= table.count - base else {
+              start <= end, end <= UInt64(data.count) else {
             throw corrupt("\(what) table of document \(doc) is damaged")
         }
-        return UnsafeRawBufferPointer(rebasing: table[(base + Int(start))..<(base + Int(end))])
+        return UnsafeRawBufferPointer(rebasing: data[Int(start)..<Int(end)])
     }
 
     public func document(_ doc: Int) throws(IndexError) -> DocumentRecord {
-        var r = ByteReader(try record(documents, doc, what: "record"))
+        var r = ByteReader(try record(documentOffsets, documents, doc, what: "record"))
         guard let path = r.readString(), let title = r.readString(), let size = r.readVarint(),
               let mtime = r.readU64(), let hash = r.readU64() else {
             throw corrupt("record of document \(doc) is damaged")
@@ -134,14 +137,14 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// Only the path of `doc` (cheaper than `document(_:)`).
     public func path(of doc: Int) throws(IndexError) -> String {
-        var r = ByteReader(try record(documents, doc, what: "record"))
+        var r = ByteReader(try record(documentOffsets, documents, doc, what: "record"))
         guard let path = r.readString() else { throw corrupt("record of document \(doc) is damaged") }
         return path
     }
 
     /// The compressed stored text of `doc`, as written (for merging without recompressing).
     public func storedBlob(_ doc: Int) throws(IndexError) -> UnsafeRawBufferPointer {
-        try record(stored, doc, what: "stored text")
+        try record(storedOffsets, stored, doc, what: "stored text")
     }
 
     /// The stored text of `doc`, UTF-8.
@@ -151,7 +154,7 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// The stored text of `doc` with its position checkpoints.
     public func storedDocument(_ doc: Int) throws(IndexError) -> (text: [UInt8], checkpoints: [StoredDocument.Checkpoint]) {
-        let blob = try record(stored, doc, what: "stored text")
+        let blob = try record(storedOffsets, stored, doc, what: "stored text")
         guard let decoded = StoredDocument.decode(blob) else { throw corrupt("stored text of document \(doc) does not decompress") }
         return decoded
     }
@@ -161,7 +164,7 @@ public final class SegmentReader: @unchecked Sendable {
     /// The first term of dictionary block `block`.
     private func firstTerm(ofBlock block: Int) throws(IndexError) -> UnsafeRawBufferPointer {
         let ir = ByteReader(termIndex)
-        guard let offset = ir.getU64(at: 8 + block * 8), Int(offset) < terms.count else {
+        guard let offset = ir.getU64(at: 8 + block * 8), offset < UInt64(terms.count) else {
             throw corrupt("term index entry \(block) is damaged")
         }
         var r = ByteReader(terms, offset: Int(offset))
@@ -175,11 +178,11 @@ public final class SegmentReader: @unchecked Sendable {
     /// until `body` returns false.
     func scanBlock(_ block: Int, _ body: (UnsafeBufferPointer<UInt8>, TermInfo) -> Bool) throws(IndexError) {
         let ir = ByteReader(termIndex)
-        guard let offset = ir.getU64(at: 8 + block * 8), Int(offset) < terms.count else {
+        guard let offset = ir.getU64(at: 8 + block * 8), offset < UInt64(terms.count) else {
             throw corrupt("term index entry \(block) is damaged")
         }
         let end: Int
-        if block + 1 < blockCount, let next = ir.getU64(at: 16 + block * 8) { end = Int(next) } else { end = terms.count }
+        if block + 1 < blockCount, let next = ir.getU64(at: 16 + block * 8) { end = Int(clamping: next) } else { end = terms.count }
         guard end <= terms.count, Int(offset) <= end else { throw corrupt("term index is not increasing at \(block)") }
         var r = ByteReader(UnsafeRawBufferPointer(rebasing: terms[..<end]), offset: Int(offset))
         var term: [UInt8] = []
@@ -278,6 +281,31 @@ public final class SegmentReader: @unchecked Sendable {
             if let failure { throw failure }
         }
     }
+
+    /// Iterates the dictionary in order one block at a time (memory: one block).
+    public final class TermCursor {
+        let segment: SegmentReader
+        private var block = 0
+        private var buffered: [([UInt8], TermInfo)] = []
+        private var index = 0
+
+        init(segment: SegmentReader) { self.segment = segment }
+
+        /// The next term and its info, or nil at the end.
+        public func next() throws(IndexError) -> ([UInt8], TermInfo)? {
+            while index >= buffered.count {
+                if block >= segment.blockCount { return nil }
+                buffered.removeAll(keepingCapacity: true)
+                index = 0
+                try segment.scanBlock(block) { t, info in buffered.append((Array(t), info)); return true }
+                block += 1
+            }
+            defer { index += 1 }
+            return buffered[index]
+        }
+    }
+
+    public func termCursor() -> TermCursor { TermCursor(segment: self) }
 
     // MARK: Postings
 

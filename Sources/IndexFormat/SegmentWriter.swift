@@ -32,27 +32,36 @@ public struct SegmentInfo: Sendable, Equatable {
     public var byteCount: Int
 }
 
-/// Writes one segment file (grammar in `SegmentFormat`).
+/// Writes one segment file (grammar in `SegmentFormat`), streaming: stored text and
+/// postings go to the file as they come, document records and positions to two
+/// temporary files appended at the end, so memory stays small whatever the segment's
+/// size (a few bytes per document and per term).
 ///
 /// Call order: `addDocument` for every document in id order (ids are implicit:
 /// 0, 1, 2, …), then for every term in increasing UTF-8 byte order `beginTerm`,
 /// `addPosting`… (increasing document ids), `endTerm`; finally `finish`. Debug builds
-/// assert the order.
+/// assert the order. After an error, call `abandon` (the files are left for the next
+/// writer's clean-up of unreferenced files).
 public struct SegmentWriter {
+    public let directory: String
+    public let name: String
+    private var file: FileStream
+    private var documents: FileStream
+    private var positions: FileStream
+    private var sections: [(SegmentFormat.Section, Range<Int>, UInt32)] = []
+
     private var lengths: [UInt32] = []
-    private var documents = ByteWriter()
     private var documentOffsets: [UInt64] = []
-    private var stored = ByteWriter()
     private var storedOffsets: [UInt64] = []
     private var tokenCount = 0
+    private var storedOpen = false
+    private var postingsOpen = false
 
     private var terms = ByteWriter()
     private var blockOffsets: [UInt64] = []
     private var termsInBlock = 0
     private var previousTerm: [UInt8] = []
     private var termCount = 0
-    private var postings = ByteWriter()
-    private var positions = ByteWriter()
     private var lastPostingsOffset = 0
     private var lastPositionsOffset = 0
 
@@ -63,61 +72,93 @@ public struct SegmentWriter {
     private var termFreqs: [UInt32] = []
     private var termPositionsStart = 0
     private var docPositionStarts: [Int] = []
+    private var postingsStart = 0
+    private var blocks: [UInt8] = []
+    private var record = ByteWriter()
 
-    public init() {}
+    public init(directory: String, name: String) throws(IndexError) {
+        self.directory = directory
+        self.name = name
+        let path = directory + "/" + SegmentFormat.fileName(segment: name)
+        file = try FileStream(path: path)
+        documents = try FileStream(path: path + ".documents.tmp")
+        positions = try FileStream(path: path + ".positions.tmp")
+        var head = ByteWriter()
+        FileHeader.write(kind: SegmentFormat.kind, version: SegmentFormat.currentVersion, into: &head)
+        try file.write(head.bytes)
+    }
 
     public var documentCount: Int { lengths.count }
 
     /// Adds the next document. `storedBlob` is a `StoredDocument`.
-    public mutating func addDocument(_ record: DocumentRecord, length: Int, storedBlob: UnsafeRawBufferPointer) {
+    public mutating func addDocument(_ doc: DocumentRecord, length: Int, storedBlob: UnsafeRawBufferPointer) throws(IndexError) {
         assert(!inTerm && termCount == 0, "documents come before terms")
+        if !storedOpen {
+            try file.beginSection()
+            storedOpen = true
+        }
         lengths.append(UInt32(clamping: length))
         tokenCount += length
-        documentOffsets.append(UInt64(documents.count))
-        documents.string(record.path)
-        documents.string(record.title)
-        documents.varint(record.size)
-        documents.u64(UInt64(bitPattern: record.mtime))
-        documents.u64(record.contentHash)
-        storedOffsets.append(UInt64(stored.count))
-        stored.append(storedBlob)
+        documentOffsets.append(UInt64(documents.offset))
+        record.bytes.removeAll(keepingCapacity: true)
+        record.string(doc.path)
+        record.string(doc.title)
+        record.varint(doc.size)
+        record.u64(UInt64(bitPattern: doc.mtime))
+        record.u64(doc.contentHash)
+        try documents.write(record.bytes)
+        storedOffsets.append(UInt64(file.offset - file.endSection().range.lowerBound))
+        try file.write(storedBlob)
     }
 
-    public mutating func beginTerm(_ term: UnsafeBufferPointer<UInt8>) {
+    private mutating func closeStored() throws(IndexError) {
+        if !storedOpen {
+            try file.beginSection()
+            storedOpen = true
+        }
+        if postingsOpen { return }
+        let stored = file.endSection()
+        sections.append((.stored, stored.range, stored.crc))
+        try file.beginSection()
+        postingsOpen = true
+    }
+
+    public mutating func beginTerm(_ term: UnsafeBufferPointer<UInt8>) throws(IndexError) {
         assert(!inTerm)
         assert(termCount == 0 || lexicographicallyPrecedes(previousTerm, term), "terms in increasing byte order")
+        try closeStored()
         currentTerm.removeAll(keepingCapacity: true)
         currentTerm.append(contentsOf: term)
         inTerm = true
         termDocs.removeAll(keepingCapacity: true)
         termFreqs.removeAll(keepingCapacity: true)
         docPositionStarts.removeAll(keepingCapacity: true)
-        termPositionsStart = positions.count
+        termPositionsStart = positions.offset
     }
 
     /// Adds one document of the current term: its id, frequency and its positions already
     /// encoded as `tf` position-delta varints (first position absolute).
-    public mutating func addPosting(document: Int, frequency: Int, encodedPositions: UnsafeRawBufferPointer) {
+    public mutating func addPosting(document: Int, frequency: Int, encodedPositions: UnsafeRawBufferPointer) throws(IndexError) {
         assert(inTerm)
         assert(termDocs.isEmpty || UInt32(document) > termDocs.last!, "documents in increasing order")
         assert(document < lengths.count)
         termDocs.append(UInt32(document))
         termFreqs.append(UInt32(frequency))
-        docPositionStarts.append(positions.count - termPositionsStart)
-        positions.append(encodedPositions)
+        docPositionStarts.append(positions.offset - termPositionsStart)
+        try positions.write(encodedPositions)
     }
 
-    public mutating func endTerm() {
+    public mutating func endTerm() throws(IndexError) {
         assert(inTerm)
         inTerm = false
         let df = termDocs.count
-        if df == 0 { positions.bytes.removeSubrange(termPositionsStart...); return }
-        let postingsStart = postings.count
+        if df == 0 { return }  // nothing was written for it
+        let postingsStart = file.offset - file.endSection().range.lowerBound
         // Skip table, full blocks, tail.
         let fullBlocks = df / BitPacking.blockSize
         var maxTf: UInt32 = 0
         var minLength = UInt32.max
-        var blocks: [UInt8] = []
+        blocks.removeAll(keepingCapacity: true)
         var skip = ByteWriter(capacity: fullBlocks * SegmentFormat.skipEntrySize)
         var deltas = [UInt32](repeating: 0, count: BitPacking.blockSize)
         var freqs = [UInt32](repeating: 0, count: BitPacking.blockSize)
@@ -144,21 +185,23 @@ public struct SegmentWriter {
             maxTf = max(maxTf, blockMaxTf)
             minLength = min(minLength, blockMinLength)
         }
-        postings.append(skip.bytes)
-        postings.append(blocks)
+        var tail = ByteWriter()
         if fullBlocks > 0 && df % BitPacking.blockSize != 0 {
-            postings.varint(docPositionStarts[fullBlocks * BitPacking.blockSize])
+            tail.varint(docPositionStarts[fullBlocks * BitPacking.blockSize])
         }
         for k in (fullBlocks * BitPacking.blockSize)..<df {
             let doc = termDocs[k]
             let delta = k == 0 ? doc : doc - previous
             previous = doc
             let tf = termFreqs[k]
-            postings.varint(UInt64(delta) << 1 | (tf == 1 ? 1 : 0))
-            if tf != 1 { postings.varint(UInt64(tf)) }
+            tail.varint(UInt64(delta) << 1 | (tf == 1 ? 1 : 0))
+            if tf != 1 { tail.varint(UInt64(tf)) }
             maxTf = max(maxTf, tf)
             minLength = min(minLength, lengths[Int(doc)])
         }
+        try file.write(skip.bytes)
+        try file.write(blocks)
+        try file.write(tail.bytes)
         // Dictionary entry.
         if termsInBlock == SegmentFormat.termsPerBlock { termsInBlock = 0 }
         let first = termsInBlock == 0
@@ -183,66 +226,77 @@ public struct SegmentWriter {
         swap(&previousTerm, &currentTerm)
     }
 
-    /// Writes the segment to `directory/name.seg` and fsyncs it.
-    public mutating func finish(directory: String, name: String) throws(IndexError) -> SegmentInfo {
+    private mutating func section(_ kind: SegmentFormat.Section, _ bytes: [UInt8]) throws(IndexError) {
+        try file.beginSection()
+        try file.write(bytes)
+        let s = file.endSection()
+        sections.append((kind, s.range, s.crc))
+    }
+
+    /// Completes `directory/name.seg`, fsyncs it and removes the temporary files.
+    public mutating func finish() throws(IndexError) -> SegmentInfo {
         assert(!inTerm)
-        let path = directory + "/" + SegmentFormat.fileName(segment: name)
-        var sections: [(SegmentFormat.Section, [UInt8])] = []
-        sections.append((.terms, terms.bytes))
+        try closeStored()
+        let postings = file.endSection()
+        sections.append((.postings, postings.range, postings.crc))
+        try documents.close(sync: false)
+        try positions.close(sync: false)
+        try file.beginSection()
+        try file.append(contentsOf: documents.path)
+        let d = file.endSection()
+        sections.append((.documents, d.range, d.crc))
+        try file.beginSection()
+        try file.append(contentsOf: positions.path)
+        let q = file.endSection()
+        sections.append((.positions, q.range, q.crc))
+        unlink(documents.path)
+        unlink(positions.path)
+        try section(.terms, terms.bytes)
         var index = ByteWriter(capacity: 8 + blockOffsets.count * 8)
         index.u64(UInt64(blockOffsets.count))
         for o in blockOffsets { index.u64(o) }
-        sections.append((.termIndex, index.bytes))
-        sections.append((.postings, postings.bytes))
-        sections.append((.positions, positions.bytes))
+        try section(.termIndex, index.bytes)
         var lengthBytes = ByteWriter(capacity: lengths.count * 4)
         for l in lengths { lengthBytes.u32(l) }
-        sections.append((.lengths, lengthBytes.bytes))
-        sections.append((.documents, Self.withOffsetTable(documentOffsets, documents.bytes)))
-        sections.append((.stored, Self.withOffsetTable(storedOffsets, stored.bytes)))
+        try section(.lengths, lengthBytes.bytes)
+        var table = ByteWriter(capacity: (lengths.count + 1) * 8)
+        for o in documentOffsets { table.u64(o) }
+        table.u64(UInt64(documents.offset))
+        try section(.documentOffsets, table.bytes)
+        table = ByteWriter(capacity: (lengths.count + 1) * 8)
+        for o in storedOffsets { table.u64(o) }
+        table.u64(UInt64(sections.first { $0.0 == .stored }!.1.count))
+        try section(.storedOffsets, table.bytes)
 
-        let fd = try SystemCall.open(path, O_WRONLY | O_CREAT | O_TRUNC)
-        defer { close(fd) }
-        var head = ByteWriter()
-        FileHeader.write(kind: SegmentFormat.kind, version: SegmentFormat.currentVersion, into: &head)
-        var offset = head.count
-        try SystemCall.writeAll(fd, head.bytes, path: path)
-        var table = ByteWriter()
-        for (kind, bytes) in sections {
-            let padding = (8 - offset % 8) % 8
-            if padding > 0 {
-                let zeros = [UInt8](repeating: 0, count: padding)
-                try SystemCall.writeAll(fd, zeros, path: path)
-                offset += padding
-            }
-            table.u32(kind.rawValue)
-            table.u32(Checksum.crc32(bytes))
-            table.u64(UInt64(offset))
-            table.u64(UInt64(bytes.count))
-            try SystemCall.writeAll(fd, bytes, path: path)
-            offset += bytes.count
-        }
+        try file.beginSection()
         var tail = ByteWriter()
-        tail.append(table.bytes)
-        tail.u64(UInt64(offset))
+        for (kind, range, crc) in sections {
+            tail.u32(kind.rawValue)
+            tail.u32(crc)
+            tail.u64(UInt64(range.lowerBound))
+            tail.u64(UInt64(range.count))
+        }
+        tail.u64(UInt64(file.offset))
         tail.u32(UInt32(sections.count))
         tail.u32(UInt32(lengths.count))
         tail.u64(UInt64(termCount))
         tail.u64(UInt64(tokenCount))
         tail.u32(Checksum.crc32(tail.bytes))
         tail.append(SegmentFormat.endMagic)
-        try SystemCall.writeAll(fd, tail.bytes, path: path)
-        try SystemCall.fsync(fd, path: path)
+        try file.write(tail.bytes)
+        let size = file.offset
+        try file.close(sync: true)
         return SegmentInfo(name: name, documentCount: lengths.count, termCount: termCount,
-                           tokenCount: tokenCount, byteCount: offset + tail.count)
+                           tokenCount: tokenCount, byteCount: size)
     }
 
-    private static func withOffsetTable(_ offsets: [UInt64], _ body: [UInt8]) -> [UInt8] {
-        var w = ByteWriter(capacity: (offsets.count + 1) * 8 + body.count)
-        for o in offsets { w.u64(o) }
-        w.u64(UInt64(body.count))
-        w.append(body)
-        return w.bytes
+    /// Gives up after an error: closes the files and removes the temporary ones.
+    public mutating func abandon() {
+        file.abandon()
+        documents.abandon()
+        positions.abandon()
+        unlink(documents.path)
+        unlink(positions.path)
     }
 }
 

@@ -118,7 +118,8 @@ public final class IndexWriter {
 
         // Analyze in parallel, add in path order, flush at the memory bound.
         var builder = SegmentBuilder()
-        let flushBytes = max(1, options.memoryMB) * 1024 * 1024 / 2
+        // The buffer and the segment being written from it are both in memory at flush time.
+        let flushBytes = max(1, options.memoryMB) * 1024 * 1024 * 2 / 5
         let workers = try (0..<max(1, options.threads)).map { (w) throws(AnalysisError) in try DocumentAnalyzer(worker: w) }
         let totalBytes = todo.reduce(0) { $0 + Int($1.size) }
         var done = 0

@@ -75,17 +75,30 @@ struct SegmentBuilder {
 
     /// Writes the buffered documents as segment `name` and empties the buffer.
     mutating func flush(directory: String, name: String) throws(IndexError) -> SegmentInfo {
-        var writer = SegmentWriter()
-        for i in records.indices {
-            storedBlobs[i].withUnsafeBytes { writer.addDocument(records[i], length: lengths[i], storedBlob: $0) }
+        var writer = try SegmentWriter(directory: directory, name: name)
+        do {
+            let info = try write(into: &writer)
+            self = SegmentBuilder()
+            return info
+        } catch {
+            writer.abandon()
+            throw error
         }
-        storedBlobs = []
+    }
+
+    private mutating func write(into writer: inout SegmentWriter) throws(IndexError) -> SegmentInfo {
+        for i in records.indices {
+            try storedBlobs[i].withUnsafeBufferPointer { (b) throws(IndexError) in
+                try writer.addDocument(records[i], length: lengths[i], storedBlob: UnsafeRawBufferPointer(b))
+            }
+            storedBlobs[i] = []
+        }
         for term in table.sortedIds() {
             let bytes = Array(table.bytes(of: term))
-            bytes.withUnsafeBufferPointer { writer.beginTerm($0) }
-            postings[term].withUnsafeBytes { p in
-                positions[term].withUnsafeBytes { q in
-                    var r = ByteReader(p)
+            try bytes.withUnsafeBufferPointer { (b) throws(IndexError) in try writer.beginTerm(b) }
+            try postings[term].withUnsafeBufferPointer { (p) throws(IndexError) in
+                try positions[term].withUnsafeBufferPointer { (q) throws(IndexError) in
+                    var r = ByteReader(UnsafeRawBufferPointer(p))
                     var doc = 0
                     var positionOffset = 0
                     while !r.isAtEnd {
@@ -93,18 +106,16 @@ struct SegmentBuilder {
                         doc += Int(r.readVarint()!)
                         let tf = Int(r.readVarint()!)
                         let count = Int(r.readVarint()!)
-                        writer.addPosting(document: doc, frequency: tf,
-                                          encodedPositions: UnsafeRawBufferPointer(rebasing: q[positionOffset..<(positionOffset + count)]))
+                        try writer.addPosting(document: doc, frequency: tf,
+                                              encodedPositions: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(q)[positionOffset..<(positionOffset + count)]))
                         positionOffset += count
                     }
                 }
             }
-            writer.endTerm()
+            try writer.endTerm()
             postings[term] = []
             positions[term] = []
         }
-        let info = try writer.finish(directory: directory, name: name)
-        self = SegmentBuilder()
-        return info
+        return try writer.finish()
     }
 }

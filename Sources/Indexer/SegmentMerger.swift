@@ -1,7 +1,12 @@
 import IndexFormat
 
-/// Merges segments into one: live documents only, re-sorted by path, postings
-/// re-numbered. Deleted documents are dropped, so merging reclaims their space.
+/// Merges segments into one: live documents only, in path order, postings re-numbered.
+/// Deleted documents are dropped, so merging reclaims their space.
+///
+/// Each input's documents are already in path order, so the new ids are increasing
+/// within each input: every term's postings merge as a k-way merge of sorted streams,
+/// and the dictionaries as a k-way merge of sorted cursors. Nothing is held in memory
+/// but a few bytes per document (the id maps) and one block per input.
 enum SegmentMerger {
     struct Input {
         var reader: SegmentReader
@@ -9,66 +14,97 @@ enum SegmentMerger {
     }
 
     static func merge(_ inputs: [Input], directory: String, name: String) throws(IndexError) -> SegmentInfo {
-        // New document order: every live document, by path.
-        var docs: [(path: [UInt8], segment: Int, doc: Int)] = []
-        for (s, input) in inputs.enumerated() {
-            for d in 0..<input.reader.documentCount where !(input.deletions?.isDeleted(d) ?? false) {
-                docs.append((Array(try input.reader.path(of: d).utf8), s, d))
-            }
+        var writer = try SegmentWriter(directory: directory, name: name)
+        do {
+            let info = try merge(inputs, into: &writer)
+            return info
+        } catch {
+            writer.abandon()
+            throw error
         }
-        docs.sort { $0.path.lexicographicallyPrecedes($1.path) }
+    }
+
+    private static func merge(_ inputs: [Input], into writer: inout SegmentWriter) throws(IndexError) -> SegmentInfo {
+        // New document order: every live document, by path (a k-way merge).
         var docMap = inputs.map { [Int32](repeating: -1, count: $0.reader.documentCount) }
-        var writer = SegmentWriter()
-        for (newId, entry) in docs.enumerated() {
-            docMap[entry.segment][entry.doc] = Int32(newId)
-            let reader = inputs[entry.segment].reader
-            let record = try reader.document(entry.doc)
-            let blob = try reader.storedBlob(entry.doc)
-            writer.addDocument(record, length: reader.length(of: entry.doc), storedBlob: blob)
+        var next = inputs.map { _ in 0 }
+        var heads: [[UInt8]?] = []
+        func advance(_ s: Int) throws(IndexError) -> [UInt8]? {
+            let input = inputs[s]
+            while next[s] < input.reader.documentCount, input.deletions?.isDeleted(next[s]) ?? false { next[s] += 1 }
+            guard next[s] < input.reader.documentCount else { return nil }
+            return Array(try input.reader.path(of: next[s]).utf8)
         }
-        // Terms: a k-way merge of the sorted dictionaries.
-        var termLists: [[([UInt8], TermInfo)]] = []
-        for input in inputs {
-            var list: [([UInt8], TermInfo)] = []
-            try input.reader.forEachTerm { t, info throws(IndexError) in list.append((Array(t), info)) }
-            termLists.append(list)
+        for s in inputs.indices { heads.append(try advance(s)) }
+        var newId: Int32 = 0
+        while true {
+            var best: Int?
+            for s in inputs.indices {
+                guard let h = heads[s] else { continue }
+                if best == nil || h.lexicographicallyPrecedes(heads[best!]!) { best = s }
+            }
+            guard let s = best else { break }
+            let doc = next[s]
+            let reader = inputs[s].reader
+            docMap[s][doc] = newId
+            newId += 1
+            try writer.addDocument(try reader.document(doc), length: reader.length(of: doc), storedBlob: try reader.storedBlob(doc))
+            next[s] += 1
+            heads[s] = try advance(s)
+            if newId % 4096 == 0 { for input in inputs { input.reader.file.dropResidentPages() } }
         }
-        var cursors = [Int](repeating: 0, count: inputs.count)
-        var gathered: [(doc: Int32, tf: Int, positions: [UInt8])] = []
+        // Terms: a k-way merge of the dictionaries; postings: of the sorted streams.
+        let cursors = inputs.map { $0.reader.termCursor() }
+        var current: [([UInt8], TermInfo)?] = []
+        for c in cursors { current.append(try c.next()) }
         var positions: [Int32] = []
+        var encoded: [UInt8] = []
+        var iterators: [(segment: Int, it: PostingsIterator)] = []
+        var termsDone = 0
         while true {
             var smallest: [UInt8]?
-            for (s, list) in termLists.enumerated() where cursors[s] < list.count {
-                let t = list[cursors[s]].0
+            for entry in current {
+                guard let (t, _) = entry else { continue }
                 if smallest == nil || t.lexicographicallyPrecedes(smallest!) { smallest = t }
             }
             guard let term = smallest else { break }
-            gathered.removeAll(keepingCapacity: true)
-            for s in termLists.indices where cursors[s] < termLists[s].count && termLists[s][cursors[s]].0 == term {
-                let info = termLists[s][cursors[s]].1
-                cursors[s] += 1
+            iterators.removeAll(keepingCapacity: true)
+            for s in inputs.indices {
+                guard let (t, info) = current[s], t == term else { continue }
                 let it = try inputs[s].reader.postings(info)
-                while try it.next() != PostingsIterator.exhausted {
-                    let newDoc = docMap[s][Int(it.doc)]
-                    if newDoc < 0 { continue }
-                    try it.positions(into: &positions)
-                    var encoded: [UInt8] = []
-                    var previous: Int32 = 0
-                    for p in positions {
-                        appendVarint(UInt32(p - previous), to: &encoded)
-                        previous = p
-                    }
-                    gathered.append((newDoc, it.frequency, encoded))
+                // Move to the first live document.
+                while try it.next() != PostingsIterator.exhausted, docMap[s][Int(it.doc)] < 0 {}
+                if it.doc != PostingsIterator.exhausted { iterators.append((s, it)) }
+                current[s] = try cursors[s].next()
+            }
+            if iterators.isEmpty { continue }
+            termsDone += 1
+            if termsDone % 2048 == 0 { for input in inputs { input.reader.file.dropResidentPages() } }
+            try term.withUnsafeBufferPointer { (b) throws(IndexError) in try writer.beginTerm(b) }
+            while true {
+                var pick = -1
+                var pickDoc = Int32.max
+                for (k, entry) in iterators.enumerated() where entry.it.doc != PostingsIterator.exhausted {
+                    let mapped = docMap[entry.segment][Int(entry.it.doc)]
+                    if mapped < pickDoc { pickDoc = mapped; pick = k }
                 }
+                if pick < 0 { break }
+                let it = iterators[pick].it
+                try it.positions(into: &positions)
+                encoded.removeAll(keepingCapacity: true)
+                var previous: Int32 = 0
+                for p in positions {
+                    appendVarint(UInt32(p - previous), to: &encoded)
+                    previous = p
+                }
+                try encoded.withUnsafeBufferPointer { (b) throws(IndexError) in
+                    try writer.addPosting(document: Int(pickDoc), frequency: it.frequency, encodedPositions: UnsafeRawBufferPointer(b))
+                }
+                let s = iterators[pick].segment
+                while try it.next() != PostingsIterator.exhausted, docMap[s][Int(it.doc)] < 0 {}
             }
-            if gathered.isEmpty { continue }
-            gathered.sort { $0.doc < $1.doc }
-            term.withUnsafeBufferPointer { writer.beginTerm($0) }
-            for g in gathered {
-                g.positions.withUnsafeBytes { writer.addPosting(document: Int(g.doc), frequency: g.tf, encodedPositions: $0) }
-            }
-            writer.endTerm()
+            try writer.endTerm()
         }
-        return try writer.finish(directory: directory, name: name)
+        return try writer.finish()
     }
 }

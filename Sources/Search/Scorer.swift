@@ -79,6 +79,7 @@ final class PhraseScorer: DocScorer {
     let label: String
     let segment: SegmentReader
     private var positions: [[Int32]]
+    private var cursor: [Int]
     private(set) var doc: Int32 = -1
     private var frequency = 0
 
@@ -93,6 +94,7 @@ final class PhraseScorer: DocScorer {
         self.label = label
         segment = iterators[0].segment
         positions = Array(repeating: [], count: iterators.count)
+        cursor = Array(repeating: 0, count: slots.count)
     }
 
     func next() throws(IndexError) -> Int32 {
@@ -126,25 +128,31 @@ final class PhraseScorer: DocScorer {
     /// (pk − p1) − (rk − r1) ≤ slop.
     private func matches() -> Int {
         let k = slots.count
-        var cursor = [Int](repeating: 0, count: k)
+        for i in 0..<k { cursor[i] = 0 }
         var count = 0
         let first = positions[slots[0]]
-        for p1 in first {
-            var previous = p1
-            var complete = true
-            for i in 1..<k {
-                let list = positions[slots[i]]
-                let needed = previous + (relative[i] - relative[i - 1])
-                var c = cursor[i]
-                while c < list.count && list[c] < needed { c += 1 }
-                cursor[i] = c
-                if c == list.count { complete = false; break }
-                previous = list[c]
+        let firstRelative = relative[0]
+        let lastRelative = relative[k - 1]
+        return first.withUnsafeBufferPointer { firstList in
+            for p1 in firstList {
+                var previous = p1
+                var complete = true
+                for i in 1..<k {
+                    let needed = previous + (relative[i] - relative[i - 1])
+                    let found: Int32? = positions[slots[i]].withUnsafeBufferPointer { list in
+                        var c = cursor[i]
+                        while c < list.count && list[c] < needed { c += 1 }
+                        cursor[i] = c
+                        return c == list.count ? nil : list[c]
+                    }
+                    guard let p = found else { complete = false; break }
+                    previous = p
+                }
+                if !complete { break }
+                if (previous - p1) - (lastRelative - firstRelative) <= slop { count += 1 }
             }
-            if !complete { break }
-            if (previous - p1) - (relative[k - 1] - relative[0]) <= slop { count += 1 }
+            return count
         }
-        return count
     }
 
     func score() -> Double {

@@ -296,6 +296,7 @@ struct TopHits {
             }
             return
         }
+        if c.score < heap[0].score { return }
         guard try better(c, heap[0]) else { return }
         heap[0] = c
         var i = 0

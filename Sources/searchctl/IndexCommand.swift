@@ -19,10 +19,11 @@ struct IndexCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Glob(s) of files and folders to leave out.", valueName: "glob"))
     var exclude: [String] = []
 
-    @Option(help: "Analysis threads (default: number of cores).")
+    // `.unconditional`: a negative number is a (rejected) value, not a missing one.
+    @Option(parsing: .unconditional, help: "Analysis threads (default: number of cores).")
     var threads: Int?
 
-    @Option(name: .customLong("memory-mb"), help: "Indexing buffer size in MB before a segment is written.")
+    @Option(name: .customLong("memory-mb"), parsing: .unconditional, help: "Indexing buffer size in MB before a segment is written.")
     var memoryMB = 256
 
     @Flag(help: "Start from scratch instead of updating.")

@@ -17,19 +17,20 @@ struct SearchCommand: ParsableCommand {
 
     @OptionGroup var location: IndexLocation
 
-    @Option(help: "Number of hits to show.")
+    // `.unconditional`: `--limit -1` is a (rejected) negative number, not a missing value.
+    @Option(parsing: .unconditional, help: "Number of hits to show.")
     var limit = 10
 
-    @Option(help: "Number of hits to skip.")
+    @Option(parsing: .unconditional, help: "Number of hits to skip.")
     var offset = 0
 
     @Flag(help: "Every clause must match (default operator AND).")
     var all = false
 
-    @Option(help: "BM25 k1.")
+    @Option(parsing: .unconditional, help: "BM25 k1.")
     var k1 = BM25.defaultK1
 
-    @Option(help: "BM25 b.")
+    @Option(parsing: .unconditional, help: "BM25 b.")
     var b = BM25.defaultB
 
     @Flag(help: "Print JSON.")
@@ -99,10 +100,17 @@ struct SearchCommand: ParsableCommand {
         let input = Output.readStandardInput()
         var anyHits = false
         var out = ""
-        for rawLine in input.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        var lines = input.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }  // what follows the final newline is no line
+        for rawLine in lines {
             var line = String(decoding: rawLine, as: UTF8.self)
             if line.hasSuffix("\r") { line.removeLast() }
-            if line.isEmpty { continue }
+            // One object per input line (SPEC section 4), so that answers line up with
+            // queries: a blank line is a bad query, as it is without --batch.
+            if line.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) {
+                out += "{\"query\": \(JSONWriter.quoted(line)), \"error\": \"empty query: give at least one word\"}\n"
+                continue
+            }
             let started = now()
             do {
                 let result = try searcher.search(line, options: options)

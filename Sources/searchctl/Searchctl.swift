@@ -32,8 +32,9 @@ enum Main {
                 print(Searchctl.fullMessage(for: error))
                 exit(Exit.success)
             }
-            Output.error(Searchctl.message(for: error).split(separator: "\n").first.map(String.init) ?? "usage error")
-            Output.errorRaw("Run 'searchctl --help' for usage.")
+            // SPEC section 4: every error is one line on stderr.
+            let message = Searchctl.message(for: error).split(separator: "\n").first.map(String.init) ?? "usage error"
+            Output.error(message + "; run 'searchctl --help' for usage")
             exit(Exit.usage)
         }
     }

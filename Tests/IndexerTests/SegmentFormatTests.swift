@@ -20,13 +20,13 @@ final class SegmentFormatTests: XCTestCase {
         let folder = NSTemporaryDirectory() + "/segfmt-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        var w = SegmentWriter()
-        for i in 0..<12 { [UInt8]().withUnsafeBytes { w.addDocument(record(i), length: 20, storedBlob: $0) } }
-        Array("x".utf8).withUnsafeBufferPointer { w.beginTerm($0) }
-        positions([4]).withUnsafeBytes { w.addPosting(document: 7, frequency: 1, encodedPositions: $0) }
-        positions([2, 5, 9]).withUnsafeBytes { w.addPosting(document: 11, frequency: 3, encodedPositions: $0) }
-        w.endTerm()
-        _ = try w.finish(directory: folder, name: "seg-000001")
+        var w = try SegmentWriter(directory: folder, name: "seg-000001")
+        for i in 0..<12 { try [UInt8]().withUnsafeBytes { try w.addDocument(record(i), length: 20, storedBlob: $0) } }
+        try Array("x".utf8).withUnsafeBufferPointer { try w.beginTerm($0) }
+        try positions([4]).withUnsafeBytes { try w.addPosting(document: 7, frequency: 1, encodedPositions: $0) }
+        try positions([2, 5, 9]).withUnsafeBytes { try w.addPosting(document: 11, frequency: 3, encodedPositions: $0) }
+        try w.endTerm()
+        _ = try w.finish()
         let reader = try SegmentReader(directory: folder, name: "seg-000001")
         let postings = Array(reader.file.bytes[reader.sections[.postings]!.range])
         XCTAssertEqual(postings, [15, 8, 3])
@@ -43,8 +43,8 @@ final class SegmentFormatTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let docCount = 5000
-        var w = SegmentWriter()
-        for i in 0..<docCount { [UInt8]().withUnsafeBytes { w.addDocument(record(i), length: 50 + i % 100, storedBlob: $0) } }
+        var w = try SegmentWriter(directory: folder, name: "seg-000001")
+        for i in 0..<docCount { try [UInt8]().withUnsafeBytes { try w.addDocument(record(i), length: 50 + i % 100, storedBlob: $0) } }
         var expected: [String: [(Int, [UInt32])]] = [:]
         var seed: UInt64 = 99
         func rand(_ n: Int) -> Int {
@@ -63,11 +63,11 @@ final class SegmentFormatTests: XCTestCase {
                 list.append((d, p))
             }
             expected[name] = list
-            Array(name.utf8).withUnsafeBufferPointer { w.beginTerm($0) }
-            for (d, p) in list { positions(p).withUnsafeBytes { w.addPosting(document: d, frequency: p.count, encodedPositions: $0) } }
-            w.endTerm()
+            try Array(name.utf8).withUnsafeBufferPointer { try w.beginTerm($0) }
+            for (d, p) in list { try positions(p).withUnsafeBytes { try w.addPosting(document: d, frequency: p.count, encodedPositions: $0) } }
+            try w.endTerm()
         }
-        _ = try w.finish(directory: folder, name: "seg-000001")
+        _ = try w.finish()
         let reader = try SegmentReader(directory: folder, name: "seg-000001")
         var buffer: [Int32] = []
         for (name, list) in expected {
@@ -146,9 +146,9 @@ final class SegmentFormatTests: XCTestCase {
         let folder = NSTemporaryDirectory() + "/segfmt-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        var w = SegmentWriter()
-        for i in 0..<3 { [UInt8]().withUnsafeBytes { w.addDocument(record(i), length: 3, storedBlob: $0) } }
-        _ = try w.finish(directory: folder, name: "seg-000001")
+        var w = try SegmentWriter(directory: folder, name: "seg-000001")
+        for i in 0..<3 { try [UInt8]().withUnsafeBytes { try w.addDocument(record(i), length: 3, storedBlob: $0) } }
+        _ = try w.finish()
         let path = folder + "/seg-000001.seg"
         let good = try Data(contentsOf: URL(fileURLWithPath: path))
         // Truncated.
