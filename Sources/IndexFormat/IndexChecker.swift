@@ -33,6 +33,8 @@ public struct IndexChecker {
                 let reader = try SegmentReader(directory: directory.path, name: s.name)
                 try check(reader, entry: s, report: &report)
             } catch {
+                // A format this build does not know is not damage (exit 3, not 4).
+                if case .unsupportedVersion = error { throw error }
                 report.problems.append(error.description)
             }
         }

@@ -23,8 +23,12 @@ struct SegmentBuilder {
     var documentCount: Int { records.count }
     var isEmpty: Bool { records.isEmpty }
 
-    /// Approximate heap bytes held.
-    var memoryUsage: Int { bufferedBytes + table.memoryUsage + postings.count * 120 + records.count * 160 }
+    /// Approximate heap bytes held beyond an empty buffer's fixed tables.
+    var memoryUsage: Int {
+        bufferedBytes + table.memoryUsage - Self.emptyTableMemory + postings.count * 120 + records.count * 160
+    }
+
+    private static let emptyTableMemory = TermTable(capacity: 1 << 16).memoryUsage
 
     mutating func add(_ doc: AnalyzedDocument) {
         let id = Int32(records.count)

@@ -1,0 +1,286 @@
+import Foundation
+import XCTest
+
+/// `searchctl index` + `search` on a small corpus: human output, the JSON contract of
+/// SPEC section 4, `--explain` against BM25 of SPEC section 2, paging, `--all`, `--batch`.
+final class SearchCommandTests: CLITestCase {
+    static let corpus: [String: String] = [
+        "appels.txt": "\nAppels en peren\nDe appel valt niet ver van de boom. Appels zijn gezond.\n",
+        "peren.txt": "Peren\nEen peer is geen appel, zei de boer.\n",
+        "sub/kersen.md": "Kersen\nRode kersen in de zomer; de boom staat vol.\n",
+        "notes.text": "Notities\nGifgasaanval in Syrië: de Veiligheidsraad vergadert.\n",
+        "ignored.csv": "appel;boom;de\n",
+        // Astral scalars before the match: highlights count Unicode scalars, not UTF-16 or bytes.
+        "taart.txt": "Taart 🍎🍐\nEen 🍎 appeltaart uit oma’s keuken: appeltaart!\n",
+    ]
+
+    var index: URL!
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        let folder = try makeCorpus(Self.corpus)
+        index = scratch.appendingPathComponent("idx")
+        let r = run(["index", folder.path, "--index", index.path])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "", "index writes nothing to stdout")
+    }
+
+    func search(_ args: [String], stdin: Data? = nil) -> CLIResult {
+        run(["search"] + args + ["--index", index.path], stdin: stdin)
+    }
+
+    func testHumanOutputShowsRankScorePathAndTitle() throws {
+        let r = search(["appel"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        // Both documents holding `appel`/`Appels`, each with its rank, path and title.
+        guard let first = lines.firstIndex(where: { $0.hasPrefix("1.") }),
+              let second = lines.firstIndex(where: { $0.hasPrefix("2.") }) else {
+            return XCTFail("no ranks 1. and 2. in:\n\(r.stdout)")
+        }
+        XCTAssertFalse(lines.contains { $0.hasPrefix("3.") }, r.stdout)
+        let paths = [lines[first], lines[second]].map { line in ["appels.txt", "peren.txt"].first { line.contains($0) } }
+        XCTAssertEqual(Set(paths.compactMap { $0 }), ["appels.txt", "peren.txt"], r.stdout)
+        for line in [lines[first], lines[second]] {
+            // rank, score, path
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            XCTAssertGreaterThanOrEqual(fields.count, 3, line)
+            XCTAssertNotNil(Double(fields[1]), "a score after the rank: \(line)")
+        }
+        XCTAssertTrue(r.stdout.contains("Appels en peren"), "title of appels.txt (its first non-empty line):\n\(r.stdout)")
+        XCTAssertTrue(r.stdout.contains("Peren\n") || r.stdout.contains("Peren "), r.stdout)
+        XCTAssertTrue(r.stdout.contains("appel"), "a snippet with the match")
+        XCTAssertFalse(r.stdout.contains("\u{1B}["), "no terminal escapes when stdout is not a terminal")
+        XCTAssertFalse(r.stdout.contains("ignored.csv"), "*.csv is not in the default includes")
+    }
+
+    func testJSONHasExactlyTheContractKeys() throws {
+        let r = search(["appel", "--json"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        XCTAssertEqual(r.stdout.filter { $0 == "\n" }.count, 1, "one object on one line")
+        let o = try jsonObject(r.stdout)
+        XCTAssertEqual(Set(o.keys), ["query", "total", "took_ms", "hits"])
+        XCTAssertEqual(o["query"] as? String, "appel")
+        XCTAssertEqual(int(o["total"]), 2)
+        XCTAssertNotNil(double(o["took_ms"]))
+        XCTAssertGreaterThanOrEqual(double(o["took_ms"]) ?? -1, 0)
+        let hits = o["hits"] as? [[String: Any]] ?? []
+        XCTAssertEqual(hits.count, 2)
+        var previous = Double.infinity
+        for (i, hit) in hits.enumerated() {
+            XCTAssertEqual(Set(hit.keys), ["rank", "path", "score", "title", "snippet", "highlights"])
+            XCTAssertEqual(int(hit["rank"]), i + 1)
+            let score = double(hit["score"]) ?? .nan
+            XCTAssertTrue(score > 0 && score <= previous, "scores descend: \(score) after \(previous)")
+            previous = score
+            let path = hit["path"] as? String ?? ""
+            XCTAssertEqual(hit["title"] as? String, ["appels.txt": "Appels en peren", "peren.txt": "Peren"][path], path)
+            let snippet = Array((hit["snippet"] as? String ?? "").unicodeScalars)
+            let highlights = hit["highlights"] as? [[Int]] ?? [[-1]]
+            XCTAssertFalse(highlights.isEmpty, "\(hit)")
+            for h in highlights {
+                XCTAssertEqual(h.count, 2)
+                guard h.count == 2, 0 <= h[0], h[0] < h[1], h[1] <= snippet.count else {
+                    XCTFail("highlight \(h) outside the snippet of \(snippet.count) scalars")
+                    continue
+                }
+                let marked = String(String.UnicodeScalarView(snippet[h[0]..<h[1]])).lowercased()
+                XCTAssertTrue(marked.hasPrefix("appel"), "highlight [\(h[0]), \(h[1])) marks '\(marked)'")
+            }
+        }
+    }
+
+    func testHighlightsCountUnicodeScalars() throws {
+        let r = search(["appeltaart", "--json"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        let hit = (try jsonObject(r.stdout)["hits"] as? [[String: Any]])?.first ?? [:]
+        XCTAssertEqual(hit["path"] as? String, "taart.txt")
+        XCTAssertEqual(hit["title"] as? String, "Taart 🍎🍐")
+        let snippet = Array((hit["snippet"] as? String ?? "").unicodeScalars)
+        let highlights = hit["highlights"] as? [[Int]] ?? []
+        XCTAssertFalse(highlights.isEmpty, "\(hit)")
+        for h in highlights {
+            guard h.count == 2, 0 <= h[0], h[0] < h[1], h[1] <= snippet.count else {
+                XCTFail("highlight \(h) outside the snippet of \(snippet.count) scalars")
+                continue
+            }
+            XCTAssertEqual(String(String.UnicodeScalarView(snippet[h[0]..<h[1]])), "appeltaart", "\(h) in \(hit)")
+        }
+    }
+
+    func testJSONPathsAreRelativeWithSlashes() throws {
+        let r = search(["kersen", "--json"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        let hits = try jsonObject(r.stdout)["hits"] as? [[String: Any]] ?? []
+        XCTAssertEqual(hits.map { $0["path"] as? String }, ["sub/kersen.md"])
+        XCTAssertEqual(hits.first?["title"] as? String, "Kersen")
+    }
+
+    func testJSONEscapesAndUnicodeQuery() throws {
+        let r = search(["syrië \"veiligheidsraad\"", "--json"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        let o = try jsonObject(r.stdout)
+        XCTAssertEqual(o["query"] as? String, "syrië \"veiligheidsraad\"")
+        XCTAssertEqual((o["hits"] as? [[String: Any]])?.first?["path"] as? String, "notes.text")
+    }
+
+    func testNoSnippetKeepsTheKeys() throws {
+        let r = search(["appel", "--json", "--no-snippet"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        for hit in try jsonObject(r.stdout)["hits"] as? [[String: Any]] ?? [] {
+            XCTAssertEqual(Set(hit.keys), ["rank", "path", "score", "title", "snippet", "highlights"])
+        }
+    }
+
+    /// `--explain`: per clause tf, df, idf, dl, avgdl and score, which follow SPEC section 2
+    /// and add up to the hit's score.
+    func testExplainFollowsBM25() throws {
+        let n = Double(int(try stats(index)["documents"]) ?? 0)
+        XCTAssertEqual(n, 5)
+        for (extra, k1, b) in [([String](), 0.9, 0.4), (["--k1", "1.2", "--b", "0.75"], 1.2, 0.75)] {
+            let r = search(["appel boom", "--json", "--explain"] + extra)
+            XCTAssertEqual(r.exitCode, 0, r.stderr)
+            let hits = try jsonObject(r.stdout)["hits"] as? [[String: Any]] ?? []
+            XCTAssertEqual(hits.count, 3)
+            for hit in hits {
+                XCTAssertEqual(Set(hit.keys), ["rank", "path", "score", "title", "snippet", "highlights", "explain"])
+                let clauses = hit["explain"] as? [[String: Any]] ?? []
+                XCTAssertFalse(clauses.isEmpty)
+                var sum = 0.0
+                for c in clauses {
+                    XCTAssertTrue(Set(c.keys).isSuperset(of: ["tf", "df", "idf", "dl", "avgdl", "score"]), "\(c.keys)")
+                    let tf = double(c["tf"]) ?? .nan, df = double(c["df"]) ?? .nan, idf = double(c["idf"]) ?? .nan
+                    let dl = double(c["dl"]) ?? .nan, avgdl = double(c["avgdl"]) ?? .nan, score = double(c["score"]) ?? .nan
+                    XCTAssertEqual(idf, log(1 + (n - df + 0.5) / (df + 0.5)), accuracy: 1e-9, "\(c)")
+                    XCTAssertEqual(score, idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl)), accuracy: 1e-9, "\(c)")
+                    sum += score
+                }
+                XCTAssertEqual(double(hit["score"]) ?? .nan, sum, accuracy: 1e-9, "the hit's score is the sum of its clauses")
+            }
+            // appels.txt holds both terms; `boom` and `appel` are in 2 documents each.
+            XCTAssertEqual(hits.first?["path"] as? String, "appels.txt")
+        }
+        let human = search(["appel", "--explain"])
+        XCTAssertEqual(human.exitCode, 0, human.stderr)
+        XCTAssertTrue(human.stdout.contains("idf") && human.stdout.contains("avgdl"), human.stdout)
+    }
+
+    func testLimitAndOffset() throws {
+        let all = try searchHits("de", index: index)
+        XCTAssertEqual(all.hits.count, 4, "`de` is in four of the five documents")
+        func page(_ args: [String]) throws -> (total: Int?, paths: [String], ranks: [Int]) {
+            let r = search(["de", "--json"] + args)
+            XCTAssertEqual(r.exitCode, 0, "\(args): \(r.stderr)")
+            let o = try jsonObject(r.stdout)
+            let hits = o["hits"] as? [[String: Any]] ?? []
+            return (int(o["total"]), hits.map { $0["path"] as? String ?? "" }, hits.map { int($0["rank"]) ?? -1 })
+        }
+        let p1 = try page(["--limit", "2"])
+        XCTAssertEqual(p1.total, 4)
+        XCTAssertEqual(p1.paths, all.hits.prefix(2).map(\.path))
+        XCTAssertEqual(p1.ranks, [1, 2])
+        let p2 = try page(["--limit", "2", "--offset", "1"])
+        XCTAssertEqual(p2.total, 4)
+        XCTAssertEqual(p2.paths, Array(all.hits[1..<3]).map(\.path))
+        XCTAssertEqual(p2.ranks, [2, 3])
+        let p3 = try page(["--offset", "3"])
+        XCTAssertEqual(p3.paths, [all.hits[3].path])
+        XCTAssertEqual(p3.ranks, [4])
+        let beyond = try page(["--offset", "10"])
+        XCTAssertEqual(beyond.total, 4)
+        XCTAssertEqual(beyond.paths, [])
+        let human = search(["de", "--limit", "1"])
+        XCTAssertEqual(human.exitCode, 0)
+        XCTAssertTrue(human.stdout.contains("1."), human.stdout)
+        XCTAssertFalse(human.stdout.contains("\n2."), human.stdout)
+        // The default limit is 10.
+        XCTAssertEqual(try page([]).paths.count, 4)
+    }
+
+    func testAllMakesEveryClauseRequired() throws {
+        let or = try searchHits("appel boom", index: index)
+        XCTAssertEqual(Set(or.hits.map(\.path)), ["appels.txt", "peren.txt", "sub/kersen.md"])
+        let and = try searchHits("appel boom", index: index, extra: ["--all"])
+        XCTAssertEqual(and.hits.map(\.path), ["appels.txt"])
+        let none = try searchHits("appel zomer", index: index, extra: ["--all"])
+        XCTAssertEqual(none.code, 1)
+        XCTAssertEqual(none.hits.count, 0)
+    }
+
+    func testPhraseAndOperatorsThroughTheCLI() throws {
+        XCTAssertEqual(try searchHits("\"de boom\"", index: index).hits.map(\.path).sorted(), ["appels.txt", "sub/kersen.md"])
+        XCTAssertEqual(try searchHits("+appel -boer", index: index).hits.map(\.path), ["appels.txt"])
+        XCTAssertEqual(try searchHits("gifgas*", index: index).hits.map(\.path), ["notes.text"])
+    }
+
+    func testBatchAnswersEveryLineAndReportsBadOnes() throws {
+        let input = "appel\n\"kapot\nzzzyyy\nkersen\n"
+        let r = search(["--batch", "--no-snippet"], stdin: Data(input.utf8))
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 4, r.stdout)
+        guard lines.count == 4 else { return }
+        let objects = try lines.map { try jsonObject($0) }
+        XCTAssertEqual(Set(objects[0].keys), ["query", "total", "took_ms", "hits"])
+        XCTAssertEqual(objects[0]["query"] as? String, "appel")
+        XCTAssertEqual(int(objects[0]["total"]), 2)
+        XCTAssertEqual(Set(objects[1].keys), ["query", "error"])
+        XCTAssertEqual(objects[1]["query"] as? String, "\"kapot")
+        XCTAssertTrue((objects[1]["error"] as? String ?? "").contains("column"), "\(objects[1])")
+        XCTAssertEqual(objects[2]["query"] as? String, "zzzyyy")
+        XCTAssertEqual(int(objects[2]["total"]), 0)
+        XCTAssertEqual((objects[2]["hits"] as? [Any])?.count, 0)
+        XCTAssertEqual(objects[3]["query"] as? String, "kersen")
+        XCTAssertEqual(((objects[3]["hits"] as? [[String: Any]])?.first)?["path"] as? String, "sub/kersen.md")
+        // The same answers as one query at a time.
+        let single = try jsonObject(search(["appel", "--json", "--no-snippet"]).stdout)
+        XCTAssertEqual((single["hits"] as? [[String: Any]])?.map { $0["path"] as? String },
+                       (objects[0]["hits"] as? [[String: Any]])?.map { $0["path"] as? String })
+    }
+
+    /// One object per input line, so answers line up with queries: blank lines included,
+    /// CRLF line ends and a last line without a newline too.
+    func testBatchAnswersLineUpWithQueries() throws {
+        let r = search(["--batch", "--no-snippet"], stdin: Data("appel\n\n   \r\nkersen\r\nboom".utf8))
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        let objects = try r.stdout.split(separator: "\n").map { try jsonObject(String($0)) }
+        XCTAssertEqual(objects.map { $0["query"] as? String }, ["appel", "", "   ", "kersen", "boom"], r.stdout)
+        XCTAssertEqual(objects.map { $0["error"] != nil }, [false, true, true, false, false], r.stdout)
+        XCTAssertEqual(objects.map { int($0["total"]) }, [2, nil, nil, 1, 2], r.stdout)
+    }
+
+    func testBatchWithoutAnyHitExitsOne() throws {
+        let r = search(["--batch"], stdin: Data("zzzyyy\nqqqxxx\n".utf8))
+        XCTAssertEqual(r.exitCode, 1, r.stderr)
+        XCTAssertEqual(r.stdout.split(separator: "\n").count, 2)
+    }
+
+    /// Equal scores rank by path in Unicode code point order (SPEC section 2); titles are
+    /// the first non-empty line, without a BOM or a CR; --include/--exclude choose files.
+    func testTiesTitlesAndGlobs() throws {
+        var files: [String: String] = [
+            "crlf.txt": "Titel CRLF\r\nTekst met kiwi\r\n",
+            "bom.txt": "\u{FEFF}BOM titel\nkiwi tekst\n",
+            "ws.txt": "   \n\t\nNa witregels\nkiwi\n",
+        ]
+        let names = ["b.txt", "a.txt", "Z.txt", "é.txt", "sub/x.txt", "map met spatie/c.txt", "e.md"]
+        for n in names { files[n] = "Zelfde\nidentiek woord mango\n" }
+        let folder = try makeCorpus(files, name: "ties")
+        let idx = scratch.appendingPathComponent("ties-idx")
+        XCTAssertEqual(run(["index", folder.path, "--index", idx.path]).exitCode, 0)
+        let mango = try searchHits("mango", index: idx)
+        XCTAssertEqual(mango.hits.map(\.path), ["Z.txt", "a.txt", "b.txt", "e.md", "map met spatie/c.txt", "sub/x.txt", "é.txt"])
+        XCTAssertEqual(Set(mango.hits.map(\.score)).count, 1)
+        let kiwi = try jsonObject(run(["search", "kiwi", "--json", "--index", idx.path]).stdout)
+        let titles = Dictionary(uniqueKeysWithValues: (kiwi["hits"] as? [[String: Any]] ?? []).map {
+            ($0["path"] as? String ?? "", $0["title"] as? String ?? "")
+        })
+        XCTAssertEqual(titles, ["crlf.txt": "Titel CRLF", "bom.txt": "BOM titel", "ws.txt": "Na witregels"])
+
+        let globbed = scratch.appendingPathComponent("glob-idx")
+        let r = run(["index", folder.path, "--index", globbed.path, "--include", "*.md", "é*", "--exclude", "sub", "--quiet"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        XCTAssertEqual(try searchHits("mango", index: globbed).hits.map(\.path), ["e.md", "é.txt"])
+    }
+}
