@@ -72,6 +72,18 @@ public final class Analyzer {
     /// - Complexity: O(n) in the length of `text`.
     @discardableResult
     public func analyze(_ text: UnsafeBufferPointer<UInt16>, _ body: (AnalyzedToken) -> Void) throws(AnalysisError) -> Int {
+        try analyzeTermIDs(text) { position, termID, start, end in
+            vocabulary.withBytes(of: Int(termID)) { bytes in
+                body(AnalyzedToken(position: position, term: bytes, termID: termID, start: start, end: end))
+            }
+        }
+    }
+
+    /// Like `analyze`, without the term bytes: `body(position, termID, start, end)`, the
+    /// term being `vocabulary`'s entry `termID` (see `withTermBytes`). The indexer's path.
+    @discardableResult
+    public func analyzeTermIDs(_ text: UnsafeBufferPointer<UInt16>,
+                               _ body: (_ position: Int32, _ termID: Int32, _ start: Int32, _ end: Int32) -> Void) throws(AnalysisError) -> Int {
         if vocabulary.count > Analyzer.maximumVocabulary {
             // Keep memory bounded on endless vocabularies: start over (between texts, so
             // the ids of one text always come from one epoch).
@@ -114,9 +126,7 @@ public final class Analyzer {
             }
             let termID = id!
             if termID < 0 { return }
-            vocabulary.withBytes(of: Int(termID)) { bytes in
-                body(AnalyzedToken(position: position, term: bytes, termID: termID, start: start, end: end))
-            }
+            body(position, termID, start, end)
         }
         if let failure { throw failure }
         return Int(position)

@@ -110,6 +110,10 @@ public final class SegmentReader: @unchecked Sendable {
 
     // MARK: Documents
 
+    /// The lengths section: `documentCount` little-endian u32 (for tight loops that read
+    /// many lengths; `length(of:)` is the checked way).
+    public var lengthTable: UnsafeRawBufferPointer { lengths }
+
     /// The number of positions of `doc` (its `dl`).
     @inline(__always)
     public func length(of doc: Int) -> Int {

@@ -63,8 +63,8 @@ final class DocumentAnalyzer {
         checkpoints.removeAll(keepingCapacity: true)
         var nextCheckpoint: Int32 = 0
         let length = try decoded.utf16.withUnsafeBufferPointer { (text) throws(AnalysisError) -> Int in
-            try analyzer.analyze(text) { token in
-                let v = Int(token.termID)
+            try analyzer.analyzeTermIDs(text) { position, termID, start, _ in
+                let v = Int(termID)
                 if v >= seenIn.count {
                     let grow = max(v + 1, seenIn.count * 2, 1024)
                     seenIn.append(contentsOf: repeatElement(0, count: grow - seenIn.count))
@@ -73,13 +73,13 @@ final class DocumentAnalyzer {
                 if seenIn[v] != documentStamp {
                     seenIn[v] = documentStamp
                     localIndex[v] = Int32(localTerms.count)
-                    localTerms.append(token.termID)
+                    localTerms.append(termID)
                 }
                 tokenTerms.append(localIndex[v])
-                tokenPositions.append(token.position)
-                if token.position >= nextCheckpoint {
-                    checkpoints.append(.init(position: token.position, offset: token.start))
-                    nextCheckpoint = (token.position / Int32(StoredDocument.checkpointInterval) + 1) * Int32(StoredDocument.checkpointInterval)
+                tokenPositions.append(position)
+                if position >= nextCheckpoint {
+                    checkpoints.append(.init(position: position, offset: start))
+                    nextCheckpoint = (position / Int32(StoredDocument.checkpointInterval) + 1) * Int32(StoredDocument.checkpointInterval)
                 }
             }
         }

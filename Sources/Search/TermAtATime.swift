@@ -53,6 +53,7 @@ final class TermAtATime {
     private func accumulate(_ clauses: [Clause], segment: LiveSegment, reader: SegmentReader, words: Int, mustTotal: Int,
                             k1: Double, b: Double, avgdl: Double, anyExcluded: inout Bool,
                             collect: (Int32, Double) throws(IndexError) -> Void) throws(IndexError) {
+        let lengths = reader.lengthTable
         try scores.withUnsafeMutableBufferPointer { (acc) throws(IndexError) in
             try mustCounts.withUnsafeMutableBufferPointer { (musts) throws(IndexError) in
                 try seen.withUnsafeMutableBufferPointer { (seen) throws(IndexError) in
@@ -78,7 +79,8 @@ final class TermAtATime {
                                     for i in 0..<count {
                                         let d = Int(docs[i])
                                         let tf = Double(freqs[i])
-                                        let dl = Double(reader.length(of: d))
+                                        // In range: postings are checked against documentCount on load.
+                                        let dl = Double(UInt32(littleEndian: lengths.loadUnaligned(fromByteOffset: d &* 4, as: UInt32.self)))
                                         let norm = avgdl > 0 ? dl / avgdl : 0
                                         // The expression of `BM25.score`, inlined.
                                         acc[d] += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * norm))
