@@ -6,7 +6,7 @@ import Search
 /// vocabulary: single terms, 2–4 term OR, 2–4 term AND, 2–3 word phrases (taken from
 /// stored text so they match). Prints p50/p95/p99 per kind and the batch rate.
 enum QueryBenchmark {
-    static func run(index: String, count: Int, seed: UInt64, snippets: Bool) throws {
+    static func run(index: String, count: Int, seed: UInt64, snippets: Bool, dump: String?, load: String?) throws {
         let openStart = DispatchTime.now().uptimeNanoseconds
         let snapshot = try IndexSnapshot(directory: IndexDirectory(path: index))
         let searcher = try Searcher(snapshot: snapshot)
@@ -37,6 +37,16 @@ enum QueryBenchmark {
                 let start = Int(rng.next() % UInt64(s.count - n))
                 queries.append(("phrase", "\"" + s[start..<(start + n)].joined(separator: " ").lowercased() + "\""))
             }
+        }
+        if let load {
+            // One query a line, "kind<TAB>query".
+            queries = try String(contentsOfFile: load, encoding: .utf8).split(separator: "\n").compactMap { line in
+                let parts = line.split(separator: "\t", maxSplits: 1)
+                return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+            }
+        }
+        if let dump {
+            try queries.map { "\($0.0)\t\($0.1)" }.joined(separator: "\n").appending("\n").write(toFile: dump, atomically: true, encoding: .utf8)
         }
         var options = SearchOptions()
         options.limit = 10

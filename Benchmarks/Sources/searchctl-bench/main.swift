@@ -3,12 +3,17 @@ import Foundation
 /// searchctl-bench: reproducible benchmarks, printed as tables. Run in release mode:
 ///   swift run -c release searchctl-bench analysis <folder>
 ///   swift run -c release searchctl-bench generate <out-folder> [--docs N] [--seed S]
-///   swift run -c release searchctl-bench queries <index> [--count N] [--seed S]
+///   swift run -c release searchctl-bench queries <index> [--count N] [--seed S] [--no-snippet] [--dump F] [--load F]
 let arguments = Array(CommandLine.arguments.dropFirst())
 
 func option(_ name: String, _ fallback: Int) -> Int {
     if let i = arguments.firstIndex(of: name), i + 1 < arguments.count, let v = Int(arguments[i + 1]) { return v }
     return fallback
+}
+
+func stringOption(_ name: String) -> String? {
+    if let i = arguments.firstIndex(of: name), i + 1 < arguments.count { return arguments[i + 1] }
+    return nil
 }
 
 func files(under folder: String) -> [String] {
@@ -50,7 +55,8 @@ case "generate":
     let (count, bytes) = try generator.write(documents: option("--docs", 10000), to: out)
     print("generated \(count) documents, \(String(format: "%.1f", Double(bytes) / 1_048_576)) MB in \(out)")
 case "queries":
-    try QueryBenchmark.run(index: arguments[1], count: option("--count", 2000), seed: UInt64(option("--seed", 7)), snippets: !arguments.contains("--no-snippet"))
+    try QueryBenchmark.run(index: arguments[1], count: option("--count", 2000), seed: UInt64(option("--seed", 7)), snippets: !arguments.contains("--no-snippet"),
+                             dump: stringOption("--dump"), load: stringOption("--load"))
 default:
     print("unknown command \(command)")
     exit(2)
