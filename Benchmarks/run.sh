@@ -11,6 +11,9 @@ swift build -c release --product searchctl >/dev/null
 swift build -c release --product searchctl-bench >/dev/null
 bin=.build/release
 threads=$(nproc)
+# Tantivy (Python bindings) side by side when installed: see Benchmarks/tantivy_bench.py.
+tantivy=0
+if python3 -c "import tantivy" 2>/dev/null; then tantivy=1; else python3 Benchmarks/tantivy_bench.py; fi
 
 row() { printf "| %-22s | %8s | %8s | %7s | %9s | %6s | %6s | %8s |\n" "$@"; }
 echo
@@ -33,6 +36,10 @@ measure() {
         "$(awk "BEGIN{printf \"%.2f\", $bytes/$input_bytes}")" \
         "$(awk "BEGIN{printf \"%.2f\", ($bytes-$stored)/$input_bytes}")" \
         "$(awk "BEGIN{printf \"%.0f\", $peak_kb/1024}")"
+    if [ $tantivy = 1 ]; then
+        python3 Benchmarks/tantivy_bench.py index "$folder" "$work/tantivy-$name" --threads "$threads" \
+            --input-bytes "$input_bytes" --name "  tantivy" --row || echo "tantivy_bench.py index failed on $name"
+    fi
 }
 
 for n in "${sizes[@]}"; do
@@ -50,7 +57,14 @@ for n in "${sizes[@]}"; do
     echo "== generated-$n"
     # No-op re-index (incremental, nothing changed).
     /usr/bin/time -f "no-op re-index: %e s" $bin/searchctl index "$work/corpus-$n" --index "$work/index-generated-$n" --quiet
-    $bin/searchctl-bench queries "$work/index-generated-$n" --count 2000 --no-snippet
+    $bin/searchctl-bench queries "$work/index-generated-$n" --count 2000 --no-snippet --dump "$work/queries-generated-$n.tsv"
+    if [ $tantivy = 1 ]; then
+        # The same 2000 queries; with path/title of the hits (as above), then matching and scoring alone.
+        python3 Benchmarks/tantivy_bench.py queries "$work/tantivy-generated-$n" --load "$work/queries-generated-$n.tsv" \
+            || echo "tantivy_bench.py queries failed on generated-$n"
+        python3 Benchmarks/tantivy_bench.py queries "$work/tantivy-generated-$n" --load "$work/queries-generated-$n.tsv" --no-fetch \
+            || echo "tantivy_bench.py queries failed on generated-$n"
+    fi
     $bin/searchctl-bench queries "$work/index-generated-$n" --count 2000
     # One-shot process latency, index opening included.
     python3 - "$bin/searchctl" "$work/index-generated-$n" <<'PY'
