@@ -48,7 +48,7 @@ let package = Package(
             path: "Benchmarks/Sources/searchctl-bench"
         ),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], exclude: ["Fixtures"]),
-        .testTarget(name: "IndexerTests", dependencies: ["Indexer", "IndexFormat", "Analysis"]),
+        .testTarget(name: "IndexerTests", dependencies: ["Indexer", "IndexFormat", "Analysis", "Search"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Indexer", "IndexFormat", "Analysis"]),
         .testTarget(name: "searchctlTests", dependencies: ["searchctl"]),
     ]

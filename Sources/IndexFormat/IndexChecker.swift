@@ -44,6 +44,7 @@ public struct IndexChecker {
     private func check(_ reader: SegmentReader, entry: Manifest.Segment, report: inout Report) throws(IndexError) {
         let file = reader.path
         func problem(_ text: String) { report.problems.append("\(file): \(text)") }
+        let problemsBefore = report.problems.count
         if reader.documentCount != entry.documentCount {
             problem("holds \(reader.documentCount) documents, the manifest says \(entry.documentCount)")
         }
@@ -54,7 +55,31 @@ public struct IndexChecker {
                 problem("\(kind.name) checksum mismatch (stored \(hex(section.crc)), computed \(hex(actual)))")
             }
         }
-        if !report.problems.isEmpty { return }
+        // The bytes no checksum covers — the header's reserved field and the padding
+        // between sections — are written as zeros: anything else is damage too.
+        let bytes = reader.file.bytes
+        let r = ByteReader(bytes)
+        let footer = bytes.count - SegmentFormat.footerSize
+        let tableOffset = Int(clamping: r.getU64(at: footer)!)  // validated when the reader opened
+        let sectionCount = Int(r.getU32(at: footer + 8)!)
+        var covered: [Range<Int>] = []
+        for i in 0..<sectionCount {
+            let e = tableOffset + i * SegmentFormat.sectionEntrySize
+            let offset = Int(clamping: r.getU64(at: e + 8)!)
+            let length = Int(clamping: r.getU64(at: e + 16)!)
+            if offset <= tableOffset, length <= tableOffset - offset { covered.append(offset..<(offset + length)) }
+        }
+        var uncovered: [Range<Int>] = [12..<SegmentFormat.headerSize]
+        var cursor = SegmentFormat.headerSize
+        for range in covered.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if range.lowerBound > cursor { uncovered.append(cursor..<range.lowerBound) }
+            cursor = max(cursor, range.upperBound)
+        }
+        if tableOffset > cursor { uncovered.append(cursor..<tableOffset) }
+        for gap in uncovered where bytes[gap].contains(where: { $0 != 0 }) {
+            problem("bytes \(gap.lowerBound)..<\(gap.upperBound) (reserved header field or padding) are not zero")
+        }
+        if report.problems.count > problemsBefore { return }
         var deletions: DeletionBitmap?
         if let d = entry.deletionsFile {
             let f = try MappedFile(path: directory.file(d))

@@ -35,7 +35,12 @@ public final class IndexSnapshot: @unchecked Sendable {
                 guard let manifest = try directory.latestManifest() else { throw IndexError.missing(directory: directory.path) }
                 if checkAnalysis { try IndexDirectory.checkAnalysis(manifest) }
                 var segments: [LiveSegment] = []
+                var names = Set<String>()
                 for s in manifest.segments {
+                    guard names.insert(s.name).inserted else {
+                        throw IndexError.corrupt(file: directory.file(Manifest.fileName(generation: manifest.generation)),
+                                                 offset: nil, reason: "names segment \(s.name) twice")
+                    }
                     let reader = try SegmentReader(directory: directory.path, name: s.name)
                     guard reader.documentCount == s.documentCount else {
                         throw IndexError.corrupt(file: reader.path, offset: nil,

@@ -15,7 +15,8 @@
 /// TermBlock  --> <PrefixLen vint, SuffixLen vint, Suffix, DocFreq vint,
 ///                 PostingsDelta vint, PositionsDelta vint, MaxTF vint, MinLength vint>^≤32
 ///                (the first entry of a block has PrefixLen 0 and absolute offsets)
-/// termIndex  --> BlockCount u64, <BlockOffset u64>^b  (offset into `terms`)
+/// termIndex  --> BlockCount u64, <BlockOffset u64>^b, <BlockCRC32 u32>^b
+///                (offset into `terms`; the CRC-32 of each block, checked when it is read)
 /// postings   --> for each term: SkipEntry^n, FullBlock^n, [TailPositions vint], TailDoc^(df mod 128),
 ///                n = df / 128; TailPositions (bytes from the term's positions to the tail's)
 ///                is there when n > 0 and df mod 128 > 0
@@ -28,7 +29,7 @@
 /// lengths    --> Length u32 ^DocCount                 (positions per document: dl)
 /// documents  --> DocRecord^DocCount
 /// DocRecord  --> Path (vint length + UTF-8), Title (vint length + UTF-8), Size vint,
-///                MTimeNanoseconds u64, ContentHash u64
+///                MTimeNanoseconds u64, ContentHash u64, RecordCRC32 u32 (of the fields before it)
 /// documentOffsets --> Offset u64 ^(DocCount+1)          (into `documents`)
 /// stored     --> StoredDocument^DocCount (see `StoredDocument`)
 /// storedOffsets --> Offset u64 ^(DocCount+1)            (into `stored`)

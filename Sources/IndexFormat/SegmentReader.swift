@@ -35,6 +35,12 @@ public final class SegmentReader: @unchecked Sendable {
     let stored: UnsafeRawBufferPointer
     let storedOffsets: UnsafeRawBufferPointer
 
+    /// The sections whose CRC-32 is checked when a segment is opened: the small tables a
+    /// query reads outside the postings (12 bytes per document and 12 per 32 terms).
+    /// Term blocks and document records carry CRCs of their own, checked when read;
+    /// stored text is checked by zlib's own checksum; postings and positions by `check`.
+    public static let verifiedOnOpen: [SegmentFormat.Section] = [.termIndex, .lengths, .documentOffsets]
+
     public init(directory: String, name: String) throws(IndexError) {
         self.name = name
         let path = directory + "/" + SegmentFormat.fileName(segment: name)
@@ -81,6 +87,17 @@ public final class SegmentReader: @unchecked Sendable {
             throw .corrupt(file: path, offset: tableOffset, reason: "section \(kind.name) is missing")
         }
         self.sections = sections
+        // The small sections a query reads outside the postings are verified now: a
+        // damaged byte in them would otherwise change scores, paths or titles silently.
+        // Postings, positions and stored text (the bulk of the file) only by `check`.
+        for kind in SegmentReader.verifiedOnOpen {
+            let s = sections[kind]!
+            let actual = Checksum.crc32(UnsafeRawBufferPointer(rebasing: bytes[s.range]))
+            guard actual == s.crc else {
+                throw .corrupt(file: path, offset: s.range.lowerBound,
+                               reason: "\(kind.name) checksum mismatch (stored \(hex(s.crc)), computed \(hex(actual)))")
+            }
+        }
         func slice(_ kind: SegmentFormat.Section) -> UnsafeRawBufferPointer {
             UnsafeRawBufferPointer(rebasing: bytes[sections[kind]!.range])
         }
@@ -94,7 +111,7 @@ public final class SegmentReader: @unchecked Sendable {
         stored = slice(.stored)
         storedOffsets = slice(.storedOffsets)
         let ir = ByteReader(termIndex)
-        guard let count = ir.getU64(at: 0), count <= UInt64(termIndex.count / 8), Int(count) * 8 + 8 == termIndex.count,
+        guard let count = ir.getU64(at: 0), count <= UInt64(termIndex.count / 12), Int(count) * 12 + 8 == termIndex.count,
               lengths.count == documentCount * 4,
               documentOffsets.count == (documentCount + 1) * 8, storedOffsets.count == (documentCount + 1) * 8 else {
             throw .corrupt(file: path, offset: nil, reason: "section sizes do not match the document and term counts")
@@ -130,8 +147,20 @@ public final class SegmentReader: @unchecked Sendable {
         return UnsafeRawBufferPointer(rebasing: data[Int(start)..<Int(end)])
     }
 
+    /// A document record, its trailing CRC-32 verified.
+    private func documentRecord(_ doc: Int) throws(IndexError) -> UnsafeRawBufferPointer {
+        let bytes = try record(documentOffsets, documents, doc, what: "record")
+        guard bytes.count >= 4 else { throw corrupt("record of document \(doc) is damaged") }
+        let body = UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 4)])
+        let stored = ByteReader(bytes).getU32(at: bytes.count - 4)!
+        guard Checksum.crc32(body) == stored else {
+            throw corrupt("record of document \(doc) fails its checksum", at: sections[.documents]!.range.lowerBound)
+        }
+        return body
+    }
+
     public func document(_ doc: Int) throws(IndexError) -> DocumentRecord {
-        var r = ByteReader(try record(documentOffsets, documents, doc, what: "record"))
+        var r = ByteReader(try documentRecord(doc))
         guard let path = r.readString(), let title = r.readString(), let size = r.readVarint(),
               let mtime = r.readU64(), let hash = r.readU64() else {
             throw corrupt("record of document \(doc) is damaged")
@@ -141,7 +170,7 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// Only the path of `doc` (cheaper than `document(_:)`).
     public func path(of doc: Int) throws(IndexError) -> String {
-        var r = ByteReader(try record(documentOffsets, documents, doc, what: "record"))
+        var r = ByteReader(try documentRecord(doc))
         guard let path = r.readString() else { throw corrupt("record of document \(doc) is damaged") }
         return path
     }
@@ -165,13 +194,26 @@ public final class SegmentReader: @unchecked Sendable {
 
     // MARK: Terms
 
-    /// The first term of dictionary block `block`.
-    private func firstTerm(ofBlock block: Int) throws(IndexError) -> UnsafeRawBufferPointer {
+    /// The bytes of dictionary block `block`, its CRC-32 verified.
+    private func termBlock(_ block: Int) throws(IndexError) -> UnsafeRawBufferPointer {
         let ir = ByteReader(termIndex)
-        guard let offset = ir.getU64(at: 8 + block * 8), offset < UInt64(terms.count) else {
+        guard block >= 0, block < blockCount, let offset = ir.getU64(at: 8 + block * 8), offset < UInt64(terms.count),
+              let crc = ir.getU32(at: 8 + blockCount * 8 + block * 4) else {
             throw corrupt("term index entry \(block) is damaged")
         }
-        var r = ByteReader(terms, offset: Int(offset))
+        var end = terms.count
+        if block + 1 < blockCount, let next = ir.getU64(at: 16 + block * 8) { end = Int(clamping: next) }
+        guard end <= terms.count, Int(offset) <= end else { throw corrupt("term index is not increasing at \(block)") }
+        let bytes = UnsafeRawBufferPointer(rebasing: terms[Int(offset)..<end])
+        guard Checksum.crc32(bytes) == crc else {
+            throw corrupt("term block \(block) fails its checksum", at: sections[.terms]!.range.lowerBound + Int(offset))
+        }
+        return bytes
+    }
+
+    /// The first term of dictionary block `block`.
+    private func firstTerm(ofBlock block: Int) throws(IndexError) -> UnsafeRawBufferPointer {
+        var r = ByteReader(try termBlock(block))
         guard r.readVarint() == 0, let n = r.readInt(limit: 4096), let bytes = r.readBytes(n) else {
             throw corrupt("term block \(block) is damaged")
         }
@@ -181,14 +223,7 @@ public final class SegmentReader: @unchecked Sendable {
     /// Calls `body(term, info)` for the terms of block `block` from the start, in order,
     /// until `body` returns false.
     func scanBlock(_ block: Int, _ body: (UnsafeBufferPointer<UInt8>, TermInfo) -> Bool) throws(IndexError) {
-        let ir = ByteReader(termIndex)
-        guard let offset = ir.getU64(at: 8 + block * 8), offset < UInt64(terms.count) else {
-            throw corrupt("term index entry \(block) is damaged")
-        }
-        let end: Int
-        if block + 1 < blockCount, let next = ir.getU64(at: 16 + block * 8) { end = Int(clamping: next) } else { end = terms.count }
-        guard end <= terms.count, Int(offset) <= end else { throw corrupt("term index is not increasing at \(block)") }
-        var r = ByteReader(UnsafeRawBufferPointer(rebasing: terms[..<end]), offset: Int(offset))
+        var r = ByteReader(try termBlock(block))
         var term: [UInt8] = []
         term.reserveCapacity(64)
         var postings = 0

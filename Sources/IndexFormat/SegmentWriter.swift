@@ -106,6 +106,7 @@ public struct SegmentWriter {
         record.varint(doc.size)
         record.u64(UInt64(bitPattern: doc.mtime))
         record.u64(doc.contentHash)
+        record.u32(Checksum.crc32(record.bytes))
         try documents.write(record.bytes)
         storedOffsets.append(UInt64(file.offset - file.endSection().range.lowerBound))
         try file.write(storedBlob)
@@ -252,9 +253,15 @@ public struct SegmentWriter {
         unlink(documents.path)
         unlink(positions.path)
         try section(.terms, terms.bytes)
-        var index = ByteWriter(capacity: 8 + blockOffsets.count * 8)
+        var index = ByteWriter(capacity: 8 + blockOffsets.count * 12)
         index.u64(UInt64(blockOffsets.count))
         for o in blockOffsets { index.u64(o) }
+        terms.bytes.withUnsafeBytes { all in
+            for (i, o) in blockOffsets.enumerated() {
+                let end = i + 1 < blockOffsets.count ? Int(blockOffsets[i + 1]) : all.count
+                index.u32(Checksum.crc32(UnsafeRawBufferPointer(rebasing: all[Int(o)..<end])))
+            }
+        }
         try section(.termIndex, index.bytes)
         var lengthBytes = ByteWriter(capacity: lengths.count * 4)
         for l in lengths { lengthBytes.u32(l) }
