@@ -11,6 +11,30 @@ final class TermAtATime {
     private var seen: [UInt64] = []
     private var excluded: [UInt64] = []
 
+    /// Per segment and BM25 parameters: 1/(1 + k1·(1 − b + b·dl/avgdl)) per document,
+    /// filled in as documents are met (the tf = 1 score is idf·(k1+1) times it).
+    private final class Reciprocals {
+        let key: (k1: Double, b: Double, avgdl: Double)
+        let values: UnsafeMutableBufferPointer<Double>
+        init(key: (Double, Double, Double), count: Int) {
+            self.key = key
+            values = .allocate(capacity: max(count, 1))
+            values.initialize(repeating: 0)
+        }
+        deinit { values.deallocate() }
+    }
+    /// Keyed by reader identity: the readers belong to the `Searcher`'s snapshot, which
+    /// outlives this object, so an identifier is never reused for another segment.
+    private var reciprocalCache: [ObjectIdentifier: Reciprocals] = [:]
+
+    private func reciprocals(for reader: SegmentReader, k1: Double, b: Double, avgdl: Double) -> UnsafeMutableBufferPointer<Double> {
+        let id = ObjectIdentifier(reader)
+        if let cached = reciprocalCache[id], cached.key == (k1, b, avgdl) { return cached.values }
+        let fresh = Reciprocals(key: (k1, b, avgdl), count: reader.documentCount)
+        reciprocalCache[id] = fresh
+        return fresh.values
+    }
+
     struct Clause {
         var occur: Occur
         var info: TermInfo?
@@ -54,6 +78,7 @@ final class TermAtATime {
                             k1: Double, b: Double, avgdl: Double, anyExcluded: inout Bool,
                             collect: (Int32, Double) throws(IndexError) -> Void) throws(IndexError) {
         let lengths = reader.lengthTable
+        let reciprocal = reciprocals(for: reader, k1: k1, b: b, avgdl: avgdl)
         try scores.withUnsafeMutableBufferPointer { (acc) throws(IndexError) in
             try mustCounts.withUnsafeMutableBufferPointer { (musts) throws(IndexError) in
                 try seen.withUnsafeMutableBufferPointer { (seen) throws(IndexError) in
@@ -76,14 +101,29 @@ final class TermAtATime {
                                     }
                                 case .must, .should:
                                     let isMust = clause.occur == .must
+                                    let single = idf * (k1 + 1)
                                     for i in 0..<count {
                                         let d = Int(docs[i])
-                                        let tf = Double(freqs[i])
-                                        // In range: postings are checked against documentCount on load.
-                                        let dl = Double(UInt32(littleEndian: lengths.loadUnaligned(fromByteOffset: d &* 4, as: UInt32.self)))
-                                        let norm = avgdl > 0 ? dl / avgdl : 0
-                                        // The expression of `BM25.score`, inlined.
-                                        acc[d] += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * norm))
+                                        let f = freqs[i]
+                                        if f == 1 {
+                                            // Most postings: idf·(k1+1) · 1/(1 + K(dl)), with the
+                                            // reciprocal cached per document (0 = not yet computed).
+                                            var r = reciprocal[d]
+                                            if r == 0 {
+                                                let dl = Double(UInt32(littleEndian: lengths.loadUnaligned(fromByteOffset: d &* 4, as: UInt32.self)))
+                                                let norm = avgdl > 0 ? dl / avgdl : 0
+                                                r = 1 / (1 + k1 * (1 - b + b * norm))
+                                                reciprocal[d] = r
+                                            }
+                                            acc[d] += single * r
+                                        } else {
+                                            let tf = Double(f)
+                                            // In range: postings are checked against documentCount on load.
+                                            let dl = Double(UInt32(littleEndian: lengths.loadUnaligned(fromByteOffset: d &* 4, as: UInt32.self)))
+                                            let norm = avgdl > 0 ? dl / avgdl : 0
+                                            // The expression of `BM25.score`, inlined.
+                                            acc[d] += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * norm))
+                                        }
                                         seen[d >> 6] |= 1 << UInt64(d & 63)
                                         if isMust { musts[d] &+= 1 }
                                     }
