@@ -88,7 +88,7 @@ struct SnippetMaker {
             while cut > 0 && bytes[cut] & 0xC0 == 0x80 { cut -= 1 }
             bytes.removeSubrange(cut...)
         }
-        let utf16 = Array(String(decoding: bytes, as: UTF8.self).utf16)
+        let utf16 = Self.utf16(bytes)
         // Analyze a growing prefix until a window holds every query term (most snippets
         // are found in the first few KB) or the whole text has been seen.
         let wanted = terms.count + prefixes.count
@@ -173,7 +173,7 @@ struct SnippetMaker {
         let start = max(0, sorted[best].position - 3)
         let end = start + Int32(windowTokens)
         let checkpoint = checkpoints.last { $0.position <= start } ?? .init(position: 0, offset: 0)
-        let utf16 = Array(String(decoding: text, as: UTF8.self).utf16)
+        let utf16 = Self.utf16(text)
         guard Int(checkpoint.offset) <= utf16.count else { return make(utf8: text) }
         // Analyze from the checkpoint until the window's last position is passed.
         var limit = min(utf16.count, Int(checkpoint.offset) + Int(end - checkpoint.position + 8) * 12)
@@ -211,6 +211,21 @@ struct SnippetMaker {
         return build(utf16, from: from, to: to, highlighting: tokens.filter(\.matched).map { ($0.start, $0.end) })
     }
 
+    /// Stored text (valid UTF-8, written by the indexer) as UTF-16, through ICU's fast
+    /// converter; anything unexpected falls back to the standard library's repairing decoder.
+    static func utf16(_ bytes: [UInt8]) -> [UInt16] {
+        if let decoded = try? TextDecoder.decode(bytes), decoded.detectedCharset == nil { return decoded.utf16 }
+        return Array(String(decoding: bytes, as: UTF8.self).utf16)
+    }
+
+    /// White space, with an ASCII fast path.
+    @inline(__always)
+    static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        if v < 0x80 { return v == 0x20 || (v >= 0x09 && v <= 0x0D) }
+        return scalar.properties.isWhitespace
+    }
+
     /// Letters and digits (ASCII and beyond): a cheap test for "is there more text".
     private static func isWordUnit(_ u: UInt16) -> Bool {
         (u >= 0x30 && u <= 0x39) || (u | 0x20 >= 0x61 && u | 0x20 <= 0x7A) || u >= 0xC0
@@ -235,7 +250,7 @@ struct SnippetMaker {
             } else {
                 scalar = Unicode.Scalar(u) ?? "\u{FFFD}"
             }
-            if scalar.properties.isWhitespace || scalar.value < 0x20 || scalar == "\u{AD}" {
+            if Self.isSpace(scalar) || scalar.value < 0x20 || scalar == "\u{AD}" {
                 if scalar != "\u{AD}" { pendingSpace = count > 0 }
             } else {
                 if pendingSpace {
