@@ -137,12 +137,19 @@ public final class IndexWriter {
             batches.append(cursor..<end)
             cursor = end
         }
-        var pending = batches.first.map { startAnalysis(Array(todo[$0]), workers: workers, existing: existing) }
+        // Up to `lookahead` batches are queued ahead of the one being added, so that the
+        // workers keep going while this thread writes a segment.
+        let lookahead = 3
+        let queue = DispatchQueue(label: "searchctl.analysis")
+        var pending: [PendingAnalysis] = []
+        var queued = 0
         for (batchIndex, range) in batches.enumerated() {
+            while queued < batches.count && queued <= batchIndex + lookahead {
+                pending.append(startAnalysis(Array(todo[batches[queued]]), workers: workers, existing: existing, on: queue))
+                queued += 1
+            }
             let batch = Array(todo[range])
-            let results = pending!.wait()
-            pending = batchIndex + 1 < batches.count
-                ? startAnalysis(Array(todo[batches[batchIndex + 1]]), workers: workers, existing: existing) : nil
+            let results = pending.removeFirst().wait()
             let end = range.upperBound
             for (file, result) in zip(batch, results) {
                 let old = existing[file.relativePath]
@@ -225,11 +232,14 @@ public final class IndexWriter {
         }
     }
 
+    /// Analyzes `files` on the workers; batches queued on the same serial `queue` run one
+    /// after another (the workers are not shared between batches running at once).
     private func startAnalysis(_ files: [FileEntry], workers: [DocumentAnalyzer],
-                               existing: [String: (segment: Int, doc: Int, record: DocumentRecord)]) -> PendingAnalysis {
+                               existing: [String: (segment: Int, doc: Int, record: DocumentRecord)],
+                               on queue: DispatchQueue) -> PendingAnalysis {
         let pending = PendingAnalysis()
         let shared = Shared(files: files, workers: workers, existing: existing, slots: ResultSlots(count: files.count))
-        DispatchQueue.global().async {
+        queue.async {
             let next = Atomic<Int>(0)
             DispatchQueue.concurrentPerform(iterations: min(shared.workers.count, shared.files.count)) { w in
                 let worker = shared.workers[w]
