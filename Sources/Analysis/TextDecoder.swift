@@ -50,14 +50,13 @@ public enum TextDecoder {
     static func decodeUTF8(_ bytes: UnsafeRawBufferPointer) throws(AnalysisError) -> [UInt16]? {
         let source = bytes.baseAddress!.assumingMemoryBound(to: CChar.self)
         // UTF-16 never needs more code units than UTF-8 has bytes.
-        var output = [UInt16](repeating: 0, count: bytes.count)
         var error: Int32 = 0
-        let n = output.withUnsafeMutableBufferPointer { out in
-            cicu_utf8_to_utf16(source, Int32(bytes.count), out.baseAddress, Int32(out.count), &error)
+        let output = [UInt16](unsafeUninitializedCapacity: bytes.count) { out, count in
+            let n = cicu_utf8_to_utf16(source, Int32(bytes.count), out.baseAddress, Int32(out.count), &error)
+            count = error > 0 ? 0 : Int(n)
         }
         if error == 10 /* U_INVALID_CHAR_FOUND */ { return nil }
         try AnalysisError.check(error, "u_strFromUTF8")
-        output.removeSubrange(Int(n)...)
         return output
     }
 

@@ -33,6 +33,8 @@ struct AnalyzedDocument: @unchecked Sendable {
 final class DocumentAnalyzer {
     private let analyzer: Analyzer
     let worker: Int
+    /// The file being analyzed is read into this buffer, reused from file to file.
+    var readBuffer: [UInt8] = []
     /// Per vocabulary id: the document it was last seen in, and its index there.
     private var seenIn: [Int32] = []
     private var localIndex: [Int32] = []

@@ -257,13 +257,14 @@ public final class IndexWriter {
     }
 
     private static func analyze(_ file: FileEntry, worker: DocumentAnalyzer, previousHash: UInt64?) -> FileResult {
-        let bytes: [UInt8]
+        let count: Int
         do {
-            bytes = try readFile(file.absolutePath, limit: TextDecoder.maximumLength)
+            count = try readFile(file.absolutePath, limit: TextDecoder.maximumLength, into: &worker.readBuffer)
         } catch {
             return .skipped(error.description)
         }
-        return bytes.withUnsafeBytes { raw in
+        return worker.readBuffer.withUnsafeBytes { whole in
+            let raw = UnsafeRawBufferPointer(rebasing: whole[0..<count])
             let hash = ContentHash.hash(raw)
             if let previousHash, previousHash == hash, UInt64(raw.count) == file.size { return .unchanged }
             do {
@@ -277,8 +278,9 @@ public final class IndexWriter {
 
     struct ReadError: Error, CustomStringConvertible { var description: String }
 
-    /// Reads a file (up to `limit` bytes; a larger one is an error).
-    static func readFile(_ path: String, limit: Int) throws(ReadError) -> [UInt8] {
+    /// Reads a file (up to `limit` bytes; a larger one is an error) into the start of
+    /// `bytes` (grown as needed, reused between files); returns its length.
+    static func readFile(_ path: String, limit: Int, into bytes: inout [UInt8]) throws(ReadError) -> Int {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 { throw ReadError(description: String(cString: strerror(errno))) }
         defer { close(fd) }
@@ -286,7 +288,9 @@ public final class IndexWriter {
         guard fstat(fd, &st) == 0 else { throw ReadError(description: String(cString: strerror(errno))) }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw ReadError(description: "not a regular file") }
         guard Int(st.st_size) <= limit else { throw ReadError(description: "larger than \(limit >> 20) MiB") }
-        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
+        if bytes.count < Int(st.st_size) + 1 {
+            bytes = [UInt8](repeating: 0, count: max(Int(st.st_size) + 1, 1 << 16))
+        }
         var offset = 0
         while true {
             if offset == bytes.count {
@@ -302,8 +306,9 @@ public final class IndexWriter {
             if n == 0 { break }
             offset += n
         }
-        bytes.removeSubrange(offset...)
-        return bytes
+        // Do not keep a huge buffer alive for the rest of the run.
+        if bytes.count > 64 << 20 { defer { bytes = [] } ; return offset }
+        return offset
     }
 
     // MARK: segments
