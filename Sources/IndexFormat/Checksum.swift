@@ -32,12 +32,19 @@ public enum Compression {
         return out
     }
 
+    /// DEFLATE's largest expansion: at most 1032 bytes out per byte in (a 258-byte match
+    /// in 2 bits), so a longer stated length is damage.
+    public static let maximumExpansion = 1032
+
     /// Decompresses what `compress` made, or `nil` when the bytes are damaged.
     public static func decompress(_ bytes: UnsafeRawBufferPointer, limit: Int = 1 << 31) -> [UInt8]? {
         var reader = ByteReader(bytes)
         guard let length = reader.readInt(limit: limit) else { return nil }
         if length == 0 { return reader.isAtEnd ? [] : nil }
         guard let payload = reader.readBytes(reader.remaining), !payload.isEmpty else { return nil }
+        // A damaged length must not allocate (and zero) up to `limit` bytes before zlib
+        // finds the stream too short for it.
+        guard length <= payload.count * maximumExpansion else { return nil }
         var out = [UInt8](repeating: 0, count: length)
         let n = out.withUnsafeMutableBufferPointer { dst in
             czlib_uncompress(payload.baseAddress!.assumingMemoryBound(to: UInt8.self), payload.count,

@@ -27,7 +27,15 @@ public final class PostingsIterator {
     private var positionsDocIndex = 0
     private var lastPositionsStart = 0
     private var tailPositionsStart = 0
+    private var tailPositionsLength = 0
+    private var tailPositionsCRC: UInt32 = 0
+    private var tailDocsCRC: UInt32 = 0
     private var tailOffset = 0
+    /// The current block's positions: start offset in the file, length, CRC, and
+    /// whether the CRC has been checked (on the first `positions(into:)` in the block).
+    private var blockPositionsEnd = 0
+    private var blockPositionsCRC: UInt32 = 0
+    private var blockPositionsVerified = false
 
     /// The current document, or `exhausted`.
     public private(set) var doc: Int32 = -1
@@ -54,16 +62,25 @@ public final class PostingsIterator {
                 throw segment.corrupt("skip table is truncated", at: skipBase)
             }
             tailOffset = blocksBase + Int(end)
-            if tailCount > 0 {
-                var tr = ByteReader(bytes, offset: tailOffset)
+        } else {
+            tailOffset = blocksBase
+        }
+        if tailCount > 0 {
+            var tr = ByteReader(bytes, offset: tailOffset)
+            if fullBlocks > 0 {
                 guard let start = tr.readInt(limit: positionsEnd - positionsBase) else {
                     throw segment.corrupt("postings tail is damaged", at: tailOffset)
                 }
                 tailPositionsStart = start
-                tailOffset = tr.offset
             }
-        } else {
-            tailOffset = blocksBase
+            guard let length = tr.readInt(limit: positionsEnd - positionsBase - tailPositionsStart),
+                  let positionsCRC = tr.readU32(), let docsCRC = tr.readU32() else {
+                throw segment.corrupt("postings tail is damaged", at: tailOffset)
+            }
+            tailPositionsLength = length
+            tailPositionsCRC = positionsCRC
+            tailDocsCRC = docsCRC
+            tailOffset = tr.offset
         }
         guard tailOffset <= segment.postingsRange.upperBound else {
             throw segment.corrupt("postings blocks run past their section", at: tailOffset)
@@ -109,6 +126,9 @@ public final class PostingsIterator {
                   end == blocksBase + Int(skipEntry(b, 1)) else {
                 throw segment.corrupt("postings block \(b) is damaged", at: start)
             }
+            guard Checksum.crc32(UnsafeRawBufferPointer(rebasing: bytes[start..<end])) == skipEntry(b, 5) else {
+                throw segment.corrupt("postings block \(b) fails its checksum", at: start)
+            }
             var d = base
             for i in 0..<BitPacking.blockSize {
                 let (sum, overflow) = d.addingReportingOverflow(docs[i])
@@ -122,6 +142,8 @@ public final class PostingsIterator {
             }
             blockCount = BitPacking.blockSize
             blockPositionsStart = Int(skipEntry(b, 2))
+            blockPositionsEnd = blockPositionsStart + Int(skipEntry(b, 6))
+            blockPositionsCRC = skipEntry(b, 7)
         } else {
             var r = ByteReader(bytes, offset: tailOffset)
             var d = base
@@ -142,9 +164,18 @@ public final class PostingsIterator {
                 docs[i] = d
                 freqs[i] = UInt32(tf)
             }
+            guard Checksum.crc32(UnsafeRawBufferPointer(rebasing: bytes[tailOffset..<r.offset])) == tailDocsCRC else {
+                throw segment.corrupt("postings tail fails its checksum", at: tailOffset)
+            }
             blockCount = tailCount
             blockPositionsStart = fullBlocks == 0 ? 0 : tailPositionsStart
+            blockPositionsEnd = blockPositionsStart + tailPositionsLength
+            blockPositionsCRC = tailPositionsCRC
         }
+        guard blockPositionsEnd <= positionsEnd - positionsBase else {
+            throw segment.corrupt("positions of block \(b) lie outside their section", at: positionsBase + blockPositionsStart)
+        }
+        blockPositionsVerified = false
         positionsCursor = positionsBase + blockPositionsStart
         doc = Int32(bitPattern: docs[0])
     }
@@ -213,9 +244,16 @@ public final class PostingsIterator {
             positionsCursor = lastPositionsStart
             positionsDocIndex = index
         }
+        if !blockPositionsVerified {
+            let range = (positionsBase + blockPositionsStart)..<(positionsBase + blockPositionsEnd)
+            guard Checksum.crc32(UnsafeRawBufferPointer(rebasing: bytes[range])) == blockPositionsCRC else {
+                throw segment.corrupt("positions of block \(block) fail their checksum", at: range.lowerBound)
+            }
+            blockPositionsVerified = true
+        }
         let base = bytes.baseAddress!
         var cursor = positionsCursor
-        let end = positionsEnd
+        let end = positionsBase + blockPositionsEnd
         // Skip the positions of the earlier documents of this block: count varint ends.
         while positionsDocIndex < index {
             var remaining = Int(freqs[positionsDocIndex])

@@ -17,12 +17,15 @@
 ///                (the first entry of a block has PrefixLen 0 and absolute offsets)
 /// termIndex  --> BlockCount u64, <BlockOffset u64>^b, <BlockCRC32 u32>^b
 ///                (offset into `terms`; the CRC-32 of each block, checked when it is read)
-/// postings   --> for each term: SkipEntry^n, FullBlock^n, [TailPositions vint], TailDoc^(df mod 128),
-///                n = df / 128; TailPositions (bytes from the term's positions to the tail's)
-///                is there when n > 0 and df mod 128 > 0
-/// SkipEntry  --> LastDoc u32, BlockEnd u32, PositionsStart u32, MaxTF u32, MinLength u32
+/// postings   --> for each term: SkipEntry^n, FullBlock^n, [Tail], n = df / 128
+/// SkipEntry  --> LastDoc u32, BlockEnd u32, PositionsStart u32, MaxTF u32, MinLength u32,
+///                BlockCRC32 u32, PositionsLength u32, PositionsCRC32 u32
 ///                (BlockEnd: bytes from the first FullBlock to the end of this block;
-///                 PositionsStart: bytes from the term's positions to this block's)
+///                 PositionsStart: bytes from the term's positions to this block's; the
+///                 CRCs cover the block and its positions, checked when they are read)
+/// Tail       --> [TailPositions vint], TailPositionsLength vint, TailPositionsCRC32 u32,
+///                TailDocsCRC32 u32, TailDoc^(df mod 128)      (when df mod 128 > 0;
+///                TailPositions, bytes from the term's positions to the tail's, when n > 0)
 /// FullBlock  --> Packed(DocDelta^128), Packed(TF−1 ^128)          (see `BitPacking`)
 /// TailDoc    --> DocDelta·2 + (TF == 1 ? 1 : 0) vint, [TF vint when TF ≠ 1]
 /// positions  --> for each term, for each of its documents: (Position delta vint)^TF
@@ -38,9 +41,10 @@
 /// DocDelta is the difference to the term's previous document (the first document's
 /// own id for the first one). Document ids are in path order (UTF-8 byte order).
 ///
-/// Worked example: a term in document 7 with TF 1 and in document 11 with TF 3 at
-/// positions 2, 5, 9 has no full block; its postings are the vints `15, 8, 3`
-/// (7·2+1; 4·2+0 then TF 3), and its positions for document 11 are `2, 3, 4`.
+/// Worked example: a term in document 7 with TF 1 (position 4) and in document 11 with
+/// TF 3 at positions 2, 5, 9 has no full block; its tail documents are the vints
+/// `15, 8, 3` (7·2+1; 4·2+0 then TF 3), preceded by TailPositionsLength `4` and two
+/// CRCs, and its positions are `4` (document 7), then `2, 3, 4` (document 11).
 public enum SegmentFormat {
     public static let magic: [UInt8] = Array("SCTL".utf8)
     public static let kind: [UInt8] = Array("SEGM".utf8)
@@ -49,7 +53,7 @@ public enum SegmentFormat {
     public static let footerSize = 40
     public static let sectionEntrySize = 24
     public static let termsPerBlock = 32
-    public static let skipEntrySize = 20
+    public static let skipEntrySize = 32
 
     /// The first format: positional postings with skip data and block-max statistics.
     public static let versionInitial: UInt32 = 1

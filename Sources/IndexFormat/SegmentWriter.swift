@@ -72,6 +72,8 @@ public struct SegmentWriter {
     private var termFreqs: [UInt32] = []
     private var termPositionsStart = 0
     private var docPositionStarts: [Int] = []
+    /// CRC-32 of the positions of each group of `BitPacking.blockSize` documents.
+    private var groupPositionCRCs: [UInt32] = []
     private var postingsStart = 0
     private var blocks: [UInt8] = []
     private var record = ByteWriter()
@@ -134,6 +136,7 @@ public struct SegmentWriter {
         termDocs.removeAll(keepingCapacity: true)
         termFreqs.removeAll(keepingCapacity: true)
         docPositionStarts.removeAll(keepingCapacity: true)
+        groupPositionCRCs.removeAll(keepingCapacity: true)
         termPositionsStart = positions.offset
     }
 
@@ -143,10 +146,14 @@ public struct SegmentWriter {
         assert(inTerm)
         assert(termDocs.isEmpty || UInt32(document) > termDocs.last!, "documents in increasing order")
         assert(document < lengths.count)
+        if termDocs.count % BitPacking.blockSize == 0 {
+            groupPositionCRCs.append(0)
+        }
         termDocs.append(UInt32(document))
         termFreqs.append(UInt32(frequency))
         docPositionStarts.append(positions.offset - termPositionsStart)
         try positions.write(encodedPositions)
+        groupPositionCRCs[groupPositionCRCs.count - 1] = Checksum.crc32(encodedPositions, continuing: groupPositionCRCs[groupPositionCRCs.count - 1])
     }
 
     public mutating func endTerm() throws(IndexError) {
@@ -164,6 +171,10 @@ public struct SegmentWriter {
         var deltas = [UInt32](repeating: 0, count: BitPacking.blockSize)
         var freqs = [UInt32](repeating: 0, count: BitPacking.blockSize)
         var previous: UInt32 = 0
+        let termPositionsLength = positions.offset - termPositionsStart
+        func positionsEnd(ofGroup g: Int) -> Int {
+            (g + 1) * BitPacking.blockSize < df ? docPositionStarts[(g + 1) * BitPacking.blockSize] : termPositionsLength
+        }
         for block in 0..<fullBlocks {
             var blockMaxTf: UInt32 = 0
             var blockMinLength = UInt32.max
@@ -176,29 +187,40 @@ public struct SegmentWriter {
                 blockMaxTf = max(blockMaxTf, termFreqs[k])
                 blockMinLength = min(blockMinLength, lengths[Int(doc)])
             }
+            let blockStart = blocks.count
             deltas.withUnsafeBufferPointer { BitPacking.pack($0, into: &blocks) }
             freqs.withUnsafeBufferPointer { BitPacking.pack($0, into: &blocks) }
+            let positionsStart = docPositionStarts[block * BitPacking.blockSize]
             skip.u32(previous)
             skip.u32(UInt32(blocks.count))
-            skip.u32(UInt32(docPositionStarts[block * BitPacking.blockSize]))
+            skip.u32(UInt32(positionsStart))
             skip.u32(blockMaxTf)
             skip.u32(blockMinLength)
+            skip.u32(blocks.withUnsafeBytes { Checksum.crc32(UnsafeRawBufferPointer(rebasing: $0[blockStart...])) })
+            skip.u32(UInt32(positionsEnd(ofGroup: block) - positionsStart))
+            skip.u32(groupPositionCRCs[block])
             maxTf = max(maxTf, blockMaxTf)
             minLength = min(minLength, blockMinLength)
         }
         var tail = ByteWriter()
-        if fullBlocks > 0 && df % BitPacking.blockSize != 0 {
-            tail.varint(docPositionStarts[fullBlocks * BitPacking.blockSize])
-        }
+        var tailDocs = ByteWriter()
         for k in (fullBlocks * BitPacking.blockSize)..<df {
             let doc = termDocs[k]
             let delta = k == 0 ? doc : doc - previous
             previous = doc
             let tf = termFreqs[k]
-            tail.varint(UInt64(delta) << 1 | (tf == 1 ? 1 : 0))
-            if tf != 1 { tail.varint(UInt64(tf)) }
+            tailDocs.varint(UInt64(delta) << 1 | (tf == 1 ? 1 : 0))
+            if tf != 1 { tailDocs.varint(UInt64(tf)) }
             maxTf = max(maxTf, tf)
             minLength = min(minLength, lengths[Int(doc)])
+        }
+        if df % BitPacking.blockSize != 0 {
+            let tailPositionsStart = docPositionStarts[fullBlocks * BitPacking.blockSize]
+            if fullBlocks > 0 { tail.varint(tailPositionsStart) }
+            tail.varint(termPositionsLength - tailPositionsStart)
+            tail.u32(groupPositionCRCs[fullBlocks])
+            tail.u32(Checksum.crc32(tailDocs.bytes))
+            tail.append(tailDocs.bytes)
         }
         try file.write(skip.bytes)
         try file.write(blocks)

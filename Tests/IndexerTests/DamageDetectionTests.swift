@@ -296,17 +296,10 @@ final class DamageDetectionTests: XCTestCase {
         }
         for c in undetected { XCTFail("undetected: \(describe(c))") }
         for c in misclassified { XCTFail("wrong exit code: \(describe(c))") }
-        // Postings and positions are the bulk of a segment: a search reads only the
-        // parts it needs and cannot verify their checksums, so one flipped bit there may
-        // change an answer until 'check' is run. Reported, failed only when strict.
-        let strict = ProcessInfo.processInfo.environment["SEARCHCTL_DAMAGE_STRICT"] == "1"
-        let unverifiedBySearch: Set<String> = ["section postings", "section positions"]
+        // Every region, postings and positions included (their blocks carry checksums
+        // checked when read), must be refused or answered unchanged.
         for c in silentWrong {
-            if unverifiedBySearch.contains(c.region) && !strict {
-                print("  known limitation: silently different answer: \(describe(c).prefix(300))")
-            } else {
-                XCTFail("silently wrong answer: \(describe(c))")
-            }
+            XCTFail("silently wrong answer: \(describe(c))")
         }
         // By region, for the report.
         var byRegion: [String: (tried: Int, refused: Int, wrong: Int)] = [:]
