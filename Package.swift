@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "searchctl", targets: ["searchctl"]),
         .library(name: "Analysis", targets: ["Analysis"]),
+        .library(name: "IndexFormat", targets: ["IndexFormat"]),
         .library(name: "Indexer", targets: ["Indexer"]),
         .library(name: "Search", targets: ["Search"]),
     ],

@@ -59,6 +59,11 @@ public struct DeletionBitmap: Sendable, Equatable {
         }
         var bitmap = DeletionBitmap(documentCount: expectedDocuments)
         bitmap.bits = Array(bytes[(SegmentFormat.headerSize + 8)..<(SegmentFormat.headerSize + 8 + bitCount)])
+        // The last byte's bits past the last document are padding, written as zeros: a
+        // set one would be counted as a deletion that `isDeleted` never reports.
+        if let last = bitmap.bits.last, expectedDocuments % 8 != 0, last >> UInt8(expectedDocuments % 8) != 0 {
+            throw .corrupt(file: file, offset: total - 5, reason: "deletions file marks documents past the segment's end")
+        }
         var count = 0
         for b in bitmap.bits { count += b.nonzeroBitCount }
         guard count == Int(r.getU32(at: 20)!) else {

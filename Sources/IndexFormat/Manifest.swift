@@ -103,7 +103,10 @@ public struct Manifest: Sendable, Equatable {
         }
         let body = Array(bytes[..<lastLineStart])
         let actual = Checksum.crc32(body)
-        let lines = String(decoding: body, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        // Lines and fields are split on the bytes / scalars "\n" and " ", not on
+        // Characters: a combining mark after a separator would join it into one grapheme.
+        let lines = body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast()
+            .map { String(decoding: $0, as: UTF8.self) }
         guard let first = lines.first, first.hasPrefix("searchctl-manifest "), let version = UInt32(first.dropFirst(19)) else {
             throw damaged("not a searchctl manifest")
         }
@@ -115,8 +118,9 @@ public struct Manifest: Sendable, Equatable {
         }
         var m = Manifest(analysis: "")
         for line in lines.dropFirst() {
-            let parts = line.split(separator: " ", maxSplits: 1)
-            guard parts.count >= 1 else { throw damaged("empty line in manifest") }
+            // `key value`: the value is the rest of the line after the first space.
+            guard !line.isEmpty else { throw damaged("empty line in manifest") }
+            let parts = line.unicodeScalars.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false).map(Substring.init)
             let value = parts.count > 1 ? parts[1] : ""
             switch parts[0] {
             case "generation":
@@ -145,30 +149,25 @@ public struct Manifest: Sendable, Equatable {
 }
 
 extension String {
+    /// Every occurrence of `target` replaced, matched in Unicode scalars (a Character
+    /// match would miss `%0D` when a combining mark follows the `D`).
     func replacingAll(_ target: String, with replacement: String) -> String {
-        if !contains(target) { return self }
-        var result = ""
-        var rest = self[...]
-        while let r = rest.range(of: target) {
-            result += rest[..<r.lowerBound]
-            result += replacement
-            rest = rest[r.upperBound...]
-        }
-        result += rest
-        return result
-    }
-}
-
-extension Substring {
-    func range(of target: String) -> Range<Substring.Index>? {
-        guard !target.isEmpty else { return nil }
-        var i = startIndex
-        while i < endIndex {
-            if self[i...].hasPrefix(target) {
-                return i..<(index(i, offsetBy: target.count))
+        let pattern = Array(target.unicodeScalars)
+        let scalars = Array(unicodeScalars)
+        guard !pattern.isEmpty, scalars.count >= pattern.count else { return self }
+        var result = String.UnicodeScalarView()
+        var i = 0
+        var changed = false
+        while i < scalars.count {
+            if i + pattern.count <= scalars.count, scalars[i..<(i + pattern.count)].elementsEqual(pattern) {
+                result.append(contentsOf: replacement.unicodeScalars)
+                i += pattern.count
+                changed = true
+            } else {
+                result.append(scalars[i])
+                i += 1
             }
-            i = index(after: i)
         }
-        return nil
+        return changed ? String(result) : self
     }
 }

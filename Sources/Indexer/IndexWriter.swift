@@ -263,6 +263,8 @@ public final class IndexWriter {
         } catch {
             return .skipped(error.description)
         }
+        // Do not keep a huge buffer alive for the rest of the run.
+        defer { if worker.readBuffer.count > 64 << 20 { worker.readBuffer = [] } }
         return worker.readBuffer.withUnsafeBytes { whole in
             let raw = UnsafeRawBufferPointer(rebasing: whole[0..<count])
             let hash = ContentHash.hash(raw)
@@ -306,8 +308,6 @@ public final class IndexWriter {
             if n == 0 { break }
             offset += n
         }
-        // Do not keep a huge buffer alive for the rest of the run.
-        if bytes.count > 64 << 20 { defer { bytes = [] } ; return offset }
         return offset
     }
 
