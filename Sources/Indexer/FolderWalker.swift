@@ -6,7 +6,9 @@ import Glibc
 public struct FileEntry: Sendable, Equatable {
     /// `/`-separated path relative to the indexed folder: the document's identity.
     public var relativePath: String
-    public var absolutePath: String
+    /// The indexed folder (shared by every entry of a walk).
+    public var root: String
+    public var absolutePath: String { root + "/" + relativePath }
     public var size: UInt64
     /// Modification time in nanoseconds since 1970.
     public var mtime: Int64
@@ -81,7 +83,7 @@ public struct FolderWalker {
                     guard matches(includes, name: name, path: childRelative),
                           !matches(excludes, name: name, path: childRelative) else { continue }
                     let mtime = Int64(cst.st_mtim.tv_sec) * 1_000_000_000 + Int64(cst.st_mtim.tv_nsec)
-                    result.append(FileEntry(relativePath: childRelative, absolutePath: childAbsolute,
+                    result.append(FileEntry(relativePath: childRelative, root: root,
                                             size: UInt64(cst.st_size), mtime: mtime))
                 default:
                     continue  // symlinks, FIFOs, sockets, devices

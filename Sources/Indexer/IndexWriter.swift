@@ -84,16 +84,18 @@ public final class IndexWriter {
 
         // What the index holds now.
         var segments: [WorkingSegment] = []
-        var existing: [String: (segment: Int, doc: Int, record: DocumentRecord)] = [:]
+        var existing: [String: IndexedFile] = [:]
         if let previous, !options.rebuild {
             let snapshot = try IndexSnapshot(directory: directory)
             for (s, live) in snapshot.segments.enumerated() {
                 segments.append(WorkingSegment(info: live.info, reader: live.reader,
                                                deletions: live.deletions ?? DeletionBitmap(documentCount: live.info.documentCount),
                                                changed: false))
+                existing.reserveCapacity(existing.count + live.info.liveCount)
                 for d in 0..<live.reader.documentCount where live.isLive(d) {
                     let record = try live.reader.document(d)
-                    existing[record.path] = (s, d, record)
+                    existing[record.path] = IndexedFile(segment: Int32(s), doc: Int32(d), size: record.size,
+                                                        mtime: record.mtime, contentHash: record.contentHash)
                 }
             }
             _ = previous
@@ -101,18 +103,16 @@ public final class IndexWriter {
 
         // Plan: new and changed files are analyzed; unchanged ones are left alone.
         var todo: [FileEntry] = []
-        var seen = Set<String>()
-        seen.reserveCapacity(files.count)
         for file in files {
-            seen.insert(file.relativePath)
-            if let old = existing[file.relativePath], old.record.size == file.size, old.record.mtime == file.mtime {
+            existing[file.relativePath]?.seen = true
+            if let old = existing[file.relativePath], old.size == file.size, old.mtime == file.mtime {
                 summary.unchanged += 1
             } else {
                 todo.append(file)
             }
         }
-        for (path, old) in existing where !seen.contains(path) {
-            segments[old.segment].delete(old.doc)
+        for (_, old) in existing where !old.seen {
+            segments[Int(old.segment)].delete(Int(old.doc))
             summary.removed += 1
         }
 
@@ -161,7 +161,7 @@ public final class IndexWriter {
                         warn("\(file.relativePath): not valid UTF-8, decoded as \(charset)")
                     }
                     if let old {
-                        segments[old.segment].delete(old.doc)
+                        segments[Int(old.segment)].delete(Int(old.doc))
                         summary.updated += 1
                     } else {
                         summary.added += 1
@@ -176,7 +176,7 @@ public final class IndexWriter {
                     warn("skipped \(file.relativePath): \(reason)")
                     summary.skipped += 1
                     if let old {
-                        segments[old.segment].delete(old.doc)
+                        segments[Int(old.segment)].delete(Int(old.doc))
                         summary.removed += 1
                     }
                 }
@@ -203,6 +203,18 @@ public final class IndexWriter {
         return summary
     }
 
+    /// What the index knows of a file it holds (compact: a million of them fit in
+    /// about 100 MB with their paths).
+    struct IndexedFile {
+        var segment: Int32
+        var doc: Int32
+        var size: UInt64
+        var mtime: Int64
+        var contentHash: UInt64
+        /// Found again by this run's walk.
+        var seen = false
+    }
+
     private enum FileResult {
         case document(AnalyzedDocument)
         case unchanged
@@ -218,7 +230,7 @@ public final class IndexWriter {
     private struct Shared: @unchecked Sendable {
         let files: [FileEntry]
         let workers: [DocumentAnalyzer]
-        let existing: [String: (segment: Int, doc: Int, record: DocumentRecord)]
+        let existing: [String: IndexedFile]
         let slots: ResultSlots
     }
 
@@ -235,7 +247,7 @@ public final class IndexWriter {
     /// Analyzes `files` on the workers; batches queued on the same serial `queue` run one
     /// after another (the workers are not shared between batches running at once).
     private func startAnalysis(_ files: [FileEntry], workers: [DocumentAnalyzer],
-                               existing: [String: (segment: Int, doc: Int, record: DocumentRecord)],
+                               existing: [String: IndexedFile],
                                on queue: DispatchQueue) -> PendingAnalysis {
         let pending = PendingAnalysis()
         let shared = Shared(files: files, workers: workers, existing: existing, slots: ResultSlots(count: files.count))
@@ -247,7 +259,7 @@ public final class IndexWriter {
                     let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
                     if i >= shared.files.count { break }
                     shared.slots.slots[i] = Self.analyze(shared.files[i], worker: worker,
-                                                         previousHash: shared.existing[shared.files[i].relativePath]?.record.contentHash)
+                                                         previousHash: shared.existing[shared.files[i].relativePath]?.contentHash)
                 }
             }
             pending.results = shared.slots.slots.map { $0! }
