@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// An open-addressing hash table from byte strings to dense ids (0, 1, 2, …), with the
 /// bytes kept in one arena: no allocation per lookup, none per term but the arena's growth.
 public struct TermTable: Sendable {
@@ -104,15 +110,19 @@ public struct TermTable: Sendable {
             (0..<count).sorted { x, y in
                 let bx = UnsafeBufferPointer(rebasing: a[Int(starts[x])..<Int(starts[x] + lengths[x])])
                 let by = UnsafeBufferPointer(rebasing: a[Int(starts[y])..<Int(starts[y] + lengths[y])])
-                return compareBytesUnsafe(bx, by) < 0
+                return compareBytes(bx, by) < 0
             }
         }
     }
 }
 
+/// Compares two byte strings (UTF-8 byte order = code point order): negative, zero or positive.
 @inline(__always)
-public func compareBytesUnsafe(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+public func compareBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
     let n = min(a.count, b.count)
-    for i in 0..<n where a[i] != b[i] { return Int(a[i]) - Int(b[i]) }
+    if n > 0 {
+        let c = memcmp(a.baseAddress!, b.baseAddress!, n)
+        if c != 0 { return Int(c) }
+    }
     return a.count - b.count
 }

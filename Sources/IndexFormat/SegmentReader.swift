@@ -1,3 +1,4 @@
+import Analysis
 /// Where a term's data is in a segment.
 public struct TermInfo: Sendable, Equatable {
     public var documentFrequency: Int

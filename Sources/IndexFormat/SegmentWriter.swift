@@ -1,3 +1,4 @@
+import Analysis
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -334,13 +335,3 @@ func lexicographicallyPrecedes(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) ->
     a.withUnsafeBufferPointer { compareBytes($0, b) < 0 }
 }
 
-/// Compares two byte strings: negative, zero or positive.
-@inline(__always)
-public func compareBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
-    let n = min(a.count, b.count)
-    if n > 0 {
-        let c = memcmp(a.baseAddress!, b.baseAddress!, n)
-        if c != 0 { return Int(c) }
-    }
-    return a.count - b.count
-}

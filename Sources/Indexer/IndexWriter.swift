@@ -98,7 +98,6 @@ public final class IndexWriter {
                                                         mtime: record.mtime, contentHash: record.contentHash)
                 }
             }
-            _ = previous
         }
 
         // Plan: new and changed files are analyzed; unchanged ones are left alone.

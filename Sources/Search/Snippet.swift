@@ -18,6 +18,13 @@ struct SnippetMaker {
     /// Only the first part of a very large document is analyzed for its snippet.
     var maximumTextBytes = 1 << 20
 
+    /// True when `term` is one of the query's terms or starts with one of its prefixes.
+    private func isQueryTerm(_ term: UnsafeBufferPointer<UInt8>) -> Bool {
+        for t in terms where t.count == term.count && t.elementsEqual(term) { return true }
+        for p in prefixes where term.count >= p.count && term.starts(with: p) { return true }
+        return false
+    }
+
     /// The analyzed prefix of a text: token ranges and which query term each matches.
     private struct Scan {
         var starts: [Int] = []
@@ -39,11 +46,7 @@ struct SnippetMaker {
                 r.matchIds.append(known)
                 return
             }
-            var matched = false
-            for t in terms where t.count == token.term.count && t.elementsEqual(token.term) { matched = true; break }
-            if !matched {
-                for p in prefixes where token.term.count >= p.count && token.term.starts(with: p) { matched = true; break }
-            }
+            let matched = isQueryTerm(token.term)
             let id = matched ? r.distinctMatched : -1
             if matched { r.distinctMatched += 1 }
             matchOfTerm[token.termID] = id
@@ -189,13 +192,8 @@ struct SnippetMaker {
                     guard position >= start && position < end else { return }
                     var matched = matchOfTerm[token.termID]
                     if matched == nil {
-                        var m = false
-                        for t in terms where t.count == token.term.count && t.elementsEqual(token.term) { m = true; break }
-                        if !m {
-                            for p in prefixes where token.term.count >= p.count && token.term.starts(with: p) { m = true; break }
-                        }
-                        matchOfTerm[token.termID] = m
-                        matched = m
+                        matched = isQueryTerm(token.term)
+                        matchOfTerm[token.termID] = matched
                     }
                     tokens.append((position, base + Int(token.start), base + Int(token.end), matched!))
                 }

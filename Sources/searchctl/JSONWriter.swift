@@ -1,7 +1,5 @@
 /// A minimal JSON text builder for the stable output contract (SPEC section 4).
-struct JSONWriter {
-    private(set) var text = ""
-
+enum JSONWriter {
     static func quoted(_ s: String) -> String {
         var out = "\""
         out.reserveCapacity(s.utf8.count + 2)
