@@ -39,6 +39,17 @@ public enum BitPacking {
         // blockSize * w is a multiple of 8, so nothing is left over.
     }
 
+    /// The offset just past the packed block at `offset`, or `nil` when its width byte
+    /// is invalid or the block (plus the 8 bytes `unpack` may read beyond it) runs past `bytes`.
+    @inline(__always)
+    public static func packedEnd(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int? {
+        guard offset >= 0, offset < bytes.count else { return nil }
+        let w = Int(bytes[offset])
+        guard w <= 32 else { return nil }
+        let end = offset + packedSize(bitWidth: w)
+        return end + 8 <= bytes.count ? end : nil
+    }
+
     /// Unpacks one block at `offset` of `bytes` into `output` (`blockSize` values).
     /// Returns the offset after the block, or `nil` when the block is malformed or runs
     /// past `bytes` (which must extend at least 8 bytes past the block; every segment
@@ -55,15 +66,60 @@ public enum BitPacking {
             output.update(repeating: 0, count: blockSize)
             return end
         }
-        let base = bytes.baseAddress! + start
-        let mask: UInt64 = (1 << UInt64(w)) - 1
-        var bit = 0
-        for i in 0..<blockSize {
-            // Safe: bit >> 3 + 8 <= blockSize * w / 8 + 8, checked above.
-            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: bit >> 3, as: UInt64.self))
-            output[i] = UInt32(truncatingIfNeeded: (word >> UInt64(bit & 7)) & mask)
-            bit += w
+        let base = UnsafeRawPointer(bytes.baseAddress! + start)
+        // One copy of the loop per width, so that shifts and masks are constants.
+        switch w {
+        case 1: unpack(base, output, width: 1)
+        case 2: unpack(base, output, width: 2)
+        case 3: unpack(base, output, width: 3)
+        case 4: unpack(base, output, width: 4)
+        case 5: unpack(base, output, width: 5)
+        case 6: unpack(base, output, width: 6)
+        case 7: unpack(base, output, width: 7)
+        case 8: unpack(base, output, width: 8)
+        case 9: unpack(base, output, width: 9)
+        case 10: unpack(base, output, width: 10)
+        case 11: unpack(base, output, width: 11)
+        case 12: unpack(base, output, width: 12)
+        case 13: unpack(base, output, width: 13)
+        case 14: unpack(base, output, width: 14)
+        case 15: unpack(base, output, width: 15)
+        case 16: unpack(base, output, width: 16)
+        case 17: unpack(base, output, width: 17)
+        case 18: unpack(base, output, width: 18)
+        case 19: unpack(base, output, width: 19)
+        case 20: unpack(base, output, width: 20)
+        case 21: unpack(base, output, width: 21)
+        case 22: unpack(base, output, width: 22)
+        case 23: unpack(base, output, width: 23)
+        case 24: unpack(base, output, width: 24)
+        case 25: unpack(base, output, width: 25)
+        case 26: unpack(base, output, width: 26)
+        case 27: unpack(base, output, width: 27)
+        case 28: unpack(base, output, width: 28)
+        case 29: unpack(base, output, width: 29)
+        case 30: unpack(base, output, width: 30)
+        case 31: unpack(base, output, width: 31)
+        case 32: unpack(base, output, width: 32)
+        default: break
         }
         return end
+    }
+
+    /// Eight values take exactly `width` bytes: unpacks the block group by group.
+    /// Safe: the last load starts below the block's end and reads 8 bytes, which
+    /// the caller has checked exist.
+    @inline(__always)
+    private static func unpack(_ base: UnsafeRawPointer, _ output: UnsafeMutablePointer<UInt32>, width w: Int) {
+        let mask: UInt64 = (1 << UInt64(w)) - 1
+        for g in 0..<(blockSize / 8) {
+            let group = base + g * w
+            let out = output + g * 8
+            for j in 0..<8 {
+                let bit = j * w
+                let word = UInt64(littleEndian: group.loadUnaligned(fromByteOffset: bit >> 3, as: UInt64.self))
+                out[j] = UInt32(truncatingIfNeeded: (word >> UInt64(bit & 7)) & mask)
+            }
+        }
     }
 }

@@ -92,9 +92,24 @@ public final class PostingsIterator {
         freqs.deallocate()
     }
 
+    /// Where the current full block's packed frequencies start; they are unpacked on
+    /// first use (`frequenciesReady`), as leapfrogging mostly needs documents only.
+    private var frequenciesOffset = 0
+    private var frequenciesReady = true
+
+    private func unpackFrequencies() {
+        // The block's bytes were checked (width, size, checksum) when it was loaded.
+        _ = BitPacking.unpack(bytes, at: frequenciesOffset, into: freqs)
+        for i in 0..<BitPacking.blockSize { freqs[i] &+= 1 }
+        frequenciesReady = true
+    }
+
     /// The frequency of the term in the current document.
     @inline(__always)
-    public var frequency: Int { Int(freqs[index]) }
+    public var frequency: Int {
+        if !frequenciesReady { unpackFrequencies() }
+        return Int(freqs[index])
+    }
 
     private func skipEntry(_ b: Int, _ field: Int) -> UInt32 {
         // In range: the skip table lies before blocksBase, checked in init.
@@ -105,6 +120,32 @@ public final class PostingsIterator {
     @inline(__always)
     public func lastDocument(ofBlock b: Int) -> Int32 {
         b < fullBlocks ? Int32(bitPattern: skipEntry(b, 0)) : Int32.max
+    }
+
+    /// Blocks of the list: the full ones, then the tail when there is one.
+    public var blockTotal: Int { fullBlocks + (tailCount > 0 ? 1 : 0) }
+
+    /// The first document block `b` may hold (one past the previous block's last).
+    @inline(__always)
+    public func firstPossibleDocument(ofBlock b: Int) -> Int32 {
+        b == 0 ? 0 : Int32(bitPattern: skipEntry(b - 1, 0)) &+ 1
+    }
+
+    /// The largest tf and the smallest document length in block `b` (the term's own
+    /// figures for the tail): with them BM25 bounds the score of any posting in it.
+    @inline(__always)
+    public func maxFrequency(ofBlock b: Int) -> Int { b < fullBlocks ? Int(skipEntry(b, 3)) : info.maxFrequency }
+    @inline(__always)
+    public func minLength(ofBlock b: Int) -> Int { b < fullBlocks ? Int(skipEntry(b, 4)) : info.minLength }
+
+    /// Decodes block `b` (checksum verified): its documents and frequencies are then
+    /// `blockDocuments[0..<n]` and `blockFrequencies[0..<n]`. Returns `n`. Do not mix
+    /// with `next()`/`advance(to:)`.
+    public func loadBlock(_ b: Int) throws(IndexError) -> Int {
+        precondition(b >= 0 && b < blockTotal)
+        try load(block: b)
+        index = blockCount - 1
+        return blockCount
     }
 
     /// The largest tf and smallest length in the block holding the current document
@@ -121,25 +162,29 @@ public final class PostingsIterator {
         let base: UInt32 = b == 0 ? 0 : skipEntry(b - 1, 0)
         if b < fullBlocks {
             let start = b == 0 ? blocksBase : blocksBase + Int(skipEntry(b - 1, 1))
-            guard let mid = BitPacking.unpack(bytes, at: start, into: docs),
-                  let end = BitPacking.unpack(bytes, at: mid, into: freqs),
-                  end == blocksBase + Int(skipEntry(b, 1)) else {
+            let end = blocksBase + Int(skipEntry(b, 1))
+            guard start < end, end + 8 <= bytes.count,
+                  let mid = BitPacking.packedEnd(bytes, at: start), mid < end,
+                  BitPacking.packedEnd(bytes, at: mid) == end else {
                 throw segment.corrupt("postings block \(b) is damaged", at: start)
             }
             guard Checksum.crc32(UnsafeRawBufferPointer(rebasing: bytes[start..<end])) == skipEntry(b, 5) else {
                 throw segment.corrupt("postings block \(b) fails its checksum", at: start)
             }
-            var d = base
+            _ = BitPacking.unpack(bytes, at: start, into: docs)
+            // Deltas are at most 2³²−1 each, so 128 of them cannot overflow 64 bits; the
+            // sums only grow, so a last one that matches the skip entry (itself below the
+            // document count) keeps every one in range.
+            var d = UInt64(base)
             for i in 0..<BitPacking.blockSize {
-                let (sum, overflow) = d.addingReportingOverflow(docs[i])
-                guard !overflow else { throw segment.corrupt("postings block \(b) is damaged", at: start) }
-                d = sum
-                docs[i] = d
-                freqs[i] &+= 1
+                d &+= UInt64(docs[i])
+                docs[i] = UInt32(truncatingIfNeeded: d)
             }
-            guard Int(d) < segment.documentCount, d == skipEntry(b, 0) else {
+            guard d < UInt64(segment.documentCount), d == UInt64(skipEntry(b, 0)) else {
                 throw segment.corrupt("postings block \(b) disagrees with its skip entry", at: start)
             }
+            frequenciesOffset = mid
+            frequenciesReady = false
             blockCount = BitPacking.blockSize
             blockPositionsStart = Int(skipEntry(b, 2))
             blockPositionsEnd = blockPositionsStart + Int(skipEntry(b, 6))
@@ -164,6 +209,7 @@ public final class PostingsIterator {
                 docs[i] = d
                 freqs[i] = UInt32(tf)
             }
+            frequenciesReady = true
             guard Checksum.crc32(UnsafeRawBufferPointer(rebasing: bytes[tailOffset..<r.offset])) == tailDocsCRC else {
                 throw segment.corrupt("postings tail fails its checksum", at: tailOffset)
             }
@@ -195,7 +241,10 @@ public final class PostingsIterator {
     }
 
     public var blockDocuments: UnsafePointer<UInt32> { UnsafePointer(docs) }
-    public var blockFrequencies: UnsafePointer<UInt32> { UnsafePointer(freqs) }
+    public var blockFrequencies: UnsafePointer<UInt32> {
+        if !frequenciesReady { unpackFrequencies() }
+        return UnsafePointer(freqs)
+    }
 
     /// Moves to the next document. - Returns: the new `doc`.
     @discardableResult
@@ -238,7 +287,28 @@ public final class PostingsIterator {
 
     /// Decodes the positions of the current document into `output` (replacing its contents).
     public func positions(into output: inout [Int32]) throws(IndexError) {
+        let tf = frequency
         output.removeAll(keepingCapacity: true)
+        output.reserveCapacity(tf)
+        var failure: IndexError?
+        output.append(contentsOf: repeatElement(0, count: tf))
+        output.withUnsafeMutableBufferPointer { buffer in
+            do throws(IndexError) { try decodePositions(into: buffer.baseAddress!) } catch { failure = error }
+        }
+        if let failure { output.removeAll(keepingCapacity: true); throw failure }
+    }
+
+    /// Decodes the positions of the current document into `buffer`, which must have
+    /// room for `frequency` values. - Returns: how many were written (`frequency`).
+    /// (Not an overload of `positions(into:)`: `&array` would convert to a pointer.)
+    @discardableResult
+    public func positions(intoBuffer output: UnsafeMutablePointer<Int32>) throws(IndexError) -> Int {
+        try decodePositions(into: output)
+        return Int(freqs[index])
+    }
+
+    private func decodePositions(into output: UnsafeMutablePointer<Int32>) throws(IndexError) {
+        if !frequenciesReady { unpackFrequencies() }
         if positionsDocIndex == index + 1 {
             // Asked again for the same document: read it again from its start.
             positionsCursor = lastPositionsStart
@@ -254,35 +324,51 @@ public final class PostingsIterator {
         let base = bytes.baseAddress!
         var cursor = positionsCursor
         let end = positionsBase + blockPositionsEnd
-        // Skip the positions of the earlier documents of this block: count varint ends.
+        // Skip the positions of the earlier documents of this block: count varint ends
+        // (bytes below 0x80), eight bytes at a time while all of them are to be skipped.
+        var remaining = 0
         while positionsDocIndex < index {
-            var remaining = Int(freqs[positionsDocIndex])
-            while remaining > 0 {
-                guard cursor < end else { throw segment.corrupt("positions are truncated", at: cursor) }
-                if base.load(fromByteOffset: cursor, as: UInt8.self) < 0x80 { remaining -= 1 }
-                cursor += 1
-            }
+            remaining += Int(freqs[positionsDocIndex])
             positionsDocIndex += 1
+        }
+        while remaining > 0 {
+            if cursor + 8 <= end {
+                let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: cursor, as: UInt64.self))
+                let ends = (~word & 0x8080_8080_8080_8080).nonzeroBitCount
+                // Strictly fewer: the current document's first value may begin with
+                // continuation bytes right after the last skipped end.
+                if ends < remaining {
+                    remaining -= ends
+                    cursor += 8
+                    continue
+                }
+            }
+            guard cursor < end else { throw segment.corrupt("positions are truncated", at: cursor) }
+            if base.load(fromByteOffset: cursor, as: UInt8.self) < 0x80 { remaining -= 1 }
+            cursor += 1
         }
         lastPositionsStart = cursor
         let tf = Int(freqs[index])
-        output.reserveCapacity(tf)
-        var p: UInt32 = 0
+        var p: UInt64 = 0
         for k in 0..<tf {
-            var value: UInt32 = 0
-            var shift: UInt32 = 0
-            while true {
-                guard cursor < end, shift < 32 else { throw segment.corrupt("positions are damaged", at: cursor) }
-                let byte = base.load(fromByteOffset: cursor, as: UInt8.self)
-                cursor += 1
-                value |= UInt32(byte & 0x7F) << shift
-                if byte < 0x80 { break }
-                shift += 7
+            guard cursor < end else { throw segment.corrupt("positions are damaged", at: cursor) }
+            var byte = base.load(fromByteOffset: cursor, as: UInt8.self)
+            cursor += 1
+            var value = UInt64(byte)
+            if byte >= 0x80 {
+                value &= 0x7F
+                var shift: UInt64 = 7
+                repeat {
+                    guard cursor < end, shift < 35 else { throw segment.corrupt("positions are damaged", at: cursor) }
+                    byte = base.load(fromByteOffset: cursor, as: UInt8.self)
+                    cursor += 1
+                    value |= UInt64(byte & 0x7F) << shift
+                    shift += 7
+                } while byte >= 0x80
             }
-            let (sum, overflow) = (k == 0 ? 0 : p).addingReportingOverflow(value)
-            guard !overflow, sum <= UInt32(Int32.max) else { throw segment.corrupt("position out of range", at: cursor) }
-            p = sum
-            output.append(Int32(bitPattern: p))
+            p = k == 0 ? value : p + value
+            guard p <= UInt64(Int32.max) else { throw segment.corrupt("position out of range", at: cursor) }
+            output[k] = Int32(truncatingIfNeeded: p)
         }
         positionsCursor = cursor
         positionsDocIndex = index + 1

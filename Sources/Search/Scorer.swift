@@ -78,8 +78,14 @@ final class PhraseScorer: DocScorer {
     let df: Int
     let label: String
     let segment: SegmentReader
-    private var positions: [[Int32]]
-    private var cursor: [Int]
+    /// Per iterator: its positions in the current document (`capacities` values of room).
+    private let lists: UnsafeMutablePointer<UnsafeMutablePointer<Int32>>
+    private let capacities: UnsafeMutablePointer<Int>
+    private let counts: UnsafeMutablePointer<Int>
+    /// Per slot: its list, relative position and cursor, laid out for `matches()`.
+    private let slotList: UnsafeMutablePointer<Int>
+    private let slotRelative: UnsafeMutablePointer<Int32>
+    private let cursor: UnsafeMutablePointer<Int>
     private(set) var doc: Int32 = -1
     private var frequency = 0
 
@@ -93,8 +99,34 @@ final class PhraseScorer: DocScorer {
         self.df = df
         self.label = label
         segment = iterators[0].segment
-        positions = Array(repeating: [], count: iterators.count)
-        cursor = Array(repeating: 0, count: slots.count)
+        let n = iterators.count
+        lists = .allocate(capacity: n)
+        capacities = .allocate(capacity: n)
+        counts = .allocate(capacity: n)
+        for i in 0..<n {
+            lists[i] = .allocate(capacity: 16)
+            capacities[i] = 16
+            counts[i] = 0
+        }
+        let k = slots.count
+        slotList = .allocate(capacity: k)
+        slotRelative = .allocate(capacity: k)
+        cursor = .allocate(capacity: k)
+        for i in 0..<k {
+            slotList[i] = slots[i]
+            slotRelative[i] = Int32(relative[i])
+            cursor[i] = 0
+        }
+    }
+
+    deinit {
+        for i in 0..<iterators.count { lists[i].deallocate() }
+        lists.deallocate()
+        capacities.deallocate()
+        counts.deallocate()
+        slotList.deallocate()
+        slotRelative.deallocate()
+        cursor.deallocate()
     }
 
     func next() throws(IndexError) -> Int32 {
@@ -105,6 +137,7 @@ final class PhraseScorer: DocScorer {
     func advance(to target: Int32) throws(IndexError) -> Int32 {
         if doc >= target { return doc }
         var candidate = target
+        let n = iterators.count
         while true {
             // Leapfrog until every iterator is on the same document.
             var agreed = false
@@ -116,7 +149,17 @@ final class PhraseScorer: DocScorer {
                     if d > candidate { candidate = d; agreed = false }
                 }
             }
-            for (i, it) in iterators.enumerated() { try it.positions(into: &positions[i]) }
+            for i in 0..<n {
+                let it = iterators[i]
+                let tf = it.frequency
+                if tf > capacities[i] {
+                    lists[i].deallocate()
+                    let grown = max(tf, capacities[i] * 2)
+                    lists[i] = .allocate(capacity: grown)
+                    capacities[i] = grown
+                }
+                counts[i] = try it.positions(intoBuffer: lists[i])
+            }
             frequency = matches()
             if frequency > 0 { doc = candidate; return doc }
             candidate += 1
@@ -128,31 +171,46 @@ final class PhraseScorer: DocScorer {
     /// (pk − p1) − (rk − r1) ≤ slop.
     private func matches() -> Int {
         let k = slots.count
-        for i in 0..<k { cursor[i] = 0 }
         var count = 0
-        let first = positions[slots[0]]
-        let firstRelative = relative[0]
-        let lastRelative = relative[k - 1]
-        return first.withUnsafeBufferPointer { firstList in
-            for p1 in firstList {
-                var previous = p1
-                var complete = true
-                for i in 1..<k {
-                    let needed = previous + (relative[i] - relative[i - 1])
-                    let found: Int32? = positions[slots[i]].withUnsafeBufferPointer { list in
-                        var c = cursor[i]
-                        while c < list.count && list[c] < needed { c += 1 }
-                        cursor[i] = c
-                        return c == list.count ? nil : list[c]
-                    }
-                    guard let p = found else { complete = false; break }
-                    previous = p
-                }
-                if !complete { break }
-                if (previous - p1) - (lastRelative - firstRelative) <= slop { count += 1 }
+        let firstList = lists[slotList[0]]
+        let firstCount = counts[slotList[0]]
+        if k == 2 {
+            // Two terms: one merge pass.
+            let list = lists[slotList[1]]
+            let n = counts[slotList[1]]
+            let gap = Int(slotRelative[1]) - Int(slotRelative[0])
+            let slop = Int(self.slop)
+            var c = 0
+            for f in 0..<firstCount {
+                let p1 = Int(firstList[f])
+                let needed = p1 + gap
+                while c < n && Int(list[c]) < needed { c += 1 }
+                if c == n { break }
+                if Int(list[c]) - needed <= slop { count += 1 }
             }
             return count
         }
+        for i in 0..<k { cursor[i] = 0 }
+        // In Int: positions and relative offsets are 32-bit, their sums may not be.
+        let span = Int(slotRelative[k - 1]) - Int(slotRelative[0])
+        let slop = Int(self.slop)
+        for f in 0..<firstCount {
+            let p1 = Int(firstList[f])
+            var previous = p1
+            for i in 1..<k {
+                let needed = previous + Int(slotRelative[i]) - Int(slotRelative[i - 1])
+                let list = lists[slotList[i]]
+                let n = counts[slotList[i]]
+                var c = cursor[i]
+                while c < n && Int(list[c]) < needed { c += 1 }
+                cursor[i] = c
+                // No occurrence left: no later start can complete either.
+                if c == n { return count }
+                previous = Int(list[c])
+            }
+            if (previous - p1) - span <= slop { count += 1 }
+        }
+        return count
     }
 
     func score() -> Double {

@@ -37,11 +37,20 @@ public struct SearchResult: Sendable {
 public final class Searcher {
     public let snapshot: IndexSnapshot
     let analyzer: Analyzer
-    private let termAtATime = TermAtATime()
+    let windowScorer: WindowScorer
 
     public init(snapshot: IndexSnapshot) throws(AnalysisError) {
         self.snapshot = snapshot
         analyzer = try Analyzer()
+        windowScorer = WindowScorer()
+    }
+
+    /// With windows of `windowSize` documents: small ones let tests
+    /// reach pruning on a small corpus.
+    init(snapshot: IndexSnapshot, windowSize: Int) throws(AnalysisError) {
+        self.snapshot = snapshot
+        analyzer = try Analyzer()
+        windowScorer = WindowScorer(windowSize: windowSize)
     }
 
     /// Parses and plans `query`. - Throws: `QueryError` for a malformed query.
@@ -65,15 +74,11 @@ public final class Searcher {
         var total = 0
         if plan.canMatch, let flat = try flatTermClauses(plan, bm25: bm25, stats: &stats) {
             for (s, segment) in snapshot.segments.enumerated() {
-                let clauses = try flat.map { (c) throws(IndexError) -> TermAtATime.Clause in
-                    var clause = c
-                    clause.info = try c.bytes.withUnsafeBufferPointer { (b) throws(IndexError) in try segment.reader.lookup(b) }
-                    return TermAtATime.Clause(occur: clause.occur, info: clause.info, idf: clause.idf)
+                let clauses = try flat.map { (c) throws(IndexError) -> WindowScorer.Clause in
+                    let info = try c.bytes.withUnsafeBufferPointer { (b) throws(IndexError) in try segment.reader.lookup(b) }
+                    return WindowScorer.Clause(occur: c.occur, info: info, idf: c.idf)
                 }
-                try termAtATime.run(clauses, segment: segment, bm25: bm25) { (doc, score) throws(IndexError) in
-                    total += 1
-                    if k > 0 { try heap.insert(Candidate(score: score, segment: s, doc: doc)) }
-                }
+                try windowScorer.run(clauses, segment: segment, segmentIndex: s, bm25: bm25, heap: &heap, total: &total)
             }
         } else if plan.canMatch {
             for (s, segment) in snapshot.segments.enumerated() {
@@ -284,6 +289,10 @@ struct TopHits {
         if a.segment == b.segment { return a.doc < b.doc }
         return try path(a).lexicographicallyPrecedes(try path(b))
     }
+
+    /// The lowest score kept once the heap is full: a candidate scoring below it cannot
+    /// enter. `nil` while there is room.
+    var threshold: Double? { capacity > 0 && heap.count == capacity ? heap[0].score : nil }
 
     mutating func insert(_ c: Candidate) throws(IndexError) {
         if capacity == 0 { return }

@@ -489,12 +489,18 @@ final class RandomizedSearchTests: XCTestCase {
             XCTAssertGreaterThan(stats.kinds[kind] ?? 0, 20, kind)
         }
 
+        // The same with windows of 8 documents, so that block-max pruning skips some.
+        let small = try Searcher(snapshot: snapshot, windowSize: 8)
+        try compare(queries, searcher: small, model: model, label: "windows of 8")
+        XCTAssertGreaterThan(small.windowScorer.prunedWindows, 20, "pruning should skip windows")
+
         // The same after merging everything into one segment without deletions.
         _ = try IndexWriter(indexPath: corpus.index.path).mergeAll()
         let merged = try corpus.snapshot()
         XCTAssertEqual(merged.segments.count, 1)
         XCTAssertEqual(merged.documentCount, model.documents.count)
         try compare(Array(queries.prefix(150)), searcher: Searcher(snapshot: merged), model: model, label: "merged")
+        try compare(queries, searcher: Searcher(snapshot: merged, windowSize: 8), model: model, label: "merged, windows of 8")
 
         print("randomized: \(stats.compared) queries compared (\(stats.nonEmpty) with hits), \(stats.skipped) skipped, "
               + "\(snapshot.segments.count) segments, \(model.documents.count) live documents, "

@@ -1,0 +1,366 @@
+import IndexFormat
+
+/// Evaluates a flat group of term clauses in one segment, window by window over the
+/// document ids, with block-max pruning and an exact count.
+///
+/// For each window of `windowSize` documents:
+/// 1. An upper bound of any document's score in the window is summed from the skip
+///    data of the blocks overlapping it (each block's largest tf and smallest length).
+///    When the top-k heap is full and the bound is below its lowest score, nothing in
+///    the window can enter the results: it is only counted, and when the count is
+///    known without reading (a single term in a segment without deletions) its blocks
+///    are not even decoded.
+/// 2. Otherwise the window's matching documents are found as bitmaps (required
+///    clauses first, rarest first, stopping as soon as none is left; then optional
+///    ones; then exclusions), and the postings of the scoring clauses are added into a
+///    per-window accumulator in query order — so each document's sum is formed in the
+///    same order as doc-at-a-time evaluation does.
+///
+/// The count stays exact: every window holding a match is counted.
+final class WindowScorer {
+    static let defaultWindowSize = 1024
+    let windowSize: Int
+    private let windowWords: Int
+
+    /// Windows whose bound kept them from being scored (for tests and tuning).
+    private(set) var prunedWindows = 0
+
+    private let accumulator: UnsafeMutablePointer<Double>
+    private let candidates: UnsafeMutablePointer<UInt64>
+
+    init(windowSize: Int = WindowScorer.defaultWindowSize) {
+        precondition(windowSize > 0)
+        self.windowSize = windowSize
+        windowWords = (windowSize + 63) / 64
+        accumulator = .allocate(capacity: windowSize)
+        accumulator.initialize(repeating: 0, count: windowSize)
+        candidates = .allocate(capacity: windowWords)
+        candidates.initialize(repeating: 0, count: windowWords)
+    }
+
+    deinit {
+        accumulator.deallocate()
+        candidates.deallocate()
+    }
+
+    struct Clause {
+        var occur: Occur
+        var info: TermInfo?
+        var idf: Double
+    }
+
+    /// Per segment and BM25 parameters: 1/(1 + k1·(1 − b + b·dl/avgdl)) per document,
+    /// filled in as documents are met (the tf = 1 score is idf·(k1+1) times it).
+    private final class Reciprocals {
+        let key: (k1: Double, b: Double, avgdl: Double)
+        let values: UnsafeMutableBufferPointer<Double>
+        init(key: (Double, Double, Double), count: Int) {
+            self.key = key
+            values = .allocate(capacity: max(count, 1))
+            values.initialize(repeating: 0)
+        }
+        deinit { values.deallocate() }
+    }
+    /// Keyed by reader identity: the readers belong to the `Searcher`'s snapshot, which
+    /// outlives this object, so an identifier is never reused for another segment.
+    private var reciprocalCache: [ObjectIdentifier: Reciprocals] = [:]
+
+    private func reciprocals(for reader: SegmentReader, bm25: BM25) -> UnsafeMutableBufferPointer<Double> {
+        let id = ObjectIdentifier(reader)
+        let key = (bm25.k1, bm25.b, bm25.averageLength)
+        if let cached = reciprocalCache[id], cached.key == key { return cached.values }
+        let fresh = Reciprocals(key: key, count: reader.documentCount)
+        reciprocalCache[id] = fresh
+        return fresh.values
+    }
+
+    /// One clause's postings, read window by window.
+    private final class Cursor {
+        let postings: PostingsIterator
+        let occur: Occur
+        let idf: Double
+        let blockTotal: Int
+        /// The first block not yet read to its end.
+        var block = 0
+        /// The block decoded in `postings` (-1: none), its size and the next entry in it.
+        var loaded = -1
+        var loadedCount = 0
+        var position = 0
+        /// The current window's postings and their documents as a bitmap.
+        let documents: UnsafeMutablePointer<UInt32>
+        let frequencies: UnsafeMutablePointer<UInt32>
+        let bits: UnsafeMutablePointer<UInt64>
+        var count = 0
+
+        let words: Int
+
+        init(postings: PostingsIterator, occur: Occur, idf: Double, windowSize: Int) {
+            self.postings = postings
+            words = (windowSize + 63) / 64
+            self.occur = occur
+            self.idf = idf
+            blockTotal = postings.blockTotal
+            documents = .allocate(capacity: windowSize)
+            frequencies = .allocate(capacity: windowSize)
+            bits = .allocate(capacity: (windowSize + 63) / 64)
+        }
+
+        deinit {
+            documents.deallocate()
+            frequencies.deallocate()
+            bits.deallocate()
+        }
+
+        /// Reads the postings in `[start, end)`: blocks wholly before `start` are passed
+        /// over without decoding.
+        func fill(_ start: Int32, _ end: Int32) throws(IndexError) {
+            bits.update(repeating: 0, count: words)
+            count = 0
+            while block < blockTotal {
+                if loaded != block {
+                    if postings.lastDocument(ofBlock: block) < start { block += 1; continue }
+                    loadedCount = try postings.loadBlock(block)
+                    loaded = block
+                    position = 0
+                }
+                let docs = postings.blockDocuments
+                let freqs = postings.blockFrequencies
+                var p = position
+                while p < loadedCount && Int32(bitPattern: docs[p]) < start { p += 1 }
+                while p < loadedCount {
+                    let d = Int32(bitPattern: docs[p])
+                    if d >= end { break }
+                    documents[count] = UInt32(bitPattern: d)
+                    frequencies[count] = freqs[p]
+                    count += 1
+                    let offset = Int(d - start)
+                    bits[offset >> 6] |= 1 << UInt64(offset & 63)
+                    p += 1
+                }
+                position = p
+                if p == loadedCount { block += 1; continue }
+                break
+            }
+        }
+
+        /// An upper bound of this clause's score in any document of `[start, end)`
+        /// (0 when none of its blocks overlaps the window).
+        func bound(_ start: Int32, _ end: Int32, bm25: BM25) -> Double {
+            var best = 0.0
+            var b = block
+            while b < blockTotal {
+                if postings.firstPossibleDocument(ofBlock: b) >= end { break }
+                let last = postings.lastDocument(ofBlock: b)
+                if last >= start {
+                    best = max(best, bm25.score(idf: idf, tf: postings.maxFrequency(ofBlock: b),
+                                                length: postings.minLength(ofBlock: b)))
+                }
+                if last >= end - 1 { break }
+                b += 1
+            }
+            return best
+        }
+    }
+
+    /// Runs `clauses` over segment number `segmentIndex`, adding its matching live
+    /// documents to `total` and offering them to `heap`.
+    func run(_ clauses: [Clause], segment: LiveSegment, segmentIndex: Int, bm25: BM25,
+             heap: inout TopHits, total: inout Int) throws(IndexError) {
+        let reader = segment.reader
+        let n = reader.documentCount
+        if n == 0 { return }
+        if clauses.contains(where: { $0.occur == .must && $0.info == nil }) { return }
+        var scoring: [Cursor] = []
+        var musts: [Cursor] = []
+        var exclusions: [Cursor] = []
+        for c in clauses {
+            guard let info = c.info else { continue }
+            let cursor = Cursor(postings: try reader.postings(info), occur: c.occur, idf: c.idf, windowSize: windowSize)
+            switch c.occur {
+            case .must: musts.append(cursor); scoring.append(cursor)
+            case .should: scoring.append(cursor)
+            case .mustNot: exclusions.append(cursor)
+            }
+        }
+        if scoring.isEmpty { return }
+        musts.sort { $0.postings.info.documentFrequency < $1.postings.info.documentFrequency }
+        let shoulds = scoring.filter { $0.occur == .should }
+        let noDeletions = segment.deletions == nil || segment.info.deletedCount == 0
+        // One term, nothing excluded, nothing deleted: the count is its df.
+        let countKnown = noDeletions && scoring.count == 1 && exclusions.isEmpty
+        if countKnown { total += scoring[0].postings.info.documentFrequency }
+        // The bound needs BM25 to grow with tf and shrink with dl: k1 ≥ 0, 0 ≤ b ≤ 1.
+        let canPrune = bm25.k1 >= 0 && bm25.b >= 0 && bm25.b <= 1
+        do {
+            try windows(n: n, scoring: scoring, musts: musts, shoulds: shoulds, exclusions: exclusions,
+                        segment: segment, segmentIndex: segmentIndex, bm25: bm25, countKnown: countKnown,
+                        noDeletions: noDeletions, canPrune: canPrune, heap: &heap, total: &total)
+        } catch {
+            // Leave no partial sums behind for the next query.
+            accumulator.update(repeating: 0, count: windowSize)
+            throw error
+        }
+    }
+
+    private func windows(n: Int, scoring: [Cursor], musts: [Cursor], shoulds: [Cursor], exclusions: [Cursor],
+                         segment: LiveSegment, segmentIndex: Int, bm25: BM25, countKnown: Bool,
+                         noDeletions: Bool, canPrune: Bool, heap: inout TopHits, total: inout Int) throws(IndexError) {
+        let reader = segment.reader
+        let scorer = PostingScorer(bm25: bm25, lengths: reader.lengthTable, reciprocal: reciprocals(for: reader, bm25: bm25))
+        let k1 = bm25.k1
+        let acc = accumulator
+        let cand = candidates
+        let words = windowWords
+
+        var start = 0
+        while start < n {
+            let end = min(start + windowSize, n)
+            let w0 = Int32(start)
+            let w1 = Int32(end)
+            start = end
+            var competitive = heap.capacity > 0
+            if competitive && canPrune, let threshold = heap.threshold {
+                var bound = 0.0
+                for c in scoring { bound += c.bound(w0, w1, bm25: bm25) }
+                // A margin for rounding: the bound is summed in another order.
+                if bound * (1 + 1e-9) < threshold {
+                    competitive = false
+                    prunedWindows += 1
+                }
+            }
+            if !competitive && countKnown { continue }
+
+            if scoring.count == 1 && exclusions.isEmpty {
+                // One term: score its postings straight into the heap.
+                let c = scoring[0]
+                try c.fill(w0, w1)
+                if !competitive {
+                    // Reached only when the count is not known: some documents are deleted.
+                    for i in 0..<c.count where segment.isLive(Int(c.documents[i])) { total += 1 }
+                    continue
+                }
+                let idf = c.idf
+                let single = idf * (k1 + 1)
+                var floor = heap.threshold ?? -Double.infinity
+                for i in 0..<c.count {
+                    let d = Int(c.documents[i])
+                    if !noDeletions {
+                        if !segment.isLive(d) { continue }
+                        total += 1
+                    }
+                    let score = scorer.score(document: d, frequency: c.frequencies[i], idf: idf, single: single)
+                    if score < floor { continue }
+                    try heap.insert(Candidate(score: score, segment: segmentIndex, doc: Int32(d)))
+                    floor = heap.threshold ?? -Double.infinity
+                }
+                continue
+            }
+
+            // The window's matches.
+            var any: UInt64 = 0
+            if let first = musts.first {
+                try first.fill(w0, w1)
+                for w in 0..<words { cand[w] = first.bits[w]; any |= first.bits[w] }
+                for c in musts.dropFirst() {
+                    if any == 0 { break }
+                    try c.fill(w0, w1)
+                    any = 0
+                    for w in 0..<words { cand[w] &= c.bits[w]; any |= cand[w] }
+                }
+            } else {
+                cand.update(repeating: 0, count: words)
+                for c in shoulds {
+                    try c.fill(w0, w1)
+                    for w in 0..<words { cand[w] |= c.bits[w]; any |= c.bits[w] }
+                }
+            }
+            for c in exclusions {
+                if any == 0 { break }
+                try c.fill(w0, w1)
+                any = 0
+                for w in 0..<words { cand[w] &= ~c.bits[w]; any |= cand[w] }
+            }
+            if any == 0 { continue }
+            if noDeletions {
+                if !countKnown { for w in 0..<words { total += cand[w].nonzeroBitCount } }
+            } else {
+                // Deleted documents neither count nor score.
+                for w in 0..<words {
+                    var bitsLeft = cand[w]
+                    while bitsLeft != 0 {
+                        let bit = bitsLeft.trailingZeroBitCount
+                        bitsLeft &= bitsLeft - 1
+                        if !segment.isLive(Int(w0) + (w << 6 | bit)) {
+                            cand[w] &= ~(1 << UInt64(bit))
+                        }
+                    }
+                    if !countKnown { total += cand[w].nonzeroBitCount }
+                }
+            }
+            if !competitive { continue }
+            if !musts.isEmpty {
+                for c in shoulds { try c.fill(w0, w1) }
+            }
+
+            // Score, clause by clause in query order.
+            for c in scoring {
+                let idf = c.idf
+                let single = idf * (k1 + 1)
+                let docs = c.documents
+                let freqs = c.frequencies
+                for i in 0..<c.count {
+                    let d = Int(docs[i])
+                    let offset = d - Int(w0)
+                    if cand[offset >> 6] & (1 << UInt64(offset & 63)) == 0 { continue }
+                    acc[offset] += scorer.score(document: d, frequency: freqs[i], idf: idf, single: single)
+                }
+            }
+            // Offer the window's documents to the heap, in id order; reset the sums.
+            var floor = heap.threshold ?? -Double.infinity
+            for w in 0..<words {
+                var bitsLeft = cand[w]
+                while bitsLeft != 0 {
+                    let offset = w << 6 | bitsLeft.trailingZeroBitCount
+                    bitsLeft &= bitsLeft - 1
+                    let score = acc[offset]
+                    acc[offset] = 0
+                    if score < floor { continue }
+                    try heap.insert(Candidate(score: score, segment: segmentIndex, doc: w0 + Int32(offset)))
+                    floor = heap.threshold ?? -Double.infinity
+                }
+            }
+        }
+    }
+}
+
+/// BM25 of one posting, the expression of `BM25.score` inlined; for tf = 1 (most
+/// postings) as idf·(k1+1) · 1/(1 + K(dl)), with the reciprocal cached per document.
+private struct PostingScorer {
+    let bm25: BM25
+    let lengths: UnsafeRawBufferPointer
+    /// 0 = not yet computed.
+    let reciprocal: UnsafeMutableBufferPointer<Double>
+
+    /// - Parameter single: idf·(k1+1).
+    @inline(__always)
+    func score(document d: Int, frequency f: UInt32, idf: Double, single: Double) -> Double {
+        let k1 = bm25.k1
+        let b = bm25.b
+        let avgdl = bm25.averageLength
+        if f == 1 {
+            var r = reciprocal[d]
+            if r == 0 {
+                // In range: postings are checked against documentCount on load.
+                let dl = Double(UInt32(littleEndian: lengths.loadUnaligned(fromByteOffset: d &* 4, as: UInt32.self)))
+                let norm = avgdl > 0 ? dl / avgdl : 0
+                r = 1 / (1 + k1 * (1 - b + b * norm))
+                reciprocal[d] = r
+            }
+            return single * r
+        }
+        let tf = Double(f)
+        let dl = Double(UInt32(littleEndian: lengths.loadUnaligned(fromByteOffset: d &* 4, as: UInt32.self)))
+        let norm = avgdl > 0 ? dl / avgdl : 0
+        return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * norm))
+    }
+}
