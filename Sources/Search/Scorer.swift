@@ -69,6 +69,9 @@ final class TermScorer: DocScorer {
 final class PhraseScorer: DocScorer {
     /// One iterator per distinct term.
     let iterators: [PostingsIterator]
+    /// The same, unretained (`iterators` keeps them alive): no reference counting in
+    /// the leapfrog loop.
+    private let unretained: UnsafeMutablePointer<Unmanaged<PostingsIterator>>
     /// For each phrase slot: which iterator, and its relative position.
     let slots: [Int]
     let relative: [Int32]
@@ -100,6 +103,8 @@ final class PhraseScorer: DocScorer {
         self.label = label
         segment = iterators[0].segment
         let n = iterators.count
+        unretained = .allocate(capacity: n)
+        for i in 0..<n { unretained[i] = Unmanaged.passUnretained(iterators[i]) }
         lists = .allocate(capacity: n)
         capacities = .allocate(capacity: n)
         counts = .allocate(capacity: n)
@@ -121,6 +126,7 @@ final class PhraseScorer: DocScorer {
 
     deinit {
         for i in 0..<iterators.count { lists[i].deallocate() }
+        unretained.deallocate()
         lists.deallocate()
         capacities.deallocate()
         counts.deallocate()
@@ -143,22 +149,21 @@ final class PhraseScorer: DocScorer {
             var agreed = false
             while !agreed {
                 agreed = true
-                for it in iterators {
-                    let d = try it.advance(to: candidate)
+                for i in 0..<n {
+                    let d = try unretained[i].advance(to: candidate)
                     if d == PostingsIterator.exhausted { doc = d; return d }
                     if d > candidate { candidate = d; agreed = false }
                 }
             }
             for i in 0..<n {
-                let it = iterators[i]
-                let tf = it.frequency
+                let tf = unretained[i].frequency
                 if tf > capacities[i] {
                     lists[i].deallocate()
                     let grown = max(tf, capacities[i] * 2)
                     lists[i] = .allocate(capacity: grown)
                     capacities[i] = grown
                 }
-                counts[i] = try it.positions(intoBuffer: lists[i])
+                counts[i] = try unretained[i].positions(intoBuffer: lists[i])
             }
             frequency = matches()
             if frequency > 0 { doc = candidate; return doc }
@@ -334,5 +339,31 @@ final class BooleanScorer: DocScorer {
             if c.occur == .should && c.scorer.doc < doc { try c.scorer.advance(to: doc) }
             if c.scorer.doc == doc { try c.scorer.explain(into: &list) }
         }
+    }
+}
+
+/// Calls on an iterator without retaining it around the call (the caller keeps it alive).
+extension Unmanaged where Instance == PostingsIterator {
+    @inline(__always)
+    func advance(to target: Int32) throws(IndexError) -> Int32 {
+        var failure: IndexError?
+        let d = _withUnsafeGuaranteedRef { it -> Int32 in
+            do throws(IndexError) { return try it.advance(to: target) } catch { failure = error; return PostingsIterator.exhausted }
+        }
+        if let failure { throw failure }
+        return d
+    }
+
+    @inline(__always)
+    var frequency: Int { _withUnsafeGuaranteedRef { $0.frequency } }
+
+    @inline(__always)
+    func positions(intoBuffer buffer: UnsafeMutablePointer<Int32>) throws(IndexError) -> Int {
+        var failure: IndexError?
+        let n = _withUnsafeGuaranteedRef { it -> Int in
+            do throws(IndexError) { return try it.positions(intoBuffer: buffer) } catch { failure = error; return 0 }
+        }
+        if let failure { throw failure }
+        return n
     }
 }

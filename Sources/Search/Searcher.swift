@@ -82,7 +82,9 @@ public final class Searcher {
             }
         } else if plan.canMatch {
             for (s, segment) in snapshot.segments.enumerated() {
-                let scorer = try build(.group(plan), segment: segment.reader, bm25: bm25, stats: &stats)
+                // A lone clause needs no boolean wrapper (its score is the same: 0 + s).
+                let node: PlanNode = plan.clauses.count == 1 && plan.clauses[0].occur != .mustNot ? plan.clauses[0].node : .group(plan)
+                let scorer = try build(node, segment: segment.reader, bm25: bm25, stats: &stats)
                 while try scorer.next() != PostingsIterator.exhausted {
                     let doc = scorer.doc
                     if !segment.isLive(Int(doc)) { continue }
