@@ -15,21 +15,9 @@ public enum Checksum {
 /// DEFLATE (zlib format) for stored document text.
 public enum Compression {
     /// Compresses `bytes`; the result starts with the uncompressed length as a varint.
+    /// Sets up a zlib stream per call: to compress many buffers, keep a `Compressor`.
     public static func compress(_ bytes: UnsafeRawBufferPointer, level: Int32 = 1) -> [UInt8] {
-        var header = ByteWriter()
-        header.varint(bytes.count)
-        if bytes.isEmpty { return header.bytes }
-        let bound = czlib_compress_bound(bytes.count)
-        var out = [UInt8](repeating: 0, count: header.count + bound)
-        let headerCount = header.count
-        let n = out.withUnsafeMutableBufferPointer { dst -> Int64 in
-            for i in 0..<headerCount { dst[i] = header.bytes[i] }
-            return czlib_compress(bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count,
-                                  dst.baseAddress! + headerCount, bound, level)
-        }
-        precondition(n >= 0, "zlib compress2 failed on a buffer of its own bound")
-        out.removeSubrange((headerCount + Int(n))...)
-        return out
+        Compressor(level: level).compress(bytes)
     }
 
     /// DEFLATE's largest expansion: at most 1032 bytes out per byte in (a 258-byte match

@@ -125,6 +125,31 @@ final class SegmentFormatTests: XCTestCase {
         }
     }
 
+    /// A compressor reused from document to document gives each document the bytes a
+    /// fresh one gives it, whatever it compressed before, and they decompress.
+    func testReusedCompressorIsIndependentOfItsHistory() {
+        let texts: [[UInt8]] = [
+            Array(String(repeating: "De kat zit op de mat. ", count: 200).utf8),
+            [],
+            Array("kort".utf8),
+            (0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 13) },
+            Array(String(repeating: "De kat zit op de mat. ", count: 200).utf8),
+        ]
+        let reused = Compressor()
+        for (i, text) in texts.enumerated() {
+            let fresh = text.withUnsafeBytes { Compressor().compress($0) }
+            var out: [UInt8] = [9]
+            text.withUnsafeBytes { reused.compress($0, appendingTo: &out) }
+            XCTAssertEqual(Array(out.dropFirst()), fresh, "text \(i)")
+            XCTAssertEqual(fresh.withUnsafeBytes { Compression.decompress($0) }, text, "text \(i)")
+        }
+        let checkpoints: [StoredDocument.Checkpoint] = [.init(position: 0, offset: 0), .init(position: 32, offset: 150)]
+        let blob = texts[0].withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: checkpoints, compressor: reused) }
+        let decoded = blob.withUnsafeBytes { StoredDocument.decode($0) }
+        XCTAssertEqual(decoded?.text, texts[0])
+        XCTAssertEqual(decoded?.checkpoints, checkpoints)
+    }
+
     func testManifestRoundTripAndDamage() throws {
         let m = Manifest(generation: 3, analysis: "icu=1 spec=1", root: "/a b/%c\nd", nextSegment: 9,
                          segments: [.init(name: "seg-000004", documentCount: 10, deletedCount: 2, liveTokens: 77, deletionsGeneration: 3)])
