@@ -111,7 +111,7 @@ final class ExitCodeTests: CLITestCase {
     }
 
     /// Rewrites the latest manifest through `edit` and gives it a correct `crc32` line:
-    /// CRC-32 (zlib) of every byte before that line, 8 lowercase hex digits.
+    /// CRC-32C of every byte before that line, 8 lowercase hex digits.
     func patchManifest(fixChecksum: Bool = true, _ edit: (String) -> String) throws {
         let url = try latestManifest(index)
         let text = try String(contentsOf: url, encoding: .utf8)
@@ -119,13 +119,13 @@ final class ExitCodeTests: CLITestCase {
             return XCTFail("no crc32 line in \(text)")
         }
         let originalBody = String(text[..<text.index(after: crcLine.lowerBound)])
-        // The test's CRC-32 agrees with the file's own.
-        XCTAssertEqual("crc32 " + CRC32.hex(CRC32.checksum(Array(originalBody.utf8))) + "\n",
+        // The test's CRC-32C agrees with the file's own.
+        XCTAssertEqual("crc32 " + CRC32C.hex(CRC32C.checksum(Array(originalBody.utf8))) + "\n",
                        String(text[text.index(after: crcLine.lowerBound)...]))
         let body = edit(originalBody)
         XCTAssertNotEqual(body, originalBody, "the edit changed nothing")
-        let crc = fixChecksum ? CRC32.checksum(Array(body.utf8)) : CRC32.checksum(Array(originalBody.utf8))
-        try write(body + "crc32 " + CRC32.hex(crc) + "\n", to: url)
+        let crc = fixChecksum ? CRC32C.checksum(Array(body.utf8)) : CRC32C.checksum(Array(originalBody.utf8))
+        try write(body + "crc32 " + CRC32C.hex(crc) + "\n", to: url)
     }
 
     func replacingLine(_ prefix: String, in body: String, with newLine: String) -> String {

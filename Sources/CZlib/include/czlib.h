@@ -1,6 +1,6 @@
-// A thin shim over the system zlib: DEFLATE for stored text, and CRC-32 for file
+// A thin shim over the system zlib (DEFLATE for stored text) and CRC-32C for file
 // checksums. Only fixed-width integers and opaque structs cross this boundary;
-// zlib.h is included only in czlib.c.
+// zlib.h and the SSE4.2 intrinsics are included only in czlib.c.
 #ifndef CZLIB_H
 #define CZLIB_H
 
@@ -11,9 +11,18 @@
 extern "C" {
 #endif
 
-/// CRC-32 (ISO-HDLC, as in zip/gzip) of `length` bytes, continuing from `crc`
-/// (start with 0). The corresponding zlib function is `crc32_z`.
-uint32_t czlib_crc32(uint32_t crc, const uint8_t *bytes, size_t length);
+/// CRC-32C (Castagnoli: polynomial 0x1EDC6F41, bit-reflected 0x82F63B78, initial and
+/// final XOR 0xFFFFFFFF) of `length` bytes, continuing from `crc` (start with 0):
+/// "123456789" gives 0xE3069283. Uses the SSE4.2 `crc32` instruction when the CPU has
+/// it, else `czlib_crc32c_portable`; both give the same result.
+uint32_t czlib_crc32c(uint32_t crc, const uint8_t *bytes, size_t length);
+
+/// The table-driven CRC-32C (slicing by 8 bytes) used when the CPU has no CRC-32C
+/// instruction; the same result as `czlib_crc32c`.
+uint32_t czlib_crc32c_portable(uint32_t crc, const uint8_t *bytes, size_t length);
+
+/// 1 when `czlib_crc32c` uses the CPU's CRC-32C instruction, else 0.
+int32_t czlib_crc32c_hardware_available(void);
 
 /// A reusable DEFLATE compressor (zlib format): one `z_stream` set up once and reset
 /// between inputs, so compressing many small buffers costs no allocation or table set-up
