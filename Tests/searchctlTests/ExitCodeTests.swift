@@ -184,6 +184,23 @@ final class ExitCodeTests: CLITestCase {
         XCTAssertEqual(r.exitCode, 3, r.stderr)
     }
 
+    /// An index of an older format version (here: its manifest and segments marked
+    /// version 1) is refused with exit 3 and the advice to rebuild, and `--rebuild`
+    /// replaces it: new file names, the old files removed only after the commit.
+    func testRebuildReplacesAnIndexOfAnOlderFormatVersion() throws {
+        try patchManifest { self.replacingLine("searchctl-manifest ", in: $0, with: "searchctl-manifest 1") }
+        try patchSegmentVersion(1)
+        let oldFiles = Set(try indexFiles(index).map(\.lastPathComponent)).subtracting(["write.lock"])
+        assertOneLineError(run(["search", "aanval", "--index", index.path]), code: 3, mentions: ["version 1", "--rebuild"])
+        assertOneLineError(run(["index", folder.path, "--index", index.path]), code: 3, mentions: ["--rebuild"])
+        let r = run(["index", folder.path, "--index", index.path, "--rebuild"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        let newFiles = Set(try indexFiles(index).map(\.lastPathComponent)).subtracting(["write.lock"])
+        XCTAssertTrue(oldFiles.isDisjoint(with: newFiles), "old \(oldFiles), new \(newFiles)")
+        XCTAssertEqual(run(["search", "aanval", "--index", index.path]).exitCode, 0)
+        XCTAssertEqual(run(["check", "--index", index.path]).exitCode, 0)
+    }
+
     // MARK: 4
 
     func testTruncatedSegmentExitsFour() throws {
