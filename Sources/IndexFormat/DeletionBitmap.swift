@@ -2,12 +2,13 @@
 /// `seg-<id>.del-<generation>` written once per change.
 ///
 /// ```
-/// Deletions --> Header (kind "DELS"), DocCount u32, DeletedCount u32, Bits, CRC32 u32
+/// Deletions --> Header (kind "DELS"), DocCount u32, DeletedCount u32, Bits, CRC32C u32
 /// Bits      --> ceil(DocCount / 8) bytes, document d is bit (d mod 8) of byte d / 8
 /// ```
 public struct DeletionBitmap: Sendable, Equatable {
     public static let kind: [UInt8] = Array("DELS".utf8)
-    public static let version: UInt32 = 1
+    /// 1: the first; 2: the checksum is a CRC-32C (`SegmentFormat.versionCRC32C`).
+    public static let version: UInt32 = 2
 
     public private(set) var bits: [UInt8]
     public let documentCount: Int

@@ -55,7 +55,7 @@ struct FileStream {
         sectionCRC = 0
     }
 
-    /// The range and CRC-32 of the section written since `beginSection`.
+    /// The range and CRC-32C of the section written since `beginSection`.
     func endSection() -> (range: Range<Int>, crc: UInt32) {
         (sectionStart..<offset, sectionCRC)
     }

@@ -30,6 +30,24 @@ public struct IndexDirectory: Sendable {
         return try Manifest.decode(bytes, file: name)
     }
 
+    /// The largest generation of any manifest file and the largest number of any
+    /// segment file (`seg-<number>…`) present, whatever their format version: a
+    /// rebuild over an index it cannot read names its files after these, so that the
+    /// old files stay intact until the new manifest is committed.
+    public func highestFileNumbers() throws(IndexError) -> (generation: Int, segment: Int) {
+        var generation = 0
+        var segment = 0
+        for name in try SystemCall.listDirectory(path) {
+            if let g = Manifest.generation(ofFileName: name) {
+                generation = max(generation, g)
+            } else if name.hasPrefix("seg-") {
+                let digits = name.dropFirst(4).prefix { $0.isASCII && $0.isNumber }
+                if let n = Int(digits) { segment = max(segment, n) }
+            }
+        }
+        return (generation, segment)
+    }
+
     /// Refuses an index built with another analysis chain.
     public static func checkAnalysis(_ manifest: Manifest) throws(IndexError) {
         let expected = AnalysisChain.identifier

@@ -5,7 +5,7 @@
 ///
 /// A small UTF-8 text file, one record a line, ending in its own checksum:
 /// ```
-/// searchctl-manifest 1
+/// searchctl-manifest 2
 /// generation 12
 /// analysis icu=72.1 unicode=15.0 stemmer=snowball-dutch-3 spec=1
 /// root /home/me/docs
@@ -13,10 +13,12 @@
 /// segment seg-000003 docs 120 deleted 4 live-tokens 34567 deletions 2
 /// crc32 1a2b3c4d
 /// ```
-/// `crc32` covers every byte before its line. `deletions 0` means no deletions file.
+/// `crc32` (a CRC-32C, see `Checksum`, despite the key's name) covers every byte before
+/// its line. `deletions 0` means no deletions file.
 public struct Manifest: Sendable, Equatable {
-    public static let formatVersion: UInt32 = 1
-    public static let supportedVersions: ClosedRange<UInt32> = 1...1
+    /// 1: the first; 2: its `crc32` line is a CRC-32C (`SegmentFormat.versionCRC32C`).
+    public static let formatVersion: UInt32 = 2
+    public static let supportedVersions: ClosedRange<UInt32> = 2...2
 
     public struct Segment: Sendable, Equatable {
         public var name: String

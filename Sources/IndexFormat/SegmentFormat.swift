@@ -1,11 +1,12 @@
 /// The segment file: one immutable file per segment, `seg-<id>.seg`.
 ///
-/// Unless noted otherwise numbers are little-endian; `vint` is a LEB128 varint.
+/// Unless noted otherwise numbers are little-endian; `vint` is a LEB128 varint; every
+/// CRC32 field is a CRC-32C (`Checksum`).
 ///
 /// ```
 /// Segment    --> Header, Section^k, SectionTable, Footer
 /// Header     --> Magic "SCTL", Kind "SEGM", Version u32, Reserved u32          (16 bytes)
-/// Section    --> bytes, padded to 8; its place and CRC-32 are in the SectionTable
+/// Section    --> bytes, padded to 8; its place and CRC-32C are in the SectionTable
 /// SectionTable --> <Kind u32, CRC32 u32, Offset u64, Length u64>^k
 /// Footer     --> TableOffset u64, SectionCount u32, DocCount u32, TermCount u64,
 ///                TokenCount u64, FooterCRC u32, EndMagic "LTCS"                 (40 bytes)
@@ -16,7 +17,7 @@
 ///                 PostingsDelta vint, PositionsDelta vint, MaxTF vint, MinLength vint>^≤32
 ///                (the first entry of a block has PrefixLen 0 and absolute offsets)
 /// termIndex  --> BlockCount u64, <BlockOffset u64>^b, <BlockCRC32 u32>^b
-///                (offset into `terms`; the CRC-32 of each block, checked when it is read)
+///                (offset into `terms`; the CRC-32C of each block, checked when it is read)
 /// postings   --> for each term: SkipEntry^n, FullBlock^n, [Tail], n = df / 128
 /// SkipEntry  --> LastDoc u32, BlockEnd u32, PositionsStart u32, MaxTF u32, MinLength u32,
 ///                BlockCRC32 u32, PositionsLength u32, PositionsCRC32 u32
@@ -57,8 +58,11 @@ public enum SegmentFormat {
 
     /// The first format: positional postings with skip data and block-max statistics.
     public static let versionInitial: UInt32 = 1
-    public static let currentVersion: UInt32 = versionInitial
-    public static let supportedVersions: ClosedRange<UInt32> = 1...1
+    /// Every checksum (sections, footer, blocks, records; manifest and deletions too) is
+    /// CRC-32C instead of zlib's CRC-32. Version 1 files are refused (exit 3, rebuild).
+    public static let versionCRC32C: UInt32 = 2
+    public static let currentVersion: UInt32 = versionCRC32C
+    public static let supportedVersions: ClosedRange<UInt32> = versionCRC32C...versionCRC32C
 
     public enum Section: UInt32, CaseIterable, Sendable {
         case terms = 1, termIndex, postings, positions, lengths, documents, stored, documentOffsets, storedOffsets

@@ -20,7 +20,7 @@ public final class SegmentReader: @unchecked Sendable {
     public let termCount: Int
     public let tokenCount: Int
     public let version: UInt32
-    /// Byte ranges of the sections in `file`, and their stored CRC-32.
+    /// Byte ranges of the sections in `file`, and their stored CRC-32C.
     public let sections: [SegmentFormat.Section: (range: Range<Int>, crc: UInt32)]
 
     let terms: UnsafeRawBufferPointer
@@ -36,7 +36,7 @@ public final class SegmentReader: @unchecked Sendable {
     let stored: UnsafeRawBufferPointer
     let storedOffsets: UnsafeRawBufferPointer
 
-    /// The sections whose CRC-32 is checked when a segment is opened: the small tables a
+    /// The sections whose CRC-32C is checked when a segment is opened: the small tables a
     /// query reads outside the postings (12 bytes per document and 12 per 32 terms).
     /// Term blocks and document records carry CRCs of their own, checked when read;
     /// stored text is checked by zlib's own checksum; postings and positions by `check`.
@@ -148,7 +148,7 @@ public final class SegmentReader: @unchecked Sendable {
         return UnsafeRawBufferPointer(rebasing: data[Int(start)..<Int(end)])
     }
 
-    /// A document record, its trailing CRC-32 verified.
+    /// A document record, its trailing CRC-32C verified.
     private func documentRecord(_ doc: Int) throws(IndexError) -> UnsafeRawBufferPointer {
         let bytes = try record(documentOffsets, documents, doc, what: "record")
         guard bytes.count >= 4 else { throw corrupt("record of document \(doc) is damaged") }
@@ -195,7 +195,7 @@ public final class SegmentReader: @unchecked Sendable {
 
     // MARK: Terms
 
-    /// The bytes of dictionary block `block`, its CRC-32 verified.
+    /// The bytes of dictionary block `block`, its CRC-32C verified.
     private func termBlock(_ block: Int) throws(IndexError) -> UnsafeRawBufferPointer {
         let ir = ByteReader(termIndex)
         guard block >= 0, block < blockCount, let offset = ir.getU64(at: 8 + block * 8), offset < UInt64(terms.count),

@@ -73,7 +73,7 @@ public struct SegmentWriter {
     private var termFreqs: [UInt32] = []
     private var termPositionsStart = 0
     private var docPositionStarts: [Int] = []
-    /// CRC-32 of the positions of each group of `BitPacking.blockSize` documents.
+    /// CRC-32C of the positions of each group of `BitPacking.blockSize` documents.
     private var groupPositionCRCs: [UInt32] = []
     private var postingsStart = 0
     private var blocks: [UInt8] = []

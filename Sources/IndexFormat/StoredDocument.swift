@@ -21,8 +21,11 @@ public enum StoredDocument {
         }
     }
 
-    public static func encode(utf8 text: UnsafeRawBufferPointer, checkpoints: [Checkpoint]) -> [UInt8] {
-        var w = ByteWriter()
+    /// The blob of `text` with `checkpoints`, its text compressed by `compressor` (pass
+    /// a long-lived one when encoding many documents).
+    public static func encode(utf8 text: UnsafeRawBufferPointer, checkpoints: [Checkpoint],
+                              compressor: Compressor = Compressor()) -> [UInt8] {
+        var w = ByteWriter(capacity: 16 + checkpoints.count * 4)
         w.varint(checkpoints.count)
         var previous = Checkpoint(position: 0, offset: 0)
         for c in checkpoints {
@@ -30,7 +33,7 @@ public enum StoredDocument {
             w.varint(UInt64(c.offset - previous.offset))
             previous = c
         }
-        w.append(Compression.compress(text))
+        compressor.compress(text, appendingTo: &w.bytes)
         return w.bytes
     }
 

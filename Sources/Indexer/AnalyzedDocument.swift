@@ -45,6 +45,8 @@ final class DocumentAnalyzer {
     private var counts: [Int32] = []
     private var order: [Int32] = []
     private var checkpoints: [StoredDocument.Checkpoint] = []
+    /// Stored text compression, one zlib stream reused from document to document.
+    private let compressor = Compressor()
 
     init(worker: Int) throws(AnalysisError) {
         analyzer = try Analyzer()
@@ -126,10 +128,10 @@ final class DocumentAnalyzer {
             if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
                 body = UnsafeRawBufferPointer(rebasing: bytes[3...])
             }
-            doc.storedBlob = StoredDocument.encode(utf8: body, checkpoints: checkpoints)
+            doc.storedBlob = StoredDocument.encode(utf8: body, checkpoints: checkpoints, compressor: compressor)
         } else {
             let utf8 = Array(String(decoding: decoded.utf16, as: UTF16.self).utf8)
-            doc.storedBlob = utf8.withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: checkpoints) }
+            doc.storedBlob = utf8.withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: checkpoints, compressor: compressor) }
         }
         return doc
     }

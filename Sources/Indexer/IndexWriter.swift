@@ -66,7 +66,7 @@ public final class IndexWriter {
         try SystemCall.makeDirectories(directory.path)
         let lock = try WriterLock(directory: directory)
         defer { withExtendedLifetime(lock) {} }
-        let previous = try directory.latestManifest()
+        let (previous, taken) = try previousManifest(rebuild: options.rebuild)
         if let previous { directory.removeUnreferencedFiles(keeping: previous) }
         if let previous, !options.rebuild { try IndexDirectory.checkAnalysis(previous) }
 
@@ -78,8 +78,8 @@ public final class IndexWriter {
         let walker = FolderWalker(includes: options.includes, excludes: options.excludes, warn: warn)
         let files = try walker.walk(root)
 
-        var manifest = Manifest(generation: (previous?.generation ?? 0) + 1, analysis: AnalysisChain.identifier,
-                                root: root, nextSegment: previous?.nextSegment ?? 1)
+        var manifest = Manifest(generation: (previous?.generation ?? taken.generation) + 1, analysis: AnalysisChain.identifier,
+                                root: root, nextSegment: previous?.nextSegment ?? taken.segment + 1)
         var summary = IndexSummary()
 
         // What the index holds now.
@@ -340,6 +340,19 @@ public final class IndexWriter {
             info.deletedCount = deletions.deletedCount
             info.liveTokens -= reader.length(of: doc)
             changed = true
+        }
+    }
+
+    /// The last commit, and the generation and segment numbers a new one must start
+    /// after. An index of a format version this build does not read is what `--rebuild`
+    /// is for: it starts from nothing, with file names after all of the old index's, whose
+    /// files stay until the new manifest is committed.
+    private func previousManifest(rebuild: Bool) throws(IndexError) -> (Manifest?, (generation: Int, segment: Int)) {
+        do {
+            return (try directory.latestManifest(), (0, 0))
+        } catch {
+            guard rebuild, case .unsupportedVersion = error else { throw error }
+            return (nil, try directory.highestFileNumbers())
         }
     }
 

@@ -43,7 +43,9 @@ final class FuzzRegressionTests: XCTestCase {
     /// deleted", while `isDeleted` reported one. Now damage.
     func testDeletionBitsPastTheLastDocumentAreDamage() {
         var file = bytes("U0NUTERFTFMBAAAAAAAAAQEAAAADAAAASVchTzU=")
-        // The fuzzer decoded it with its CRC recomputed.
+        // Found in format version 1: set to the current one so that it still reaches the
+        // bitmap checks. The fuzzer decoded it with its CRC recomputed.
+        file.replaceSubrange(8..<12, with: withUnsafeBytes(of: DeletionBitmap.version.littleEndian) { Array($0) })
         let crc = Checksum.crc32(Array(file.dropLast(4)))
         file.replaceSubrange((file.count - 4)..., with: withUnsafeBytes(of: crc.littleEndian) { Array($0) })
         XCTAssertThrowsError(try file.withUnsafeBytes { (raw) throws(IndexError) in
@@ -73,8 +75,12 @@ final class FuzzRegressionTests: XCTestCase {
         let input = bytes("""
             c2VhcmNoY3RsLW1hbmlmZXN0IDAxCmdlbmVyYXRpb24gNwphbmFseXNpcyBpY3U9NzIuMSB1bmljb2RlPWwtZHV0Y2gtMyBzcGVjPTEKcm9vdCAvbmhvb3diYWxsLWR1dGNoLTNtZS9gZS8xMDAlMjUgc3BlYz0xCnJvb3QgL2hvbWUvbWUvMTAxJTLT2jBBbmV4dC1zZTFtZW50ZCUwQWRvY29yYXRpO28NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ3WpY+vDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDW4gMAo2Y3MlMEQ=
             """)
-        // The fuzzer decoded it with its checksum line recomputed.
-        var body = input
+        // Found in format version 1 (`searchctl-manifest 01`): set to the current one so
+        // that it still reaches the parser. The fuzzer decoded it with its checksum line
+        // recomputed.
+        let formatLine = Array("searchctl-manifest 01".utf8)
+        XCTAssertEqual(Array(input.prefix(formatLine.count)), formatLine)
+        var body = Array("searchctl-manifest \(Manifest.formatVersion)".utf8) + input.dropFirst(formatLine.count)
         body.append(UInt8(ascii: "\n"))
         let file = body + Array("crc32 \(hex(Checksum.crc32(body)))\n".utf8)
         let manifest = try Manifest.decode(file, file: "manifest-7")

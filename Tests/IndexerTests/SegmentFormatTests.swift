@@ -36,7 +36,12 @@ final class SegmentFormatTests: XCTestCase {
         let pos = Array(reader.file.bytes[reader.sections[.positions]!.range])
         XCTAssertEqual(pos, [4, 2, 3, 4])
         let header = Array(reader.file.bytes[0..<16])
-        XCTAssertEqual(header, Array("SCTLSEGM".utf8) + [1, 0, 0, 0, 0, 0, 0, 0])
+        // Version 2: CRC-32C checksums.
+        XCTAssertEqual(header, Array("SCTLSEGM".utf8) + [2, 0, 0, 0, 0, 0, 0, 0])
+        // The two CRC-32Cs: of the tail's positions, then of its documents.
+        let crcs = postings[1..<9].withUnsafeBytes { ($0.loadUnaligned(as: UInt32.self), $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) }
+        XCTAssertEqual(UInt32(littleEndian: crcs.0), Checksum.crc32([4, 2, 3, 4]))
+        XCTAssertEqual(UInt32(littleEndian: crcs.1), Checksum.crc32([15, 8, 3]))
     }
 
     /// Postings lists of 0, 1, 127, 128, 129, 300 and 1000 documents, with varied gaps
@@ -125,6 +130,31 @@ final class SegmentFormatTests: XCTestCase {
         }
     }
 
+    /// A compressor reused from document to document gives each document the bytes a
+    /// fresh one gives it, whatever it compressed before, and they decompress.
+    func testReusedCompressorIsIndependentOfItsHistory() {
+        let texts: [[UInt8]] = [
+            Array(String(repeating: "De kat zit op de mat. ", count: 200).utf8),
+            [],
+            Array("kort".utf8),
+            (0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 13) },
+            Array(String(repeating: "De kat zit op de mat. ", count: 200).utf8),
+        ]
+        let reused = Compressor()
+        for (i, text) in texts.enumerated() {
+            let fresh = text.withUnsafeBytes { Compressor().compress($0) }
+            var out: [UInt8] = [9]
+            text.withUnsafeBytes { reused.compress($0, appendingTo: &out) }
+            XCTAssertEqual(Array(out.dropFirst()), fresh, "text \(i)")
+            XCTAssertEqual(fresh.withUnsafeBytes { Compression.decompress($0) }, text, "text \(i)")
+        }
+        let checkpoints: [StoredDocument.Checkpoint] = [.init(position: 0, offset: 0), .init(position: 32, offset: 150)]
+        let blob = texts[0].withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: checkpoints, compressor: reused) }
+        let decoded = blob.withUnsafeBytes { StoredDocument.decode($0) }
+        XCTAssertEqual(decoded?.text, texts[0])
+        XCTAssertEqual(decoded?.checkpoints, checkpoints)
+    }
+
     func testManifestRoundTripAndDamage() throws {
         let m = Manifest(generation: 3, analysis: "icu=1 spec=1", root: "/a b/%c\nd", nextSegment: 9,
                          segments: [.init(name: "seg-000004", documentCount: 10, deletedCount: 2, liveTokens: 77, deletionsGeneration: 3)])
@@ -141,6 +171,31 @@ final class SegmentFormatTests: XCTestCase {
         var future = Array("searchctl-manifest 9\n".utf8)
         future += Array("crc32 \(hex(Checksum.crc32(future)))\n".utf8)
         XCTAssertThrowsError(try Manifest.decode(future, file: "m")) { error in
+            XCTAssertEqual((error as? IndexError)?.exitCode, 3)
+        }
+    }
+
+    /// Files of format version 1 (zlib's CRC-32) are an unknown version (exit 3, rebuild),
+    /// not damage, whatever their checksums say.
+    func testVersionOneFilesAreRefusedAsUnsupported() throws {
+        let manifest = Array("searchctl-manifest 1\ngeneration 1\nanalysis x\nroot \nnext-segment 1\ncrc32 8a3fe9c1\n".utf8)
+        XCTAssertThrowsError(try Manifest.decode(manifest, file: "manifest-1")) { error in
+            guard case IndexError.unsupportedVersion(_, 1, _)? = error as? IndexError else { return XCTFail("\(error)") }
+        }
+        var deletions = DeletionBitmap(documentCount: 3).encoded()
+        deletions[8] = 1
+        XCTAssertThrowsError(try deletions.withUnsafeBytes { (raw) throws(IndexError) in
+            try DeletionBitmap.decode(raw, file: "seg-000001.del-1", expectedDocuments: 3)
+        }) { error in
+            guard case IndexError.unsupportedVersion(_, 1, _)? = error as? IndexError else { return XCTFail("\(error)") }
+        }
+        var segment: [UInt8] = []
+        var w = ByteWriter()
+        FileHeader.write(kind: SegmentFormat.kind, version: SegmentFormat.versionInitial, into: &w)
+        segment = w.bytes + [UInt8](repeating: 0, count: 64)
+        XCTAssertThrowsError(try segment.withUnsafeBytes { (raw) throws(IndexError) in
+            try FileHeader.check(raw, kind: SegmentFormat.kind, supported: SegmentFormat.supportedVersions, file: "seg-000001.seg")
+        }) { error in
             XCTAssertEqual((error as? IndexError)?.exitCode, 3)
         }
     }

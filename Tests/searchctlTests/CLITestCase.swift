@@ -262,11 +262,12 @@ class CLITestCase: XCTestCase {
     func double(_ value: Any?) -> Double? { (value as? NSNumber)?.doubleValue }
 }
 
-/// CRC-32 as zlib computes it (reflected polynomial 0xEDB88320), for patching manifests.
-enum CRC32 {
+/// CRC-32C as every searchctl file uses it (Castagnoli, reflected polynomial 0x82F63B78),
+/// computed independently of the product's own code, for patching manifests.
+enum CRC32C {
     static let table: [UInt32] = (0..<256).map { i -> UInt32 in
         var c = UInt32(i)
-        for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        for _ in 0..<8 { c = (c & 1) != 0 ? 0x82F6_3B78 ^ (c >> 1) : c >> 1 }
         return c
     }
 

@@ -111,7 +111,7 @@ final class ExitCodeTests: CLITestCase {
     }
 
     /// Rewrites the latest manifest through `edit` and gives it a correct `crc32` line:
-    /// CRC-32 (zlib) of every byte before that line, 8 lowercase hex digits.
+    /// CRC-32C of every byte before that line, 8 lowercase hex digits.
     func patchManifest(fixChecksum: Bool = true, _ edit: (String) -> String) throws {
         let url = try latestManifest(index)
         let text = try String(contentsOf: url, encoding: .utf8)
@@ -119,13 +119,13 @@ final class ExitCodeTests: CLITestCase {
             return XCTFail("no crc32 line in \(text)")
         }
         let originalBody = String(text[..<text.index(after: crcLine.lowerBound)])
-        // The test's CRC-32 agrees with the file's own.
-        XCTAssertEqual("crc32 " + CRC32.hex(CRC32.checksum(Array(originalBody.utf8))) + "\n",
+        // The test's CRC-32C agrees with the file's own.
+        XCTAssertEqual("crc32 " + CRC32C.hex(CRC32C.checksum(Array(originalBody.utf8))) + "\n",
                        String(text[text.index(after: crcLine.lowerBound)...]))
         let body = edit(originalBody)
         XCTAssertNotEqual(body, originalBody, "the edit changed nothing")
-        let crc = fixChecksum ? CRC32.checksum(Array(body.utf8)) : CRC32.checksum(Array(originalBody.utf8))
-        try write(body + "crc32 " + CRC32.hex(crc) + "\n", to: url)
+        let crc = fixChecksum ? CRC32C.checksum(Array(body.utf8)) : CRC32C.checksum(Array(originalBody.utf8))
+        try write(body + "crc32 " + CRC32C.hex(crc) + "\n", to: url)
     }
 
     func replacingLine(_ prefix: String, in body: String, with newLine: String) -> String {
@@ -182,6 +182,23 @@ final class ExitCodeTests: CLITestCase {
         let r = run(["check", "--index", index.path])
         XCTAssertTrue(r.stderr.contains("99"), r.stderr)
         XCTAssertEqual(r.exitCode, 3, r.stderr)
+    }
+
+    /// An index of an older format version (here: its manifest and segments marked
+    /// version 1) is refused with exit 3 and the advice to rebuild, and `--rebuild`
+    /// replaces it: new file names, the old files removed only after the commit.
+    func testRebuildReplacesAnIndexOfAnOlderFormatVersion() throws {
+        try patchManifest { self.replacingLine("searchctl-manifest ", in: $0, with: "searchctl-manifest 1") }
+        try patchSegmentVersion(1)
+        let oldFiles = Set(try indexFiles(index).map(\.lastPathComponent)).subtracting(["write.lock"])
+        assertOneLineError(run(["search", "aanval", "--index", index.path]), code: 3, mentions: ["version 1", "--rebuild"])
+        assertOneLineError(run(["index", folder.path, "--index", index.path]), code: 3, mentions: ["--rebuild"])
+        let r = run(["index", folder.path, "--index", index.path, "--rebuild"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        let newFiles = Set(try indexFiles(index).map(\.lastPathComponent)).subtracting(["write.lock"])
+        XCTAssertTrue(oldFiles.isDisjoint(with: newFiles), "old \(oldFiles), new \(newFiles)")
+        XCTAssertEqual(run(["search", "aanval", "--index", index.path]).exitCode, 0)
+        XCTAssertEqual(run(["check", "--index", index.path]).exitCode, 0)
     }
 
     // MARK: 4

@@ -64,9 +64,10 @@ enum ManifestSeeds {
         seeds.append(("escaped", escaped.encoded()))
         seeds.append(("empty", Manifest(analysis: "").encoded()))
         // Not decodable as they are: no checksum line, an unknown version.
-        seeds.append(("no-crc", Array("searchctl-manifest 1\ngeneration 1\nanalysis x\nroot \nnext-segment 1\n".utf8)))
-        seeds.append(("version-2", Array(String(decoding: escaped.encoded(), as: UTF8.self)
-                .replacingOccurrences("searchctl-manifest 1", "searchctl-manifest 2").utf8)))
+        let current = "searchctl-manifest \(Manifest.formatVersion)"
+        seeds.append(("no-crc", Array("\(current)\ngeneration 1\nanalysis x\nroot \nnext-segment 1\n".utf8)))
+        seeds.append(("version-next", Array(String(decoding: escaped.encoded(), as: UTF8.self)
+                .replacingOccurrences(current, "searchctl-manifest \(Manifest.formatVersion + 1)").utf8)))
         return seeds
     }
 }
