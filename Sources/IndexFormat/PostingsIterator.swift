@@ -269,19 +269,45 @@ public final class PostingsIterator {
     @discardableResult
     public func advance(to target: Int32) throws(IndexError) -> Int32 {
         if doc >= target { return doc }
-        // Find the first block whose last document is ≥ target.
-        var b = max(block, 0)
         if block < 0 || (block < fullBlocks && lastDocument(ofBlock: block) < target) {
-            while b < fullBlocks && lastDocument(ofBlock: b) < target { b += 1 }
+            // The first block whose last document is ≥ target: a few steps, then
+            // galloping and a binary search through the skip table.
+            var b = max(block, 0)
+            var steps = 0
+            while b < fullBlocks && lastDocument(ofBlock: b) < target && steps < 4 { b += 1; steps += 1 }
+            if b < fullBlocks && lastDocument(ofBlock: b) < target {
+                var low = b          // last < target
+                var stride = 8
+                var high = b + stride
+                while high < fullBlocks && lastDocument(ofBlock: high) < target {
+                    low = high
+                    stride *= 2
+                    high = low + stride
+                }
+                high = min(high, fullBlocks)   // fullBlocks: past the full ones
+                // Invariant: last(low) < target; high == fullBlocks or last(high) ≥ target.
+                while high - low > 1 {
+                    let mid = (low + high) / 2
+                    if lastDocument(ofBlock: mid) < target { low = mid } else { high = mid }
+                }
+                b = high
+            }
             if b >= fullBlocks && tailCount == 0 {
                 doc = Self.exhausted
                 return doc
             }
             try load(block: b)
         }
-        while doc < target {
-            try next()
+        // Within the block: the first document ≥ target (in a full block there is one).
+        let wanted = UInt32(bitPattern: target)
+        var i = index
+        while i < blockCount && docs[i] < wanted { i += 1 }
+        if i == blockCount {
+            doc = Self.exhausted
+            return doc
         }
+        index = i
+        doc = Int32(bitPattern: docs[i])
         return doc
     }
 

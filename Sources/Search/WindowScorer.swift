@@ -22,7 +22,8 @@ final class WindowScorer {
     let windowSize: Int
     private let windowWords: Int
 
-    /// Windows whose bound kept them from being scored (for tests and tuning).
+    /// Windows (and single-term blocks) whose bound kept them from being scored (for
+    /// tests and tuning).
     private(set) var prunedWindows = 0
 
     private let accumulator: UnsafeMutablePointer<Double>
@@ -192,6 +193,11 @@ final class WindowScorer {
         // The bound needs BM25 to grow with tf and shrink with dl: k1 ≥ 0, 0 ≤ b ≤ 1.
         let canPrune = bm25.k1 >= 0 && bm25.b >= 0 && bm25.b <= 1
         do {
+            if scoring.count == 1 && exclusions.isEmpty {
+                try single(scoring[0], segment: segment, segmentIndex: segmentIndex, bm25: bm25,
+                           noDeletions: noDeletions, canPrune: canPrune, heap: &heap, total: &total)
+                return
+            }
             try windows(n: n, scoring: scoring, musts: musts, shoulds: shoulds, exclusions: exclusions,
                         segment: segment, segmentIndex: segmentIndex, bm25: bm25, countKnown: countKnown,
                         noDeletions: noDeletions, canPrune: canPrune, heap: &heap, total: &total)
@@ -199,6 +205,49 @@ final class WindowScorer {
             // Leave no partial sums behind for the next query.
             accumulator.update(repeating: 0, count: windowSize)
             throw error
+        }
+    }
+
+    /// One term: block by block, each block's bound from its skip entry against the
+    /// heap's lowest score; the postings of a block that may compete go straight into
+    /// the heap. In a segment without deletions the count is the term's df (added by
+    /// the caller) and a block that cannot compete is not even decoded.
+    private func single(_ c: Cursor, segment: LiveSegment, segmentIndex: Int, bm25: BM25,
+                        noDeletions: Bool, canPrune: Bool, heap: inout TopHits, total: inout Int) throws(IndexError) {
+        let it = c.postings
+        let reader = segment.reader
+        let scorer = PostingScorer(bm25: bm25, lengths: reader.lengthTable, reciprocal: reciprocals(for: reader, bm25: bm25))
+        let idf = c.idf
+        let single = idf * (bm25.k1 + 1)
+        let collecting = heap.capacity > 0
+        var floor = heap.threshold ?? -Double.infinity
+        for b in 0..<c.blockTotal {
+            var competitive = collecting
+            if competitive && canPrune && floor > -Double.infinity {
+                let bound = bm25.score(idf: idf, tf: it.maxFrequency(ofBlock: b), length: it.minLength(ofBlock: b))
+                if bound * (1 + 1e-9) < floor {
+                    competitive = false
+                    prunedWindows += 1
+                }
+            }
+            if !competitive && noDeletions { continue }
+            let n = try it.loadBlock(b)
+            let docs = it.blockDocuments
+            if !competitive {
+                for i in 0..<n where segment.isLive(Int(docs[i])) { total += 1 }
+                continue
+            }
+            let freqs = it.blockFrequencies
+            for i in 0..<n {
+                let d = Int(docs[i])
+                if !noDeletions {
+                    if !segment.isLive(d) { continue }
+                    total += 1
+                }
+                guard let score = scorer.score(document: d, frequency: freqs[i], idf: idf, single: single, atLeast: floor) else { continue }
+                try heap.insert(Candidate(score: score, segment: segmentIndex, doc: Int32(d)))
+                floor = heap.threshold ?? -Double.infinity
+            }
         }
     }
 
@@ -229,32 +278,6 @@ final class WindowScorer {
                 }
             }
             if !competitive && countKnown { continue }
-
-            if scoring.count == 1 && exclusions.isEmpty {
-                // One term: score its postings straight into the heap.
-                let c = scoring[0]
-                try c.fill(w0, w1)
-                if !competitive {
-                    // Reached only when the count is not known: some documents are deleted.
-                    for i in 0..<c.count where segment.isLive(Int(c.documents[i])) { total += 1 }
-                    continue
-                }
-                let idf = c.idf
-                let single = idf * (k1 + 1)
-                var floor = heap.threshold ?? -Double.infinity
-                for i in 0..<c.count {
-                    let d = Int(c.documents[i])
-                    if !noDeletions {
-                        if !segment.isLive(d) { continue }
-                        total += 1
-                    }
-                    let score = scorer.score(document: d, frequency: c.frequencies[i], idf: idf, single: single)
-                    if score < floor { continue }
-                    try heap.insert(Candidate(score: score, segment: segmentIndex, doc: Int32(d)))
-                    floor = heap.threshold ?? -Double.infinity
-                }
-                continue
-            }
 
             // The window's matches.
             var any: UInt64 = 0
@@ -362,5 +385,26 @@ private struct PostingScorer {
         let dl = Double(UInt32(littleEndian: lengths.loadUnaligned(fromByteOffset: d &* 4, as: UInt32.self)))
         let norm = avgdl > 0 ? dl / avgdl : 0
         return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * norm))
+    }
+
+    /// The score, or `nil` when it is surely below `floor`: for tf > 1 that is decided
+    /// by a multiplication (the denominator is positive), sparing most divisions.
+    @inline(__always)
+    func score(document d: Int, frequency f: UInt32, idf: Double, single: Double, atLeast floor: Double) -> Double? {
+        if f > 1 && floor > 0 {
+            let k1 = bm25.k1
+            let b = bm25.b
+            let avgdl = bm25.averageLength
+            let tf = Double(f)
+            let dl = Double(UInt32(littleEndian: lengths.loadUnaligned(fromByteOffset: d &* 4, as: UInt32.self)))
+            let norm = avgdl > 0 ? dl / avgdl : 0
+            let numerator = idf * tf * (k1 + 1)
+            let denominator = tf + k1 * (1 - b + b * norm)
+            // A margin for rounding: the exact quotient decides near the floor.
+            if numerator < floor * denominator * (1 - 1e-9) { return nil }
+            return numerator / denominator
+        }
+        let s = score(document: d, frequency: f, idf: idf, single: single)
+        return s < floor ? nil : s
     }
 }
