@@ -140,22 +140,15 @@ public final class Searcher {
         var info: TermInfo?
     }
 
-    /// When `plan` is a flat group of term clauses fit for term-at-a-time evaluation
-    /// (no phrase, prefix or nested group; and, when some clause is required, no
-    /// required clause much rarer than the rest — then leapfrogging is cheaper), its
-    /// clauses with their idf.
+    /// When `plan` is a flat group of term clauses (no phrase, prefix or nested group),
+    /// its clauses with their idf, for the `WindowScorer`.
     private func flatTermClauses(_ plan: PlanGroup, bm25: BM25, stats: inout GlobalStatistics) throws(IndexError) -> [FlatClause]? {
         var result: [FlatClause] = []
-        var rarestMust = Int.max
-        var totalDf = 0
         for c in plan.clauses {
             guard case .term(let bytes) = c.node else { return nil }
             let df = try stats.documentFrequency(bytes)
-            if c.occur == .must { rarestMust = min(rarestMust, df) }
-            if c.occur != .mustNot { totalDf += df }
             result.append(FlatClause(occur: c.occur, bytes: bytes, idf: bm25.idf(documentFrequency: df)))
         }
-        if rarestMust != Int.max && rarestMust * 8 < totalDf { return nil }
         return result
     }
 

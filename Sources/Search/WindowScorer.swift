@@ -192,6 +192,16 @@ final class WindowScorer {
         if countKnown { total += scoring[0].postings.info.documentFrequency }
         // The bound needs BM25 to grow with tf and shrink with dl: k1 ≥ 0, 0 ≤ b ≤ 1.
         let canPrune = bm25.k1 >= 0 && bm25.b >= 0 && bm25.b <= 1
+        // A required term much rarer than the rest: leapfrogging from it skips most of
+        // the other lists' blocks, where windows would decode them all.
+        if let rarest = musts.first {
+            let others = scoring.reduce(0) { $0 + $1.postings.info.documentFrequency }
+            if rarest.postings.info.documentFrequency * 8 < others {
+                try conjunction(lead: rarest, scoring: scoring, musts: musts, exclusions: exclusions, segment: segment,
+                                segmentIndex: segmentIndex, bm25: bm25, heap: &heap, total: &total)
+                return
+            }
+        }
         do {
             if scoring.count == 1 && exclusions.isEmpty {
                 try single(scoring[0], segment: segment, segmentIndex: segmentIndex, bm25: bm25,
@@ -205,6 +215,52 @@ final class WindowScorer {
             // Leave no partial sums behind for the next query.
             accumulator.update(repeating: 0, count: windowSize)
             throw error
+        }
+    }
+
+    /// Documents holding every required term, found by leapfrogging from the rarest
+    /// (`lead`): each other list jumps through its skip table to the candidate. Scores
+    /// are summed in query order with `BM25.score`, as the doc-at-a-time scorers do.
+    private func conjunction(lead: Cursor, scoring: [Cursor], musts: [Cursor], exclusions: [Cursor], segment: LiveSegment,
+                             segmentIndex: Int, bm25: BM25, heap: inout TopHits, total: inout Int) throws(IndexError) {
+        // Unretained: the cursors keep the iterators alive.
+        let others = musts.dropFirst().map { Unmanaged.passUnretained($0.postings) }
+        let excluded = exclusions.map { Unmanaged.passUnretained($0.postings) }
+        let clauses = scoring.map { (postings: Unmanaged.passUnretained($0.postings), idf: $0.idf) }
+        let first = Unmanaged.passUnretained(lead.postings)
+        let reader = segment.reader
+        let collecting = heap.capacity > 0
+        var floor = heap.threshold ?? -Double.infinity
+        var candidate = try first.advance(to: 0)
+        while candidate != PostingsIterator.exhausted {
+            var agreed = true
+            for o in others {
+                let d = try o.advance(to: candidate)
+                if d != candidate {
+                    agreed = false
+                    candidate = d == PostingsIterator.exhausted ? d : try first.advance(to: d)
+                    break
+                }
+            }
+            if !agreed { continue }
+            let doc = candidate
+            try offer(doc)
+            candidate = try first.advance(to: doc + 1)
+        }
+
+        func offer(_ doc: Int32) throws(IndexError) {
+            for x in excluded where try x.advance(to: doc) == doc { return }
+            if !segment.isLive(Int(doc)) { return }
+            total += 1
+            if !collecting { return }
+            let length = reader.length(of: Int(doc))
+            var score = 0.0
+            for c in clauses where try c.postings.advance(to: doc) == doc {
+                score += bm25.score(idf: c.idf, tf: c.postings.frequency, length: length)
+            }
+            if score < floor { return }
+            try heap.insert(Candidate(score: score, segment: segmentIndex, doc: doc))
+            floor = heap.threshold ?? -Double.infinity
         }
     }
 

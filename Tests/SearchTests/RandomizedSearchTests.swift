@@ -507,6 +507,54 @@ final class RandomizedSearchTests: XCTestCase {
               + String(format: "%.2f s", Date().timeIntervalSince(started)))
     }
 
+    /// A required term far rarer than the others is evaluated by leapfrogging from it
+    /// (not window by window): the same results as the brute-force model, with
+    /// optional and excluded terms, deletions, and several segments.
+    func testRareRequiredTermLeadsTheIntersection() throws {
+        var rng = SeededGenerator(seed: 0x1EAF)
+        let corpus = try TemporaryCorpus(name: "leapfrog")
+        defer { corpus.remove() }
+        var live: [String: String] = [:]
+        for i in 0..<600 {
+            var text = Self.documentText(&rng)
+            if i % 50 == 7 { text += " zeldzaam de kat" }
+            if i % 97 == 3 { text += " zeldzaam" }
+            let p = "doc-\(i).txt"
+            try corpus.write(p, text)
+            live[p] = text
+            if i == 299 { try corpus.indexDocuments() }
+        }
+        try corpus.indexDocuments()
+        // Deletions in the first segment.
+        for i in stride(from: 7, to: 300, by: 100) {
+            try corpus.delete("doc-\(i).txt")
+            live["doc-\(i).txt"] = nil
+        }
+        try corpus.indexDocuments()
+        let snapshot = try corpus.snapshot()
+        XCTAssertGreaterThanOrEqual(snapshot.segments.count, 2)
+        let model = try Model(texts: live)
+
+        func w(_ occur: Occur, _ word: String) -> QClause { QClause(occur: occur, node: .word(word)) }
+        let shapes: [[QClause]] = [
+            [w(.must, "zeldzaam"), w(.must, "de")],
+            [w(.must, "de"), w(.must, "zeldzaam"), w(.must, "het")],
+            [w(.must, "zeldzaam"), w(.should, "kat"), w(.should, "het")],
+            [w(.should, "een"), w(.must, "zeldzaam"), w(.mustNot, "kat")],
+            [w(.must, "zeldzaam"), w(.must, "de"), w(.mustNot, "hond"), w(.should, "stad")],
+        ]
+        var queries: [(Generated, SearchOptions)] = []
+        for clauses in shapes {
+            for (limit, offset) in [(10, 0), (3, 2), (1000, 0), (0, 0)] {
+                queries.append((Generated(text: Self.render(clauses, style: .modifiers), clauses: clauses, kind: "leapfrog"),
+                                SearchOptions.with(limit: limit, offset: offset)))
+            }
+        }
+        let stats = try compare(queries, searcher: Searcher(snapshot: snapshot), model: model, label: "leapfrog")
+        XCTAssertEqual(stats.compared, queries.count)
+        XCTAssertGreaterThan(stats.nonEmpty, queries.count / 2)
+    }
+
     struct ComparisonStatistics {
         var compared = 0
         var skipped = 0
