@@ -122,6 +122,13 @@ public final class PostingsIterator {
         b < fullBlocks ? Int32(bitPattern: skipEntry(b, 0)) : Int32.max
     }
 
+    /// The key of full block `b` in the segment's verified-checksum sets: its skip
+    /// entry's offset in the postings section / 32 (distinct entries never share one).
+    @inline(__always)
+    private func verificationKey(ofBlock b: Int) -> Int {
+        (skipBase - segment.postingsRange.lowerBound + b * SegmentFormat.skipEntrySize) / SegmentFormat.skipEntrySize
+    }
+
     /// Blocks of the list: the full ones, then the tail when there is one.
     public var blockTotal: Int { fullBlocks + (tailCount > 0 ? 1 : 0) }
 
@@ -168,8 +175,12 @@ public final class PostingsIterator {
                   BitPacking.packedEnd(bytes, at: mid) == end else {
                 throw segment.corrupt("postings block \(b) is damaged", at: start)
             }
-            guard Checksum.crc32(UnsafeRawBufferPointer(rebasing: bytes[start..<end])) == skipEntry(b, 5) else {
-                throw segment.corrupt("postings block \(b) fails its checksum", at: start)
+            let key = verificationKey(ofBlock: b)
+            if !segment.verifiedPostings.contains(key) {
+                guard Checksum.crc32(UnsafeRawBufferPointer(rebasing: bytes[start..<end])) == skipEntry(b, 5) else {
+                    throw segment.corrupt("postings block \(b) fails its checksum", at: start)
+                }
+                segment.verifiedPostings.insert(key)
             }
             _ = BitPacking.unpack(bytes, at: start, into: docs)
             // Deltas are at most 2³²−1 each, so 128 of them cannot overflow 64 bits; the
@@ -301,7 +312,18 @@ public final class PostingsIterator {
         // Within the block: the first document ≥ target (in a full block there is one).
         let wanted = UInt32(bitPattern: target)
         var i = index
-        while i < blockCount && docs[i] < wanted { i += 1 }
+        // A few steps (the next documents are the usual answer), then a binary search.
+        let probe = min(i + 4, blockCount)
+        while i < probe && docs[i] < wanted { i += 1 }
+        if i == probe && i < blockCount && docs[i] < wanted {
+            var low = i + 1
+            var high = blockCount
+            while low < high {
+                let mid = (low + high) >> 1
+                if docs[mid] < wanted { low = mid + 1 } else { high = mid }
+            }
+            i = low
+        }
         if i == blockCount {
             doc = Self.exhausted
             return doc
@@ -341,9 +363,14 @@ public final class PostingsIterator {
             positionsDocIndex = index
         }
         if !blockPositionsVerified {
-            let range = (positionsBase + blockPositionsStart)..<(positionsBase + blockPositionsEnd)
-            guard Checksum.crc32(UnsafeRawBufferPointer(rebasing: bytes[range])) == blockPositionsCRC else {
-                throw segment.corrupt("positions of block \(block) fail their checksum", at: range.lowerBound)
+            // Full blocks are remembered for the process; the tail (small) is not.
+            let key = block < fullBlocks ? verificationKey(ofBlock: block) : -1
+            if key < 0 || !segment.verifiedPositions.contains(key) {
+                let range = (positionsBase + blockPositionsStart)..<(positionsBase + blockPositionsEnd)
+                guard Checksum.crc32(UnsafeRawBufferPointer(rebasing: bytes[range])) == blockPositionsCRC else {
+                    throw segment.corrupt("positions of block \(block) fail their checksum", at: range.lowerBound)
+                }
+                if key >= 0 { segment.verifiedPositions.insert(key) }
             }
             blockPositionsVerified = true
         }

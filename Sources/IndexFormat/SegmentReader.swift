@@ -35,6 +35,12 @@ public final class SegmentReader: @unchecked Sendable {
     let documentOffsets: UnsafeRawBufferPointer
     let stored: UnsafeRawBufferPointer
     let storedOffsets: UnsafeRawBufferPointer
+    /// Checksums already verified in this process: term blocks by number; postings
+    /// blocks and their positions by skip entry (offset in the postings section / 32,
+    /// distinct for distinct 32-byte entries).
+    let verifiedTermBlocks: VerifiedBlocks
+    let verifiedPostings: VerifiedBlocks
+    let verifiedPositions: VerifiedBlocks
 
     /// The sections whose CRC-32C is checked when a segment is opened: the small tables a
     /// query reads outside the postings (12 bytes per document and 12 per 32 terms).
@@ -118,6 +124,9 @@ public final class SegmentReader: @unchecked Sendable {
             throw .corrupt(file: path, offset: nil, reason: "section sizes do not match the document and term counts")
         }
         blockCount = Int(count)
+        verifiedTermBlocks = VerifiedBlocks(capacity: blockCount)
+        verifiedPostings = VerifiedBlocks(capacity: postingsRange.count / SegmentFormat.skipEntrySize + 1)
+        verifiedPositions = VerifiedBlocks(capacity: postingsRange.count / SegmentFormat.skipEntrySize + 1)
     }
 
     public var path: String { file.path }
@@ -206,9 +215,11 @@ public final class SegmentReader: @unchecked Sendable {
         if block + 1 < blockCount, let next = ir.getU64(at: 16 + block * 8) { end = Int(clamping: next) }
         guard end <= terms.count, Int(offset) <= end else { throw corrupt("term index is not increasing at \(block)") }
         let bytes = UnsafeRawBufferPointer(rebasing: terms[Int(offset)..<end])
+        if verifiedTermBlocks.contains(block) { return bytes }
         guard Checksum.crc32(bytes) == crc else {
             throw corrupt("term block \(block) fails its checksum", at: sections[.terms]!.range.lowerBound + Int(offset))
         }
+        verifiedTermBlocks.insert(block)
         return bytes
     }
 
