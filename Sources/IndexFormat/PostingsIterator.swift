@@ -403,7 +403,22 @@ public final class PostingsIterator {
         lastPositionsStart = cursor
         let tf = Int(freqs[index])
         var p: UInt64 = 0
-        for k in 0..<tf {
+        var k = 0
+        while k < tf {
+            // Eight one-byte deltas at once (the common case for frequent terms).
+            if k + 8 <= tf && cursor + 8 <= end {
+                let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: cursor, as: UInt64.self))
+                if word & 0x8080_8080_8080_8080 == 0 {
+                    for j in 0..<8 {
+                        p += (word >> UInt64(j * 8)) & 0xFF
+                        output[k + j] = Int32(truncatingIfNeeded: p)
+                    }
+                    guard p <= UInt64(Int32.max) else { throw segment.corrupt("position out of range", at: cursor) }
+                    cursor += 8
+                    k += 8
+                    continue
+                }
+            }
             guard cursor < end else { throw segment.corrupt("positions are damaged", at: cursor) }
             var byte = base.load(fromByteOffset: cursor, as: UInt8.self)
             cursor += 1
@@ -419,9 +434,11 @@ public final class PostingsIterator {
                     shift += 7
                 } while byte >= 0x80
             }
-            p = k == 0 ? value : p + value
+            // The first value is the position itself: p starts at 0.
+            p += value
             guard p <= UInt64(Int32.max) else { throw segment.corrupt("position out of range", at: cursor) }
             output[k] = Int32(truncatingIfNeeded: p)
+            k += 1
         }
         positionsCursor = cursor
         positionsDocIndex = index + 1

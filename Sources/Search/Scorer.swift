@@ -185,6 +185,20 @@ final class PhraseScorer: DocScorer {
             let n = counts[slotList[1]]
             let gap = Int(slotRelative[1]) - Int(slotRelative[0])
             let slop = Int(self.slop)
+            if slop == 0 {
+                // Exact: how many p of the first list have p + gap in the second. Both
+                // lists strictly increase: a branch-free sorted intersection.
+                var f = 0
+                var c = 0
+                while f < firstCount && c < n {
+                    let a = Int(firstList[f]) + gap
+                    let b = Int(list[c])
+                    count &+= a == b ? 1 : 0
+                    f &+= a <= b ? 1 : 0
+                    c &+= b <= a ? 1 : 0
+                }
+                return count
+            }
             var c = 0
             for f in 0..<firstCount {
                 let p1 = Int(firstList[f])
