@@ -79,6 +79,18 @@ public final class Analyzer {
         }
     }
 
+    /// The segments of `text` that take a position (step 2 alone: no normalization or
+    /// stemming), as `body(position, start, end)` in UTF-16 units. Positions are those
+    /// `analyze` gives; a segment whose term analysis drops still takes its position.
+    public func forEachSegment(in text: UnsafeBufferPointer<UInt16>,
+                               _ body: (_ position: Int32, _ start: Int32, _ end: Int32) -> Void) throws(AnalysisError) {
+        var position: Int32 = 0
+        try segmenter.forEachWord(in: text) { start, end in
+            body(position, start, end)
+            position += 1
+        }
+    }
+
     /// Like `analyze`, without the term bytes: `body(position, termID, start, end)`, the
     /// term being `vocabulary`'s entry `termID` (see `withTermBytes`). The indexer's path.
     @discardableResult

@@ -1,4 +1,9 @@
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Which blocks of a mapped, immutable segment have had their checksum verified in this
 /// process, so that a block read again by later queries is not checksummed again.
@@ -12,13 +17,15 @@ final class VerifiedBlocks: @unchecked Sendable {
 
     init(capacity bits: Int) {
         count = max(1, (bits + 63) / 64)
-        words = .allocate(capacity: count)
-        for i in 0..<count { (words + i).initialize(to: Atomic(0)) }
+        // Zeroed by calloc: a large table costs nothing until its pages are touched, so
+        // opening a big segment for one query stays cheap. All-zero bytes are the
+        // representation of `Atomic<UInt64>(0)`.
+        guard let raw = calloc(count, MemoryLayout<Atomic<UInt64>>.stride) else { fatalError("out of memory") }
+        words = raw.bindMemory(to: Atomic<UInt64>.self, capacity: count)
     }
 
     deinit {
-        words.deinitialize(count: count)
-        words.deallocate()
+        free(words)
     }
 
     @inline(__always)

@@ -173,6 +173,7 @@ struct SnippetMaker {
             counts[t]! -= 1
             if counts[t] == 0 { counts[t] = nil }
         }
+        let matchedPositions = Set(sorted.map(\.position))
         let start = max(0, sorted[best].position - 3)
         let end = start + Int32(windowTokens)
         let checkpoint = checkpoints.last { $0.position <= start } ?? .init(position: 0, offset: 0)
@@ -187,7 +188,18 @@ struct SnippetMaker {
             var matchOfTerm: [Int32: Bool] = [:]
             utf16.withUnsafeBufferPointer { buffer in
                 let base = Int(checkpoint.offset)
-                _ = try? analyzer.analyze(UnsafeBufferPointer(rebasing: buffer[base..<limit])) { token in
+                let span = UnsafeBufferPointer(rebasing: buffer[base..<limit])
+                if prefixes.isEmpty {
+                    // The index gave every match's position: word boundaries are all
+                    // that is needed, no term analysis.
+                    try? analyzer.forEachSegment(in: span) { p, s, e in
+                        let position = checkpoint.position + p
+                        guard position >= start && position < end else { return }
+                        tokens.append((position, base + Int(s), base + Int(e), matchedPositions.contains(position)))
+                    }
+                    return
+                }
+                _ = try? analyzer.analyze(span) { token in
                     let position = checkpoint.position + token.position
                     guard position >= start && position < end else { return }
                     var matched = matchOfTerm[token.termID]
