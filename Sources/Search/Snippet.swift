@@ -245,7 +245,8 @@ struct SnippetMaker {
     /// in the result of the UTF-16 unit `i` of `units` (nil for dropped white space and
     /// low surrogates).
     private func clean(_ units: ArraySlice<UInt16>) -> (text: String, map: [Int?]) {
-        var out = String.UnicodeScalarView()
+        var out: [UInt8] = []
+        out.reserveCapacity(units.count + units.count / 2)
         var map = [Int?](repeating: nil, count: units.count)
         var count = 0
         var pendingSpace = false
@@ -264,17 +265,27 @@ struct SnippetMaker {
                 if scalar != "\u{AD}" { pendingSpace = count > 0 }
             } else {
                 if pendingSpace {
-                    out.append(" ")
+                    out.append(0x20)
                     count += 1
                     pendingSpace = false
                 }
                 map[i - units.startIndex] = count
                 if width == 2 { map[i + 1 - units.startIndex] = count }
-                out.append(scalar)
+                let v = scalar.value
+                if v < 0x80 {
+                    out.append(UInt8(v))
+                } else if v < 0x800 {
+                    out.append(UInt8(0xC0 | v >> 6)); out.append(UInt8(0x80 | v & 0x3F))
+                } else if v < 0x10000 {
+                    out.append(UInt8(0xE0 | v >> 12)); out.append(UInt8(0x80 | v >> 6 & 0x3F)); out.append(UInt8(0x80 | v & 0x3F))
+                } else {
+                    out.append(UInt8(0xF0 | v >> 18)); out.append(UInt8(0x80 | v >> 12 & 0x3F))
+                    out.append(UInt8(0x80 | v >> 6 & 0x3F)); out.append(UInt8(0x80 | v & 0x3F))
+                }
                 count += 1
             }
             i += width
         }
-        return (String(out), map)
+        return (String(decoding: out, as: UTF8.self), map)
     }
 }

@@ -1,6 +1,10 @@
 /// A minimal JSON text builder for the stable output contract (SPEC section 4).
 enum JSONWriter {
     static func quoted(_ s: String) -> String {
+        // Most strings need no escape: copy them whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + s + "\""
+        }
         var out = "\""
         out.reserveCapacity(s.utf8.count + 2)
         for scalar in s.unicodeScalars {
