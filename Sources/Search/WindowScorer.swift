@@ -92,6 +92,8 @@ final class WindowScorer {
         let frequencies: UnsafeMutablePointer<UInt32>
         let bits: UnsafeMutablePointer<UInt64>
         var count = 0
+        /// The bound of the current window (set when the heap is full).
+        var windowBound = 0.0
 
         let words: Int
 
@@ -324,9 +326,14 @@ final class WindowScorer {
             let w1 = Int32(end)
             start = end
             var competitive = heap.capacity > 0
-            if competitive && canPrune, let threshold = heap.threshold {
+            var threshold = -Double.infinity
+            if competitive && canPrune, let floor = heap.threshold {
+                threshold = floor
                 var bound = 0.0
-                for c in scoring { bound += c.bound(w0, w1, bm25: bm25) }
+                for c in scoring {
+                    c.windowBound = c.bound(w0, w1, bm25: bm25)
+                    bound += c.windowBound
+                }
                 // A margin for rounding: the bound is summed in another order.
                 if bound * (1 + 1e-9) < threshold {
                     competitive = false
@@ -379,6 +386,27 @@ final class WindowScorer {
             if !competitive { continue }
             if !musts.isEmpty {
                 for c in shoulds { try c.fill(w0, w1) }
+            } else if threshold > -Double.infinity && scoring.count > 1 {
+                // MaxScore: the optional clauses whose bounds add up to less than the
+                // heap's floor cannot lift a document on their own; only documents of the
+                // other (essential) clauses are scored. All are counted above.
+                let ordered = scoring.sorted { $0.windowBound < $1.windowBound }
+                var sum = 0.0
+                var essential = ordered.count
+                for (i, c) in ordered.enumerated() {
+                    sum += c.windowBound
+                    if sum * (1 + 1e-9) >= threshold { essential = i; break }
+                }
+                if essential > 0 {
+                    var kept: UInt64 = 0
+                    for w in 0..<words {
+                        var bits: UInt64 = 0
+                        for c in ordered[essential...] { bits |= c.bits[w] }
+                        cand[w] &= bits
+                        kept |= cand[w]
+                    }
+                    if kept == 0 { continue }
+                }
             }
 
             // Score, clause by clause in query order.
