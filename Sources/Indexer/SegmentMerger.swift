@@ -60,7 +60,10 @@ enum SegmentMerger {
         var positions: [Int32] = []
         var encoded: [UInt8] = []
         var iterators: [(segment: Int, it: PostingsIterator)] = []
-        var termsDone = 0
+        // Postings read since the mapped inputs' pages were last dropped: dropping by
+        // volume, not by term count, keeps the resident pages bounded when a few
+        // frequent terms hold most of the data.
+        var postingsSinceDrop = 0
         while true {
             var smallest: [UInt8]?
             for entry in current {
@@ -78,8 +81,6 @@ enum SegmentMerger {
                 current[s] = try cursors[s].next()
             }
             if iterators.isEmpty { continue }
-            termsDone += 1
-            if termsDone % 2048 == 0 { for input in inputs { input.reader.file.dropResidentPages() } }
             try term.withUnsafeBufferPointer { (b) throws(IndexError) in try writer.beginTerm(b) }
             while true {
                 var pick = -1
@@ -102,6 +103,11 @@ enum SegmentMerger {
                 }
                 let s = iterators[pick].segment
                 while try it.next() != PostingsIterator.exhausted, docMap[s][Int(it.doc)] < 0 {}
+                postingsSinceDrop += 1
+                if postingsSinceDrop == 1 << 18 {
+                    for input in inputs { input.reader.file.dropResidentPages() }
+                    postingsSinceDrop = 0
+                }
             }
             try writer.endTerm()
         }
