@@ -20,6 +20,10 @@ struct SegmentBuilder {
     /// for `workerEpochs[worker]`.
     private var workerMaps: [[Int32]] = []
     private var workerEpochs: [Int] = []
+    /// Per worker: the bytes of the terms it has sent. Kept when the buffer is flushed
+    /// (a worker sends a term's bytes once per vocabulary epoch); bounded like the
+    /// worker's own vocabulary, so not counted in `memoryUsage`.
+    private var vocabularies: [WorkerVocabulary] = []
 
     var documentCount: Int { records.count }
     var isEmpty: Bool { records.isEmpty }
@@ -44,26 +48,32 @@ struct SegmentBuilder {
             workerMaps.append([])
             workerEpochs.append(-1)
         }
-        // The worker's map is moved out while it is used, so it is not copied on write.
+        while vocabularies.count <= doc.worker { vocabularies.append(WorkerVocabulary()) }
+        // The worker's map and vocabulary are moved out while used, so not copied on write.
         var map = workerMaps[doc.worker]
         workerMaps[doc.worker] = []
+        var vocabulary = vocabularies[doc.worker]
+        vocabularies[doc.worker] = WorkerVocabulary()
         if workerEpochs[doc.worker] != doc.vocabularyEpoch {
             map.removeAll(keepingCapacity: true)
             workerEpochs[doc.worker] = doc.vocabularyEpoch
         }
+        if vocabulary.epoch != doc.vocabularyEpoch { vocabulary.reset(epoch: doc.vocabularyEpoch) }
         // First this buffer's id of every term (new terms get new lists), then the postings.
         documentTerms.removeAll(keepingCapacity: true)
         doc.termBytes.withUnsafeBufferPointer { termBytes in
             for entry in doc.terms {
                 let v = Int(entry.vocabularyID)
+                if !entry.bytes.isEmpty {
+                    vocabulary.record(v, UnsafeBufferPointer(rebasing: termBytes[Int(entry.bytes.lowerBound)..<Int(entry.bytes.upperBound)]))
+                }
                 if v >= map.count {
                     let grow = max(v + 1, map.count * 2, 1024)
                     map.append(contentsOf: repeatElement(-1, count: grow - map.count))
                 }
                 var term = map[v]
                 if term < 0 {
-                    let bytes = UnsafeBufferPointer(rebasing: termBytes[Int(entry.bytes.lowerBound)..<Int(entry.bytes.upperBound)])
-                    let (id, isNew) = table.id(of: bytes)
+                    let (id, isNew) = vocabulary.withBytes(of: v) { table.id(of: $0) }
                     if isNew {
                         postings.append([])
                         lastDocument.append(0)
@@ -75,6 +85,7 @@ struct SegmentBuilder {
             }
         }
         workerMaps[doc.worker] = map
+        vocabularies[doc.worker] = vocabulary
         var grown = 0
         doc.positionBytes.withUnsafeBufferPointer { positionBytes in
             postings.withUnsafeMutableBufferPointer { lists in
@@ -107,7 +118,9 @@ struct SegmentBuilder {
         var writer = try SegmentWriter(directory: directory, name: name)
         do {
             let info = try write(into: &writer)
+            let vocabularies = self.vocabularies
             self = SegmentBuilder()
+            self.vocabularies = vocabularies
             return info
         } catch {
             writer.abandon()
@@ -140,6 +153,37 @@ struct SegmentBuilder {
             postings[term] = []
         }
         return try writer.finish()
+    }
+}
+
+/// The bytes of the terms one worker has sent, by its vocabulary id: the worker sends
+/// a term's bytes only with the first of its documents that has the term (per
+/// vocabulary epoch), and its documents are added in the order it analyzed them.
+struct WorkerVocabulary {
+    private(set) var epoch = -1
+    private var arena: [UInt8] = []
+    /// Per vocabulary id: start << 16 | length in `arena`, or -1 when not sent.
+    private var spans: [Int64] = []
+
+    mutating func reset(epoch: Int) {
+        self.epoch = epoch
+        arena.removeAll(keepingCapacity: true)
+        spans.removeAll(keepingCapacity: true)
+    }
+
+    mutating func record(_ id: Int, _ bytes: UnsafeBufferPointer<UInt8>) {
+        if id >= spans.count {
+            spans.append(contentsOf: repeatElement(-1, count: max(id + 1, spans.count * 2, 1024) - spans.count))
+        }
+        spans[id] = Int64(arena.count) << 16 | Int64(bytes.count)
+        arena.append(contentsOf: bytes)
+    }
+
+    func withBytes<R>(of id: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        precondition(id < spans.count && spans[id] >= 0, "the bytes of term \(id) were never sent")
+        let start = Int(spans[id] >> 16)
+        let count = Int(spans[id] & 0xFFFF)
+        return arena.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<(start + count)])) }
     }
 }
 
