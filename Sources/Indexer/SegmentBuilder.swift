@@ -6,12 +6,8 @@ import IndexFormat
 /// immutable segment.
 struct SegmentBuilder {
     private var table = TermTable(capacity: 1 << 16)
-    /// Per term, its postings in document order, each the varints (document delta, tf,
-    /// position byte count) followed by those position-delta varints. One array per
-    /// term, not two: adding a document touches each of its terms' memory once, and
-    /// those touches (cache misses: the terms are all over the heap) are most of the cost.
-    private var postings: [[UInt8]] = []
-    private var lastDocument: [Int32] = []
+    /// Per term (this buffer's term id), its postings.
+    private var postings = PostingsLists()
     private var records: [DocumentRecord] = []
     private var lengths: [Int] = []
     private var storedBlobs: [[UInt8]] = []
@@ -30,7 +26,7 @@ struct SegmentBuilder {
 
     /// Approximate heap bytes held beyond an empty buffer's fixed tables.
     var memoryUsage: Int {
-        bufferedBytes + table.memoryUsage - Self.emptyTableMemory + postings.count * 120 + records.count * 160
+        bufferedBytes + postings.allocatedBytes + table.memoryUsage - Self.emptyTableMemory + postings.count * 120 + records.count * 160
     }
 
     private static let emptyTableMemory = TermTable(capacity: 1 << 16).memoryUsage
@@ -75,8 +71,7 @@ struct SegmentBuilder {
                 if term < 0 {
                     let (id, isNew) = vocabulary.withBytes(of: v) { table.id(of: $0) }
                     if isNew {
-                        postings.append([])
-                        lastDocument.append(0)
+                        postings.appendList()
                     }
                     term = Int32(id)
                     map[v] = term
@@ -86,31 +81,12 @@ struct SegmentBuilder {
         }
         workerMaps[doc.worker] = map
         vocabularies[doc.worker] = vocabulary
-        var grown = 0
-        doc.positionBytes.withUnsafeBufferPointer { positionBytes in
-            postings.withUnsafeMutableBufferPointer { lists in
-                lastDocument.withUnsafeMutableBufferPointer { lastDocument in
-                    for (k, entry) in doc.terms.enumerated() {
-                        let term = Int(documentTerms[k])
-                        let delta = id - lastDocument[term]
-                        lastDocument[term] = id
-                        var head: (UInt64, UInt64) = (0, 0)
-                        let headCount = withUnsafeMutableBytes(of: &head) { raw in
-                            var n = 0
-                            putVarint(UInt32(delta), raw, &n)
-                            putVarint(UInt32(entry.frequency), raw, &n)
-                            putVarint(UInt32(entry.positions.count), raw, &n)
-                            return n
-                        }
-                        let before = lists[term].capacity
-                        withUnsafeBytes(of: &head) { lists[term].append(contentsOf: $0[0..<headCount]) }
-                        lists[term].append(contentsOf: positionBytes[Int(entry.positions.lowerBound)..<Int(entry.positions.upperBound)])
-                        grown += lists[term].capacity - before
-                    }
-                }
+        doc.positionBytes.withUnsafeBytes { positionBytes in
+            for (k, entry) in doc.terms.enumerated() {
+                postings.add(to: Int(documentTerms[k]), document: id, frequency: entry.frequency,
+                             positions: UnsafeRawBufferPointer(rebasing: positionBytes[Int(entry.positions.lowerBound)..<Int(entry.positions.upperBound)]))
             }
         }
-        bufferedBytes += grown
     }
 
     /// Writes the buffered documents as segment `name` and empties the buffer.
@@ -138,8 +114,8 @@ struct SegmentBuilder {
         for term in table.sortedIds() {
             let bytes = Array(table.bytes(of: term))
             try bytes.withUnsafeBufferPointer { (b) throws(IndexError) in try writer.beginTerm(b) }
-            try postings[term].withUnsafeBufferPointer { (p) throws(IndexError) in
-                var r = ByteReader(UnsafeRawBufferPointer(p))
+            try postings.withList(term) { (p) throws(IndexError) in
+                var r = ByteReader(p)
                 var doc = 0
                 while !r.isAtEnd {
                     // Our own buffer: the varints are well-formed.
@@ -150,7 +126,7 @@ struct SegmentBuilder {
                 }
             }
             try writer.endTerm()
-            postings[term] = []
+            postings.removeList(term)
         }
         return try writer.finish()
     }
@@ -185,17 +161,4 @@ struct WorkerVocabulary {
         let count = Int(spans[id] & 0xFFFF)
         return arena.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<(start + count)])) }
     }
-}
-
-/// Writes `value` as a varint at `raw[n...]` and advances `n` (at most 5 bytes).
-@inline(__always)
-private func putVarint(_ value: UInt32, _ raw: UnsafeMutableRawBufferPointer, _ n: inout Int) {
-    var v = value
-    while v >= 0x80 {
-        raw[n] = UInt8(truncatingIfNeeded: v) | 0x80
-        v >>= 7
-        n += 1
-    }
-    raw[n] = UInt8(v)
-    n += 1
 }
