@@ -1,3 +1,5 @@
+import CICU
+
 /// Remembers the term of each distinct token text: natural text repeats its words
 /// (Zipf), so most tokens skip normalization and stemming entirely. Keys are the
 /// token's UTF-16 code units as they appear in the text; values are the term's id in
@@ -50,6 +52,12 @@ struct TermCache {
                 }
             }
         }
+    }
+
+    /// Starts loading the first slot `hash` probes into the CPU cache, for a `lookup` soon after.
+    @inline(__always)
+    func prefetch(hash h: UInt32) {
+        slots.withUnsafeBufferPointer { cicu_prefetch($0.baseAddress! + 2 &* (Int(h) & mask)) }
     }
 
     mutating func removeAll() {
