@@ -24,7 +24,10 @@ struct SegmentBuilder {
     var documentCount: Int { records.count }
     var isEmpty: Bool { records.isEmpty }
 
-    /// Approximate heap bytes held beyond an empty buffer's fixed tables.
+    /// Approximate heap bytes held beyond an empty buffer's fixed tables. Computed from
+    /// counts and from `PostingsLists`' own growth policy, never from an array's
+    /// allocator-given capacity, so the flush points (and the segments) are the same
+    /// whatever the thread count.
     var memoryUsage: Int {
         bufferedBytes + postings.allocatedBytes + table.memoryUsage - Self.emptyTableMemory + postings.count * 120 + records.count * 160
     }
