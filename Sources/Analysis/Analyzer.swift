@@ -106,39 +106,60 @@ public final class Analyzer {
         }
         var position: Int32 = 0
         var failure: AnalysisError?
-        try segmenter.forEachWord(in: text) { start, end in
-            defer { position += 1 }
-            if failure != nil { return }
-            let token = UnsafeBufferPointer(rebasing: text[Int(start)..<Int(end)])
-            var id: Int32?
-            var shortKey: ShortTokenCache.Key?
+        /// Starts loading the cache slot of `token`: a token's lookup is a cache miss on
+        /// tables of a few MB, so each batch fetches `lookahead` tokens ahead.
+        func prefetch(_ token: UnsafeBufferPointer<UInt16>) {
             if token.count <= ShortTokenCache.maximumUnits {
-                let key = ShortTokenCache.key(token)
-                id = shortCache.lookup(key)
-                shortKey = key
+                shortCache.prefetch(ShortTokenCache.key(token))
+            } else {
+                cache.prefetch(hash: TermCache.hash(token))
             }
-            if id == nil {
-                let hash = TermCache.hash(token)
-                id = cache.lookup(token, hash: hash)
-                if id == nil {
-                    do throws(AnalysisError) {
-                        try termOf(token, stem: true)
-                    } catch {
-                        failure = error
-                        return
-                    }
-                    if termBytes.isEmpty || termBytes.count > Analyzer.maximumTermLength {
-                        id = -1
-                    } else {
-                        id = termBytes.withUnsafeBufferPointer { Int32(vocabulary.id(of: $0).id) }
-                    }
-                    cache.insert(token, hash: hash, term: id!)
+        }
+        let lookahead = 8
+        try segmenter.forEachBatch(in: text) { starts, ends in
+            let count = starts.count
+            for k in 0..<min(lookahead, count) {
+                prefetch(UnsafeBufferPointer(rebasing: text[Int(starts[k])..<Int(ends[k])]))
+            }
+            for k in 0..<count {
+                if k + lookahead < count {
+                    prefetch(UnsafeBufferPointer(rebasing: text[Int(starts[k + lookahead])..<Int(ends[k + lookahead])]))
                 }
-                if let shortKey { shortCache.insert(shortKey, term: id!) }
+                let start = starts[k]
+                let end = ends[k]
+                defer { position += 1 }
+                if failure != nil { continue }
+                let token = UnsafeBufferPointer(rebasing: text[Int(start)..<Int(end)])
+                var id: Int32?
+                var shortKey: ShortTokenCache.Key?
+                if token.count <= ShortTokenCache.maximumUnits {
+                    let key = ShortTokenCache.key(token)
+                    id = shortCache.lookup(key)
+                    shortKey = key
+                }
+                if id == nil {
+                    let hash = TermCache.hash(token)
+                    id = cache.lookup(token, hash: hash)
+                    if id == nil {
+                        do throws(AnalysisError) {
+                            try termOf(token, stem: true)
+                        } catch {
+                            failure = error
+                            continue
+                        }
+                        if termBytes.isEmpty || termBytes.count > Analyzer.maximumTermLength {
+                            id = -1
+                        } else {
+                            id = termBytes.withUnsafeBufferPointer { Int32(vocabulary.id(of: $0).id) }
+                        }
+                        cache.insert(token, hash: hash, term: id!)
+                    }
+                    if let shortKey { shortCache.insert(shortKey, term: id!) }
+                }
+                let termID = id!
+                if termID < 0 { continue }
+                body(position, termID, start, end)
             }
-            let termID = id!
-            if termID < 0 { return }
-            body(position, termID, start, end)
         }
         if let failure { throw failure }
         return Int(position)

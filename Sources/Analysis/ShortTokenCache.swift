@@ -1,3 +1,5 @@
+import CICU
+
 /// A direct-mapped cache (like a CPU cache) from short token texts to term ids, in
 /// front of `TermCache`: a token of at most 12 UTF-16 units is packed into three
 /// 64-bit words, hashed with a few multiplications, and found or missed with a single
@@ -47,6 +49,12 @@ struct ShortTokenCache {
             guard tail >> 32 == key.length, s[base] == key.w0, s[base + 1] == key.w1, s[base + 2] == key.w2 else { return nil }
             return Int32(truncatingIfNeeded: tail)
         }
+    }
+
+    /// Starts loading `key`'s slot into the CPU cache, for a `lookup` soon after.
+    @inline(__always)
+    func prefetch(_ key: Key) {
+        slots.withUnsafeBufferPointer { cicu_prefetch($0.baseAddress! + key.slot &* 4) }
     }
 
     @inline(__always)

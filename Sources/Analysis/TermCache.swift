@@ -1,22 +1,28 @@
+import CICU
+
 /// Remembers the term of each distinct token text: natural text repeats its words
 /// (Zipf), so most tokens skip normalization and stemming entirely. Keys are the
 /// token's UTF-16 code units as they appear in the text; values are the term's id in
 /// the analyzer's vocabulary, or -1 for tokens whose term is dropped (empty or too long).
 ///
+/// Open addressing with everything but the key's units in the slot (hash, term, key
+/// place and length in 16 bytes), so a lookup reads one slot and then the key: two
+/// dependent memory accesses, which on a table this size are cache misses.
+///
 /// Bounded: it starts over when it holds `maximumEntries` tokens.
 struct TermCache {
     static let maximumEntries = 1 << 16
     private var keys: [UInt16] = []
-    /// Per entry: key start, key length, term id (-1: dropped), hash.
-    private var entries: [(keyStart: Int32, keyCount: Int32, term: Int32, hash: UInt32)] = []
-    private var slots: [Int32]
+    /// Two words per slot: hash << 32 | term (as UInt32), then key start << 32 | key
+    /// length; a length of 0 (no token is empty) marks an empty slot.
+    private var slots: [UInt64]
     private var mask: Int
+    private var count = 0
 
     init() {
-        slots = [Int32](repeating: -1, count: TermCache.maximumEntries * 2)
-        mask = slots.count - 1
+        slots = [UInt64](repeating: 0, count: TermCache.maximumEntries * 2 * 2)
+        mask = TermCache.maximumEntries * 2 - 1
         keys.reserveCapacity(1 << 19)
-        entries.reserveCapacity(TermCache.maximumEntries)
     }
 
     @inline(__always)
@@ -31,39 +37,43 @@ struct TermCache {
     func lookup(_ token: UnsafeBufferPointer<UInt16>, hash h: UInt32) -> Int32? {
         var i = Int(h) & mask
         return keys.withUnsafeBufferPointer { k -> Int32? in
-            entries.withUnsafeBufferPointer { e -> Int32? in
-                slots.withUnsafeBufferPointer { slots -> Int32? in
-                    while true {
-                        let slot = slots[i]
-                        if slot < 0 { return nil }
-                        let entry = e[Int(slot)]
-                        if entry.hash == h && Int(entry.keyCount) == token.count {
-                            let base = Int(entry.keyStart)
-                            var same = true
-                            for j in 0..<token.count where k[base + j] != token[j] { same = false; break }
-                            if same { return entry.term }
-                        }
-                        i = (i + 1) & mask
+            slots.withUnsafeBufferPointer { slots -> Int32? in
+                while true {
+                    let place = slots[2 &* i &+ 1]
+                    if place == 0 { return nil }
+                    let value = slots[2 &* i]
+                    if UInt32(truncatingIfNeeded: value >> 32) == h && Int(place & 0xFFFF_FFFF) == token.count {
+                        let base = Int(place >> 32)
+                        var same = true
+                        for j in 0..<token.count where k[base + j] != token[j] { same = false; break }
+                        if same { return Int32(truncatingIfNeeded: value) }
                     }
+                    i = (i + 1) & mask
                 }
             }
         }
     }
 
+    /// Starts loading the first slot `hash` probes into the CPU cache, for a `lookup` soon after.
+    @inline(__always)
+    func prefetch(hash h: UInt32) {
+        slots.withUnsafeBufferPointer { cicu_prefetch($0.baseAddress! + 2 &* (Int(h) & mask)) }
+    }
+
     mutating func removeAll() {
         keys.removeAll(keepingCapacity: true)
-        entries.removeAll(keepingCapacity: true)
-        for i in slots.indices { slots[i] = -1 }
+        for i in slots.indices { slots[i] = 0 }
+        count = 0
     }
 
     /// Remembers `term` (-1: dropped) for `token`.
     mutating func insert(_ token: UnsafeBufferPointer<UInt16>, hash h: UInt32, term: Int32) {
-        if entries.count >= TermCache.maximumEntries { removeAll() }
+        if count >= TermCache.maximumEntries { removeAll() }
         var i = Int(h) & mask
-        while slots[i] >= 0 { i = (i + 1) & mask }
-        slots[i] = Int32(entries.count)
-        let keyStart = Int32(keys.count)
+        while slots[2 * i + 1] != 0 { i = (i + 1) & mask }
+        slots[2 * i] = UInt64(h) << 32 | UInt64(UInt32(bitPattern: term))
+        slots[2 * i + 1] = UInt64(UInt32(keys.count)) << 32 | UInt64(UInt32(token.count))
         keys.append(contentsOf: token)
-        entries.append((keyStart, Int32(token.count), term, h))
+        count += 1
     }
 }

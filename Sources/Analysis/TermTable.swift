@@ -23,8 +23,11 @@ public struct TermTable: Sendable {
 
     public var count: Int { starts.count }
 
-    /// Approximate heap bytes in use.
-    public var memoryUsage: Int { arena.capacity + starts.capacity * 12 + slots.count * 4 }
+    /// Approximate heap bytes in use, from the counts of bytes and terms, not from the
+    /// arrays' capacities: those depend on the allocator (and so on what other threads
+    /// allocated), and the indexer flushes its buffer at a memory bound that must give
+    /// the same segments whatever the thread count.
+    public var memoryUsage: Int { arena.count + starts.count * 12 + slots.count * 4 }
 
     public mutating func removeAll() {
         arena.removeAll(keepingCapacity: true)

@@ -26,6 +26,15 @@ public final class WordSegmenter {
     /// `text` must stay valid for the duration of the call.
     /// - Complexity: O(n) in the length of `text`.
     public func forEachWord(in text: UnsafeBufferPointer<UInt16>, _ body: (Int32, Int32) -> Void) throws(AnalysisError) {
+        try forEachBatch(in: text) { starts, ends in
+            for i in 0..<starts.count { body(starts[i], ends[i]) }
+        }
+    }
+
+    /// Like `forEachWord`, a batch of segments at a time: `body(starts, ends)` with up to
+    /// 512 segments, in order (so a caller can look ahead within a batch).
+    public func forEachBatch(in text: UnsafeBufferPointer<UInt16>,
+                             _ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>) -> Void) throws(AnalysisError) {
         guard let base = text.baseAddress, text.count > 0 else { return }
         guard text.count < Int(Int32.max) else { throw .tooLarge(bytes: text.count * 2) }
         var error: Int32 = 0
@@ -39,7 +48,11 @@ public final class WordSegmenter {
                 }
             }
             if n == 0 { break }
-            for i in 0..<Int(n) { body(starts[i], ends[i]) }
+            starts.withUnsafeBufferPointer { s in
+                ends.withUnsafeBufferPointer { e in
+                    body(UnsafeBufferPointer(rebasing: s[0..<Int(n)]), UnsafeBufferPointer(rebasing: e[0..<Int(n)]))
+                }
+            }
         }
         // Do not keep a pointer to the caller's buffer past this call.
         cicu_break_set_text(iterator, nil, 0, &error)

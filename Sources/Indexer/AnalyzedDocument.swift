@@ -7,7 +7,8 @@ struct AnalyzedDocument: @unchecked Sendable {
     var record: DocumentRecord
     /// Number of positions (`dl`).
     var length: Int
-    /// The document's distinct terms, their UTF-8 bytes back to back in `termBytes`.
+    /// The UTF-8 bytes of the document's terms that its worker has not sent before (in
+    /// this vocabulary epoch), back to back (`TermEntry.bytes`).
     var termBytes: [UInt8]
     var terms: [TermEntry]
     /// Position-delta varints of every term, back to back (`TermEntry.positions`).
@@ -23,6 +24,9 @@ struct AnalyzedDocument: @unchecked Sendable {
 
     struct TermEntry {
         var vocabularyID: Int32
+        /// The term's bytes in `termBytes`, or an empty range when an earlier document of
+        /// the same worker sent them: a worker's documents reach the buffer in the order
+        /// it analyzed them, so the buffer has them by then (`WorkerVocabulary`).
         var bytes: Range<Int32>
         var frequency: Int32
         var positions: Range<Int32>
@@ -45,6 +49,9 @@ final class DocumentAnalyzer {
     private var counts: [Int32] = []
     private var order: [Int32] = []
     private var checkpoints: [StoredDocument.Checkpoint] = []
+    /// Per vocabulary id: its bytes went out with an earlier document of `sentEpoch`.
+    private var sent: [Bool] = []
+    private var sentEpoch = -1
     /// Stored text compression, one zlib stream reused from document to document.
     private let compressor = Compressor()
 
@@ -105,6 +112,15 @@ final class DocumentAnalyzer {
             length: length, termBytes: [], terms: [], positionBytes: [], storedBlob: [],
             detectedCharset: decoded.detectedCharset, worker: worker, vocabularyEpoch: analyzer.vocabularyEpoch)
         doc.terms.reserveCapacity(termCount)
+        // From here on nothing fails: the document reaches the buffer, so the bytes of the
+        // terms marked sent below do too.
+        if sentEpoch != analyzer.vocabularyEpoch {
+            sentEpoch = analyzer.vocabularyEpoch
+            sent.removeAll(keepingCapacity: true)
+        }
+        if sent.count < analyzer.vocabulary.count {
+            sent.append(contentsOf: repeatElement(false, count: analyzer.vocabulary.count - sent.count))
+        }
         doc.positionBytes.reserveCapacity(tokenTerms.count * 2)
         for local in 0..<termCount {
             let start = Int(counts[local])
@@ -118,7 +134,10 @@ final class DocumentAnalyzer {
             }
             let id = localTerms[local]
             let s = Int32(doc.termBytes.count)
-            analyzer.withTermBytes(id) { doc.termBytes.append(contentsOf: $0) }
+            if !sent[Int(id)] {
+                sent[Int(id)] = true
+                analyzer.withTermBytes(id) { doc.termBytes.append(contentsOf: $0) }
+            }
             doc.terms.append(.init(vocabularyID: id, bytes: s..<Int32(doc.termBytes.count), frequency: Int32(end - start),
                                    positions: Int32(positionsStart)..<Int32(doc.positionBytes.count)))
         }

@@ -6,11 +6,8 @@ import IndexFormat
 /// immutable segment.
 struct SegmentBuilder {
     private var table = TermTable(capacity: 1 << 16)
-    /// Per term: (document delta, tf, position byte count) varints.
-    private var postings: [[UInt8]] = []
-    /// Per term: the position-delta varints of each of its documents, back to back.
-    private var positions: [[UInt8]] = []
-    private var lastDocument: [Int32] = []
+    /// Per term (this buffer's term id), its postings.
+    private var postings = PostingsLists()
     private var records: [DocumentRecord] = []
     private var lengths: [Int] = []
     private var storedBlobs: [[UInt8]] = []
@@ -19,16 +16,26 @@ struct SegmentBuilder {
     /// for `workerEpochs[worker]`.
     private var workerMaps: [[Int32]] = []
     private var workerEpochs: [Int] = []
+    /// Per worker: the bytes of the terms it has sent. Kept when the buffer is flushed
+    /// (a worker sends a term's bytes once per vocabulary epoch); bounded like the
+    /// worker's own vocabulary, so not counted in `memoryUsage`.
+    private var vocabularies: [WorkerVocabulary] = []
 
     var documentCount: Int { records.count }
     var isEmpty: Bool { records.isEmpty }
 
-    /// Approximate heap bytes held beyond an empty buffer's fixed tables.
+    /// Approximate heap bytes held beyond an empty buffer's fixed tables. Computed from
+    /// counts and from `PostingsLists`' own growth policy, never from an array's
+    /// allocator-given capacity, so the flush points (and the segments) are the same
+    /// whatever the thread count.
     var memoryUsage: Int {
-        bufferedBytes + table.memoryUsage - Self.emptyTableMemory + postings.count * 120 + records.count * 160
+        bufferedBytes + postings.allocatedBytes + table.memoryUsage - Self.emptyTableMemory + postings.count * 120 + records.count * 160
     }
 
     private static let emptyTableMemory = TermTable(capacity: 1 << 16).memoryUsage
+
+    /// This buffer's term id of each entry of the document being added.
+    private var documentTerms: [Int32] = []
 
     mutating func add(_ doc: AnalyzedDocument) {
         let id = Int32(records.count)
@@ -40,39 +47,47 @@ struct SegmentBuilder {
             workerMaps.append([])
             workerEpochs.append(-1)
         }
+        while vocabularies.count <= doc.worker { vocabularies.append(WorkerVocabulary()) }
+        // The worker's map and vocabulary are moved out while used, so not copied on write.
+        var map = workerMaps[doc.worker]
+        workerMaps[doc.worker] = []
+        var vocabulary = vocabularies[doc.worker]
+        vocabularies[doc.worker] = WorkerVocabulary()
         if workerEpochs[doc.worker] != doc.vocabularyEpoch {
-            workerMaps[doc.worker].removeAll(keepingCapacity: true)
+            map.removeAll(keepingCapacity: true)
             workerEpochs[doc.worker] = doc.vocabularyEpoch
         }
+        if vocabulary.epoch != doc.vocabularyEpoch { vocabulary.reset(epoch: doc.vocabularyEpoch) }
+        // First this buffer's id of every term (new terms get new lists), then the postings.
+        documentTerms.removeAll(keepingCapacity: true)
         doc.termBytes.withUnsafeBufferPointer { termBytes in
-            doc.positionBytes.withUnsafeBufferPointer { positionBytes in
-                for entry in doc.terms {
-                    let v = Int(entry.vocabularyID)
-                    if v >= workerMaps[doc.worker].count {
-                        let grow = max(v + 1, workerMaps[doc.worker].count * 2, 1024)
-                        workerMaps[doc.worker].append(contentsOf: repeatElement(-1, count: grow - workerMaps[doc.worker].count))
-                    }
-                    var term = Int(workerMaps[doc.worker][v])
-                    if term < 0 {
-                        let bytes = UnsafeBufferPointer(rebasing: termBytes[Int(entry.bytes.lowerBound)..<Int(entry.bytes.upperBound)])
-                        let (id, isNew) = table.id(of: bytes)
-                        if isNew {
-                            postings.append([])
-                            positions.append([])
-                            lastDocument.append(0)
-                        }
-                        term = id
-                        workerMaps[doc.worker][v] = Int32(id)
-                    }
-                    let before = postings[term].capacity + positions[term].capacity
-                    let delta = id - lastDocument[term]
-                    lastDocument[term] = id
-                    appendVarint(UInt32(delta), to: &postings[term])
-                    appendVarint(UInt32(entry.frequency), to: &postings[term])
-                    appendVarint(UInt32(entry.positions.count), to: &postings[term])
-                    positions[term].append(contentsOf: positionBytes[Int(entry.positions.lowerBound)..<Int(entry.positions.upperBound)])
-                    bufferedBytes += postings[term].capacity + positions[term].capacity - before
+            for entry in doc.terms {
+                let v = Int(entry.vocabularyID)
+                if !entry.bytes.isEmpty {
+                    vocabulary.record(v, UnsafeBufferPointer(rebasing: termBytes[Int(entry.bytes.lowerBound)..<Int(entry.bytes.upperBound)]))
                 }
+                if v >= map.count {
+                    let grow = max(v + 1, map.count * 2, 1024)
+                    map.append(contentsOf: repeatElement(-1, count: grow - map.count))
+                }
+                var term = map[v]
+                if term < 0 {
+                    let (id, isNew) = vocabulary.withBytes(of: v) { table.id(of: $0) }
+                    if isNew {
+                        postings.appendList()
+                    }
+                    term = Int32(id)
+                    map[v] = term
+                }
+                documentTerms.append(term)
+            }
+        }
+        workerMaps[doc.worker] = map
+        vocabularies[doc.worker] = vocabulary
+        doc.positionBytes.withUnsafeBytes { positionBytes in
+            for (k, entry) in doc.terms.enumerated() {
+                postings.add(to: Int(documentTerms[k]), document: id, frequency: entry.frequency,
+                             positions: UnsafeRawBufferPointer(rebasing: positionBytes[Int(entry.positions.lowerBound)..<Int(entry.positions.upperBound)]))
             }
         }
     }
@@ -82,7 +97,9 @@ struct SegmentBuilder {
         var writer = try SegmentWriter(directory: directory, name: name)
         do {
             let info = try write(into: &writer)
+            let vocabularies = self.vocabularies
             self = SegmentBuilder()
+            self.vocabularies = vocabularies
             return info
         } catch {
             writer.abandon()
@@ -100,26 +117,51 @@ struct SegmentBuilder {
         for term in table.sortedIds() {
             let bytes = Array(table.bytes(of: term))
             try bytes.withUnsafeBufferPointer { (b) throws(IndexError) in try writer.beginTerm(b) }
-            try postings[term].withUnsafeBufferPointer { (p) throws(IndexError) in
-                try positions[term].withUnsafeBufferPointer { (q) throws(IndexError) in
-                    var r = ByteReader(UnsafeRawBufferPointer(p))
-                    var doc = 0
-                    var positionOffset = 0
-                    while !r.isAtEnd {
-                        // Our own buffer: the varints are well-formed.
-                        doc += Int(r.readVarint()!)
-                        let tf = Int(r.readVarint()!)
-                        let count = Int(r.readVarint()!)
-                        try writer.addPosting(document: doc, frequency: tf,
-                                              encodedPositions: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(q)[positionOffset..<(positionOffset + count)]))
-                        positionOffset += count
-                    }
+            try postings.withList(term) { (p) throws(IndexError) in
+                var r = ByteReader(p)
+                var doc = 0
+                while !r.isAtEnd {
+                    // Our own buffer: the varints are well-formed.
+                    doc += Int(r.readVarint()!)
+                    let tf = Int(r.readVarint()!)
+                    let count = Int(r.readVarint()!)
+                    try writer.addPosting(document: doc, frequency: tf, encodedPositions: r.readBytes(count)!)
                 }
             }
             try writer.endTerm()
-            postings[term] = []
-            positions[term] = []
+            postings.removeList(term)
         }
         return try writer.finish()
+    }
+}
+
+/// The bytes of the terms one worker has sent, by its vocabulary id: the worker sends
+/// a term's bytes only with the first of its documents that has the term (per
+/// vocabulary epoch), and its documents are added in the order it analyzed them.
+struct WorkerVocabulary {
+    private(set) var epoch = -1
+    private var arena: [UInt8] = []
+    /// Per vocabulary id: start << 16 | length in `arena`, or -1 when not sent.
+    private var spans: [Int64] = []
+
+    mutating func reset(epoch: Int) {
+        self.epoch = epoch
+        arena.removeAll(keepingCapacity: true)
+        spans.removeAll(keepingCapacity: true)
+    }
+
+    mutating func record(_ id: Int, _ bytes: UnsafeBufferPointer<UInt8>) {
+        if id >= spans.count {
+            spans.append(contentsOf: repeatElement(-1, count: max(id + 1, spans.count * 2, 1024) - spans.count))
+        }
+        spans[id] = Int64(arena.count) << 16 | Int64(bytes.count)
+        arena.append(contentsOf: bytes)
+    }
+
+    func withBytes<R>(of id: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        precondition(id < spans.count && spans[id] >= 0, "the bytes of term \(id) were never sent")
+        let start = Int(spans[id] >> 16)
+        let count = Int(spans[id] & 0xFFFF)
+        return arena.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<(start + count)])) }
     }
 }

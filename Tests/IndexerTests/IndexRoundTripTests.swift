@@ -64,6 +64,32 @@ final class IndexRoundTripTests: XCTestCase {
         XCTAssertEqual(a, b, "segment bytes differ between 1 and 2 threads")
     }
 
+    /// With a small buffer (several flushes), the flush points, and so every segment and
+    /// the manifest's segment lines, are the same whatever the thread count.
+    func testThreadCountDoesNotChangeWhereTheBufferFlushes() throws {
+        let docs = TemporaryFolder()
+        _ = makeCorpus(docs, documents: 600, seed: 5)
+        var outputs: [[String: Data]] = []
+        for threads in [1, 3] {
+            let ix = TemporaryFolder()
+            var options = IndexOptions()
+            options.threads = threads
+            options.memoryMB = 1
+            options.mergeFactor = 1000  // keep the segments apart
+            _ = try IndexWriter(indexPath: ix.path).index(folder: docs.path, options: options)
+            var files: [String: Data] = [:]
+            for name in try FileManager.default.contentsOfDirectory(atPath: ix.path) where name.hasPrefix("seg-") || name.hasPrefix("manifest-") {
+                files[name] = try Data(contentsOf: URL(fileURLWithPath: ix.path + "/" + name))
+            }
+            outputs.append(files)
+        }
+        XCTAssertGreaterThan(outputs[0].keys.filter { $0.hasSuffix(".seg") }.count, 1)
+        XCTAssertEqual(outputs[0].keys.sorted(), outputs[1].keys.sorted())
+        for (name, bytes) in outputs[0] {
+            XCTAssertTrue(outputs[1][name] == bytes, "\(name) differs between 1 and 3 threads")
+        }
+    }
+
     func testIncrementalAddChangeDelete() throws {
         let docs = TemporaryFolder(), ix = TemporaryFolder()
         var files = makeCorpus(docs, documents: 50, seed: 4)

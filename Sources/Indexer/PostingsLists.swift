@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The buffer's postings: per term, a growable byte list of its postings in document
+/// order, each the varints (document delta, tf, position byte count) followed by that
+/// many bytes of position-delta varints.
+///
+/// Like `[[UInt8]]`, but each list's address, length, capacity and last document are in
+/// one dense table instead of in a header at the start of the list's own memory. Adding
+/// a posting then reads one table entry (small, mostly cached) and touches the list only
+/// at its end: one cache miss instead of two dependent ones (header, then end) for a list
+/// that is anywhere on the heap, which is most of the cost of adding a document.
+///
+/// Lists are `malloc`'d, grown by doubling with `realloc`, freed by `removeList` or with
+/// the object. Not thread-safe.
+final class PostingsLists {
+    private struct List {
+        var base: UnsafeMutablePointer<UInt8>?
+        var count: Int
+        var capacity: Int
+        var lastDocument: Int32
+    }
+
+    private var lists: [List] = []
+    /// The sum of the lists' capacities.
+    private(set) var allocatedBytes = 0
+
+    init() {}
+
+    deinit {
+        for list in lists { free(list.base) }
+    }
+
+    var count: Int { lists.count }
+
+    /// Adds an empty list; its index is the previous `count`.
+    func appendList() {
+        lists.append(List(base: nil, count: 0, capacity: 0, lastDocument: 0))
+    }
+
+    /// Appends a posting of `document` (greater than the list's previous one) to list
+    /// `index`: its varints, then `positions` (`frequency` position-delta varints).
+    @inline(__always)
+    func add(to index: Int, document: Int32, frequency: Int32, positions: UnsafeRawBufferPointer) {
+        lists.withUnsafeMutableBufferPointer { all in
+            var head: (UInt64, UInt64) = (0, 0)
+            let headCount = withUnsafeMutableBytes(of: &head) { raw in
+                var n = 0
+                putVarint(UInt32(document - all[index].lastDocument), raw, &n)
+                putVarint(UInt32(frequency), raw, &n)
+                putVarint(UInt32(positions.count), raw, &n)
+                return n
+            }
+            all[index].lastDocument = document
+            let total = headCount + positions.count
+            if all[index].count + total > all[index].capacity { grow(&all[index], toHold: all[index].count + total) }
+            let end = UnsafeMutableRawPointer(all[index].base! + all[index].count)
+            withUnsafeBytes(of: &head) { end.copyMemory(from: $0.baseAddress!, byteCount: headCount) }
+            if positions.count > 0 { (end + headCount).copyMemory(from: positions.baseAddress!, byteCount: positions.count) }
+            all[index].count += total
+        }
+    }
+
+    private func grow(_ list: inout List, toHold needed: Int) {
+        let capacity = max(needed, list.capacity * 2, 16)
+        guard let base = realloc(list.base, capacity) else { fatalError("out of memory growing a postings list to \(capacity) bytes") }
+        allocatedBytes += capacity - list.capacity
+        list.base = base.assumingMemoryBound(to: UInt8.self)
+        list.capacity = capacity
+    }
+
+    /// The bytes of list `index`, borrowed for `body`.
+    func withList<R, E: Error>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        let list = lists[index]
+        return try body(UnsafeRawBufferPointer(start: list.base, count: list.count))
+    }
+
+    /// Frees list `index` (it reads as empty afterwards).
+    func removeList(_ index: Int) {
+        free(lists[index].base)
+        allocatedBytes -= lists[index].capacity
+        lists[index] = List(base: nil, count: 0, capacity: 0, lastDocument: 0)
+    }
+}
+
+/// Writes `value` as a varint at `raw[n...]` and advances `n` (at most 5 bytes).
+@inline(__always)
+private func putVarint(_ value: UInt32, _ raw: UnsafeMutableRawBufferPointer, _ n: inout Int) {
+    var v = value
+    while v >= 0x80 {
+        raw[n] = UInt8(truncatingIfNeeded: v) | 0x80
+        v >>= 7
+        n += 1
+    }
+    raw[n] = UInt8(v)
+    n += 1
+}
