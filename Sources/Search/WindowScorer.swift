@@ -50,28 +50,28 @@ final class WindowScorer {
         var idf: Double
     }
 
-    /// Per segment and BM25 parameters: 1/(1 + k1·(1 − b + b·dl/avgdl)) per document,
-    /// filled in as documents are met (the tf = 1 score is idf·(k1+1) times it).
-    private final class Reciprocals {
+    /// Per segment and BM25 parameters: K(dl) = k1·(1 − b + b·dl/avgdl) per document,
+    /// filled in as documents are met (NaN until then).
+    private final class LengthFactors {
         let key: (k1: Double, b: Double, avgdl: Double)
         let values: UnsafeMutableBufferPointer<Double>
         init(key: (Double, Double, Double), count: Int) {
             self.key = key
             values = .allocate(capacity: max(count, 1))
-            values.initialize(repeating: 0)
+            values.initialize(repeating: .nan)
         }
         deinit { values.deallocate() }
     }
     /// Keyed by reader identity: the readers belong to the `Searcher`'s snapshot, which
     /// outlives this object, so an identifier is never reused for another segment.
-    private var reciprocalCache: [ObjectIdentifier: Reciprocals] = [:]
+    private var lengthFactorCache: [ObjectIdentifier: LengthFactors] = [:]
 
-    private func reciprocals(for reader: SegmentReader, bm25: BM25) -> UnsafeMutableBufferPointer<Double> {
+    private func lengthFactors(for reader: SegmentReader, bm25: BM25) -> UnsafeMutableBufferPointer<Double> {
         let id = ObjectIdentifier(reader)
         let key = (bm25.k1, bm25.b, bm25.averageLength)
-        if let cached = reciprocalCache[id], cached.key == key { return cached.values }
-        let fresh = Reciprocals(key: key, count: reader.documentCount)
-        reciprocalCache[id] = fresh
+        if let cached = lengthFactorCache[id], cached.key == key { return cached.values }
+        let fresh = LengthFactors(key: key, count: reader.documentCount)
+        lengthFactorCache[id] = fresh
         return fresh.values
     }
 
@@ -274,9 +274,8 @@ final class WindowScorer {
                         noDeletions: Bool, canPrune: Bool, heap: inout TopHits, total: inout Int) throws(IndexError) {
         let it = c.postings
         let reader = segment.reader
-        let scorer = PostingScorer(bm25: bm25, lengths: reader.lengthTable, reciprocal: reciprocals(for: reader, bm25: bm25))
+        let scorer = PostingScorer(bm25: bm25, lengths: reader.lengthTable, lengthFactors: lengthFactors(for: reader, bm25: bm25))
         let idf = c.idf
-        let single = idf * (bm25.k1 + 1)
         let collecting = heap.capacity > 0
         var floor = heap.threshold ?? -Double.infinity
         for b in 0..<c.blockTotal {
@@ -302,7 +301,7 @@ final class WindowScorer {
                     if !segment.isLive(d) { continue }
                     total += 1
                 }
-                guard let score = scorer.score(document: d, frequency: freqs[i], idf: idf, single: single, atLeast: floor) else { continue }
+                guard let score = scorer.score(document: d, frequency: freqs[i], idf: idf, atLeast: floor) else { continue }
                 try heap.insert(Candidate(score: score, segment: segmentIndex, doc: Int32(d)))
                 floor = heap.threshold ?? -Double.infinity
             }
@@ -313,8 +312,7 @@ final class WindowScorer {
                          segment: LiveSegment, segmentIndex: Int, bm25: BM25, countKnown: Bool,
                          noDeletions: Bool, canPrune: Bool, heap: inout TopHits, total: inout Int) throws(IndexError) {
         let reader = segment.reader
-        let scorer = PostingScorer(bm25: bm25, lengths: reader.lengthTable, reciprocal: reciprocals(for: reader, bm25: bm25))
-        let k1 = bm25.k1
+        let scorer = PostingScorer(bm25: bm25, lengths: reader.lengthTable, lengthFactors: lengthFactors(for: reader, bm25: bm25))
         let acc = accumulator
         let cand = candidates
         let words = windowWords
@@ -412,14 +410,13 @@ final class WindowScorer {
             // Score, clause by clause in query order.
             for c in scoring {
                 let idf = c.idf
-                let single = idf * (k1 + 1)
                 let docs = c.documents
                 let freqs = c.frequencies
                 for i in 0..<c.count {
                     let d = Int(docs[i])
                     let offset = d - Int(w0)
                     if cand[offset >> 6] & (1 << UInt64(offset & 63)) == 0 { continue }
-                    acc[offset] += scorer.score(document: d, frequency: freqs[i], idf: idf, single: single)
+                    acc[offset] += scorer.score(document: d, frequency: freqs[i], idf: idf)
                 }
             }
             // Offer the window's documents to the heap, in id order; reset the sums.
@@ -440,55 +437,44 @@ final class WindowScorer {
     }
 }
 
-/// BM25 of one posting, the expression of `BM25.score` inlined; for tf = 1 (most
-/// postings) as idf·(k1+1) · 1/(1 + K(dl)), with the reciprocal cached per document.
+/// BM25 of one posting, with the length part of the denominator cached per document.
 private struct PostingScorer {
     let bm25: BM25
     let lengths: UnsafeRawBufferPointer
-    /// 0 = not yet computed.
-    let reciprocal: UnsafeMutableBufferPointer<Double>
+    /// K(dl) per document; NaN = not yet computed.
+    let lengthFactors: UnsafeMutableBufferPointer<Double>
 
-    /// - Parameter single: idf·(k1+1).
+    /// K(dl) = k1·(1 − b + b·dl/avgdl), computed by the expression of `BM25.score`.
     @inline(__always)
-    func score(document d: Int, frequency f: UInt32, idf: Double, single: Double) -> Double {
-        let k1 = bm25.k1
-        let b = bm25.b
-        let avgdl = bm25.averageLength
-        if f == 1 {
-            var r = reciprocal[d]
-            if r == 0 {
-                // In range: postings are checked against documentCount on load.
-                let dl = Double(UInt32(littleEndian: lengths.loadUnaligned(fromByteOffset: d &* 4, as: UInt32.self)))
-                let norm = avgdl > 0 ? dl / avgdl : 0
-                r = 1 / (1 + k1 * (1 - b + b * norm))
-                reciprocal[d] = r
-            }
-            return single * r
+    func lengthFactor(_ d: Int) -> Double {
+        var factor = lengthFactors[d]
+        if factor.isNaN {
+            // In range: postings are checked against documentCount on load.
+            let dl = Double(UInt32(littleEndian: lengths.loadUnaligned(fromByteOffset: d &* 4, as: UInt32.self)))
+            let norm = bm25.averageLength > 0 ? dl / bm25.averageLength : 0
+            factor = bm25.k1 * (1 - bm25.b + bm25.b * norm)
+            lengthFactors[d] = factor
         }
-        let tf = Double(f)
-        let dl = Double(UInt32(littleEndian: lengths.loadUnaligned(fromByteOffset: d &* 4, as: UInt32.self)))
-        let norm = avgdl > 0 ? dl / avgdl : 0
-        return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * norm))
+        return factor
     }
 
-    /// The score, or `nil` when it is surely below `floor`: for tf > 1 that is decided
-    /// by a multiplication (the denominator is positive), sparing most divisions.
+    /// BM25 of a posting: `BM25.score`'s expression, bit for bit, with K(dl) cached.
     @inline(__always)
-    func score(document d: Int, frequency f: UInt32, idf: Double, single: Double, atLeast floor: Double) -> Double? {
-        if f > 1 && floor > 0 {
-            let k1 = bm25.k1
-            let b = bm25.b
-            let avgdl = bm25.averageLength
-            let tf = Double(f)
-            let dl = Double(UInt32(littleEndian: lengths.loadUnaligned(fromByteOffset: d &* 4, as: UInt32.self)))
-            let norm = avgdl > 0 ? dl / avgdl : 0
-            let numerator = idf * tf * (k1 + 1)
-            let denominator = tf + k1 * (1 - b + b * norm)
-            // A margin for rounding: the exact quotient decides near the floor.
-            if numerator < floor * denominator * (1 - 1e-9) { return nil }
-            return numerator / denominator
-        }
-        let s = score(document: d, frequency: f, idf: idf, single: single)
+    func score(document d: Int, frequency f: UInt32, idf: Double) -> Double {
+        let tf = Double(f)
+        return idf * tf * (bm25.k1 + 1) / (tf + lengthFactor(d))
+    }
+
+    /// The score, or `nil` when it is surely below `floor`, decided by a multiplication
+    /// (the denominator is positive) instead of a division.
+    @inline(__always)
+    func score(document d: Int, frequency f: UInt32, idf: Double, atLeast floor: Double) -> Double? {
+        let tf = Double(f)
+        let numerator = idf * tf * (bm25.k1 + 1)
+        let denominator = tf + lengthFactor(d)
+        // A margin for rounding: the exact quotient decides near the floor.
+        if floor > 0 && numerator < floor * denominator * (1 - 1e-9) { return nil }
+        let s = numerator / denominator
         return s < floor ? nil : s
     }
 }
