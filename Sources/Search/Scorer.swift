@@ -89,6 +89,9 @@ final class PhraseScorer: DocScorer {
     private let slotList: UnsafeMutablePointer<Int>
     private let slotRelative: UnsafeMutablePointer<Int32>
     private let cursor: UnsafeMutablePointer<Int>
+    /// Surviving phrase starts while intersecting (exact phrases of three or more terms).
+    private var scratch = UnsafeMutablePointer<Int32>.allocate(capacity: 16)
+    private var scratchCapacity = 16
     private(set) var doc: Int32 = -1
     private var frequency = 0
 
@@ -127,6 +130,7 @@ final class PhraseScorer: DocScorer {
     deinit {
         for i in 0..<iterators.count { lists[i].deallocate() }
         unretained.deallocate()
+        scratch.deallocate()
         lists.deallocate()
         capacities.deallocate()
         counts.deallocate()
@@ -208,6 +212,37 @@ final class PhraseScorer: DocScorer {
                 if Int(list[c]) - needed <= slop { count += 1 }
             }
             return count
+        }
+        if slop == 0 {
+            // Exact, three or more terms: each step must land on exactly p1 + (ri − r1)
+            // (the chain's total excess is 0), so the starts that survive are the first
+            // list intersected with every other list shifted back by its offset.
+            if scratchCapacity < firstCount {
+                scratch.deallocate()
+                scratchCapacity = max(firstCount, scratchCapacity * 2)
+                scratch = .allocate(capacity: scratchCapacity)
+            }
+            var n = firstCount
+            for f in 0..<n { scratch[f] = firstList[f] }
+            for i in 1..<k {
+                let gap = Int(slotRelative[i]) - Int(slotRelative[0])
+                let list = lists[slotList[i]]
+                let m = counts[slotList[i]]
+                var kept = 0
+                var f = 0
+                var c = 0
+                while f < n && c < m {
+                    let a = Int(scratch[f]) + gap
+                    let b = Int(list[c])
+                    scratch[kept] = scratch[f]
+                    kept &+= a == b ? 1 : 0
+                    f &+= a <= b ? 1 : 0
+                    c &+= b <= a ? 1 : 0
+                }
+                n = kept
+                if n == 0 { break }
+            }
+            return n
         }
         for i in 0..<k { cursor[i] = 0 }
         // In Int: positions and relative offsets are 32-bit, their sums may not be.
