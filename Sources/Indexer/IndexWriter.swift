@@ -136,17 +136,23 @@ public final class IndexWriter {
             batches.append(cursor..<end)
             cursor = end
         }
-        // Up to `lookahead` batches are queued ahead of the one being added, so that the
-        // workers keep going while this thread writes a segment.
+        // Batches are queued ahead of the one being added — at least `lookahead`, and up
+        // to `lookaheadBytes` of input (1/8 of the memory budget) — so that the workers
+        // keep going while this thread writes a segment.
         let lookahead = 3
+        let lookaheadBytes = max(1, options.memoryMB) * 1024 * 1024 / 8
         let queue = DispatchQueue(label: "searchctl.analysis")
         var pending: [PendingAnalysis] = []
         var queued = 0
+        var queuedBytes = 0
+        var addedBytes = 0
         for (batchIndex, range) in batches.enumerated() {
-            while queued < batches.count && queued <= batchIndex + lookahead {
+            while queued < batches.count && (queued <= batchIndex + lookahead || queuedBytes - addedBytes < lookaheadBytes) {
                 pending.append(startAnalysis(Array(todo[batches[queued]]), workers: workers, existing: existing, on: queue))
+                queuedBytes += todo[batches[queued]].reduce(0) { $0 + Int($1.size) }
                 queued += 1
             }
+            defer { addedBytes += todo[range].reduce(0) { $0 + Int($1.size) } }
             let batch = Array(todo[range])
             let results = pending.removeFirst().wait()
             let end = range.upperBound
