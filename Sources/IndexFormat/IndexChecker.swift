@@ -50,7 +50,16 @@ public struct IndexChecker {
         }
         for kind in SegmentFormat.Section.allCases {
             guard let section = reader.sections[kind] else { continue }
-            let actual = Checksum.crc32(UnsafeRawBufferPointer(rebasing: reader.file.bytes[section.range]))
+            // In 64 MB steps, letting go of the pages read: checking a big index must
+            // not hold all of it in memory.
+            var actual: UInt32 = 0
+            var at = section.range.lowerBound
+            while at < section.range.upperBound {
+                let end = min(at + (64 << 20), section.range.upperBound)
+                actual = Checksum.crc32(UnsafeRawBufferPointer(rebasing: reader.file.bytes[at..<end]), continuing: actual)
+                at = end
+                if at < section.range.upperBound { reader.file.dropResidentPages() }
+            }
             if actual != section.crc {
                 problem("\(kind.name) checksum mismatch (stored \(hex(section.crc)), computed \(hex(actual)))")
             }
@@ -102,6 +111,7 @@ public struct IndexChecker {
             _ = text
             let l = reader.length(of: d)
             tokens += l
+            if d % 65_536 == 65_535 { reader.file.dropResidentPages() }
             if !(deletions?.isDeleted(d) ?? false) { liveTokens += l }
         }
         if tokens != reader.tokenCount { problem("document lengths add up to \(tokens), the footer says \(reader.tokenCount)") }
@@ -139,6 +149,7 @@ public struct IndexChecker {
                     problem("a position of '\(String(decoding: bytes, as: UTF8.self))' lies past its document's length")
                 }
                 report.positions += positions.count
+                if (report.postings &+ count) & 0x3FFFF == 0 { reader.file.dropResidentPages() }
                 maxTf = max(maxTf, it.frequency)
                 minLength = min(minLength, reader.length(of: Int(it.doc)))
             }
