@@ -89,13 +89,51 @@ final class PhraseScorer: DocScorer {
     private let slotList: UnsafeMutablePointer<Int>
     private let slotRelative: UnsafeMutablePointer<Int32>
     private let cursor: UnsafeMutablePointer<Int>
+    /// Positions of one list as bits, for exact phrase checks; all zero between uses.
+    private var bitmap: UnsafeMutablePointer<UInt64> = {
+        let words = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
+        words.initialize(repeating: 0, count: 64)
+        return words
+    }()
+    private var bitmapWords = 64
+    /// Lists reaching beyond this position are intersected by merging instead.
+    static let defaultBitmapLimit = 1 << 20
+    private let bitmapLimit: Int
+
+    /// Sets the bits of `list[0..<n]` (n > 0); false, setting nothing, when its last
+    /// position is past `bitmapLimit`.
+    @inline(__always)
+    private func mark(_ list: UnsafeMutablePointer<Int32>, _ n: Int) -> Bool {
+        let last = Int(list[n - 1])
+        if last >= bitmapLimit { return false }
+        let words = last >> 6 + 1
+        if words > bitmapWords {
+            bitmap.deallocate()
+            bitmapWords = max(words, bitmapWords * 2)
+            bitmap = .allocate(capacity: bitmapWords)
+            bitmap.initialize(repeating: 0, count: bitmapWords)
+        }
+        for c in 0..<n {
+            let p = Int(list[c])
+            bitmap[p >> 6] |= 1 << UInt64(p & 63)
+        }
+        return true
+    }
+
+    @inline(__always)
+    private func unmark(_ list: UnsafeMutablePointer<Int32>, _ n: Int) {
+        for c in 0..<n { bitmap[Int(list[c]) >> 6] = 0 }
+    }
+
     /// Surviving phrase starts while intersecting (exact phrases of three or more terms).
     private var scratch = UnsafeMutablePointer<Int32>.allocate(capacity: 16)
     private var scratchCapacity = 16
     private(set) var doc: Int32 = -1
     private var frequency = 0
 
-    init(iterators: [PostingsIterator], slots: [Int], relative: [Int], slop: Int, bm25: BM25, idf: Double, df: Int, label: String) {
+    init(iterators: [PostingsIterator], slots: [Int], relative: [Int], slop: Int, bm25: BM25, idf: Double, df: Int, label: String,
+         bitmapLimit: Int = PhraseScorer.defaultBitmapLimit) {
+        self.bitmapLimit = bitmapLimit
         self.iterators = iterators
         self.slots = slots
         self.relative = relative.map { Int32($0) }
@@ -131,6 +169,7 @@ final class PhraseScorer: DocScorer {
         for i in 0..<iterators.count { lists[i].deallocate() }
         unretained.deallocate()
         scratch.deallocate()
+        bitmap.deallocate()
         lists.deallocate()
         capacities.deallocate()
         counts.deallocate()
@@ -189,9 +228,20 @@ final class PhraseScorer: DocScorer {
             let n = counts[slotList[1]]
             let gap = Int(slotRelative[1]) - Int(slotRelative[0])
             let slop = Int(self.slop)
+            if slop == 0 && mark(list, n) {
+                // Exact: how many p of the first list have p + gap in the second, the
+                // second as a bitmap of positions (no dependent branches).
+                let limit = Int(list[n - 1])
+                for f in 0..<firstCount {
+                    let t = Int(firstList[f]) + gap
+                    if t >= 0 && t <= limit { count &+= Int(truncatingIfNeeded: (bitmap[t >> 6] >> UInt64(t & 63)) & 1) }
+                }
+                unmark(list, n)
+                return count
+            }
             if slop == 0 {
-                // Exact: how many p of the first list have p + gap in the second. Both
-                // lists strictly increase: a branch-free sorted intersection.
+                // The same by a branch-free sorted intersection (positions too large for
+                // the bitmap). Both lists strictly increase.
                 var f = 0
                 var c = 0
                 while f < firstCount && c < n {
@@ -229,15 +279,25 @@ final class PhraseScorer: DocScorer {
                 let list = lists[slotList[i]]
                 let m = counts[slotList[i]]
                 var kept = 0
-                var f = 0
-                var c = 0
-                while f < n && c < m {
-                    let a = Int(scratch[f]) + gap
-                    let b = Int(list[c])
-                    scratch[kept] = scratch[f]
-                    kept &+= a == b ? 1 : 0
-                    f &+= a <= b ? 1 : 0
-                    c &+= b <= a ? 1 : 0
+                if m > 0 && mark(list, m) {
+                    let limit = Int(list[m - 1])
+                    for f in 0..<n {
+                        let t = Int(scratch[f]) + gap
+                        scratch[kept] = scratch[f]
+                        if t >= 0 && t <= limit { kept &+= Int(truncatingIfNeeded: (bitmap[t >> 6] >> UInt64(t & 63)) & 1) }
+                    }
+                    unmark(list, m)
+                } else {
+                    var f = 0
+                    var c = 0
+                    while f < n && c < m {
+                        let a = Int(scratch[f]) + gap
+                        let b = Int(list[c])
+                        scratch[kept] = scratch[f]
+                        kept &+= a == b ? 1 : 0
+                        f &+= a <= b ? 1 : 0
+                        c &+= b <= a ? 1 : 0
+                    }
                 }
                 n = kept
                 if n == 0 { break }

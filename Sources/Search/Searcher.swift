@@ -43,14 +43,20 @@ public final class Searcher {
         self.snapshot = snapshot
         analyzer = try Analyzer()
         windowScorer = WindowScorer()
+        phraseBitmapLimit = PhraseScorer.defaultBitmapLimit
     }
 
-    /// With windows of `windowSize` documents: small ones let tests
-    /// reach pruning on a small corpus.
-    init(snapshot: IndexSnapshot, windowSize: Int) throws(AnalysisError) {
+    /// Exact phrases are checked on a bitmap of positions below this (else by merging).
+    let phraseBitmapLimit: Int
+
+    /// With windows of `windowSize` documents and phrase bitmaps up to
+    /// `phraseBitmapLimit`: small values let tests reach pruning and the merging
+    /// phrase check on a small corpus.
+    init(snapshot: IndexSnapshot, windowSize: Int, phraseBitmapLimit: Int = PhraseScorer.defaultBitmapLimit) throws(AnalysisError) {
         self.snapshot = snapshot
         analyzer = try Analyzer()
         windowScorer = WindowScorer(windowSize: windowSize)
+        self.phraseBitmapLimit = phraseBitmapLimit
     }
 
     /// Parses and plans `query`. - Throws: `QueryError` for a malformed query.
@@ -195,7 +201,7 @@ public final class Searcher {
             var remap = [Int](repeating: 0, count: iterators.count)
             for (newIndex, oldIndex) in order.enumerated() { remap[oldIndex] = newIndex }
             return PhraseScorer(iterators: order.map { iterators[$0] }, slots: slots.map { remap[$0] }, relative: positions,
-                                slop: slop, bm25: bm25, idf: idf, df: 0, label: node.label)
+                                slop: slop, bm25: bm25, idf: idf, df: 0, label: node.label, bitmapLimit: phraseBitmapLimit)
         case .prefix(let prefix):
             let terms = try segment.terms(withPrefix: prefix).map(\.1)
             if terms.isEmpty { return EmptyScorer() }

@@ -490,7 +490,8 @@ final class RandomizedSearchTests: XCTestCase {
         }
 
         // The same with windows of 8 documents, so that block-max pruning skips some.
-        let small = try Searcher(snapshot: snapshot, windowSize: 8)
+        // (And exact phrases checked by merging position lists, not on a bitmap.)
+        let small = try Searcher(snapshot: snapshot, windowSize: 8, phraseBitmapLimit: 0)
         try compare(queries, searcher: small, model: model, label: "windows of 8")
         XCTAssertGreaterThan(small.windowScorer.prunedWindows, 10, "pruning should skip windows")
 
