@@ -116,7 +116,9 @@ final class WindowScorer {
 
         /// Reads the postings in `[start, end)`: blocks wholly before `start` are passed
         /// over without decoding.
-        func fill(_ start: Int32, _ end: Int32) throws(IndexError) {
+        /// Without `frequencies` (a window that is only counted) the blocks' frequencies
+        /// are left packed and `frequencies` is not filled.
+        func fill(_ start: Int32, _ end: Int32, frequencies wanted: Bool) throws(IndexError) {
             bits.update(repeating: 0, count: words)
             count = 0
             while block < blockTotal {
@@ -127,14 +129,14 @@ final class WindowScorer {
                     position = 0
                 }
                 let docs = postings.blockDocuments
-                let freqs = postings.blockFrequencies
+                let freqs: UnsafePointer<UInt32>? = wanted ? postings.blockFrequencies : nil
                 var p = position
                 while p < loadedCount && Int32(bitPattern: docs[p]) < start { p += 1 }
                 while p < loadedCount {
                     let d = Int32(bitPattern: docs[p])
                     if d >= end { break }
                     documents[count] = UInt32(bitPattern: d)
-                    frequencies[count] = freqs[p]
+                    if let freqs { frequencies[count] = freqs[p] }
                     count += 1
                     let offset = Int(d - start)
                     bits[offset >> 6] |= 1 << UInt64(offset & 63)
@@ -343,24 +345,24 @@ final class WindowScorer {
             // The window's matches.
             var any: UInt64 = 0
             if let first = musts.first {
-                try first.fill(w0, w1)
+                try first.fill(w0, w1, frequencies: competitive)
                 for w in 0..<words { cand[w] = first.bits[w]; any |= first.bits[w] }
                 for c in musts.dropFirst() {
                     if any == 0 { break }
-                    try c.fill(w0, w1)
+                    try c.fill(w0, w1, frequencies: competitive)
                     any = 0
                     for w in 0..<words { cand[w] &= c.bits[w]; any |= cand[w] }
                 }
             } else {
                 cand.update(repeating: 0, count: words)
                 for c in shoulds {
-                    try c.fill(w0, w1)
+                    try c.fill(w0, w1, frequencies: competitive)
                     for w in 0..<words { cand[w] |= c.bits[w]; any |= c.bits[w] }
                 }
             }
             for c in exclusions {
                 if any == 0 { break }
-                try c.fill(w0, w1)
+                try c.fill(w0, w1, frequencies: false)
                 any = 0
                 for w in 0..<words { cand[w] &= ~c.bits[w]; any |= cand[w] }
             }
@@ -383,7 +385,7 @@ final class WindowScorer {
             }
             if !competitive { continue }
             if !musts.isEmpty {
-                for c in shoulds { try c.fill(w0, w1) }
+                for c in shoulds { try c.fill(w0, w1, frequencies: true) }
             } else if threshold > -Double.infinity && scoring.count > 1 {
                 // MaxScore: the optional clauses whose bounds add up to less than the
                 // heap's floor cannot lift a document on their own; only documents of the
