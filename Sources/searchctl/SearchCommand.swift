@@ -185,8 +185,9 @@ enum HumanOutput {
         return s
     }
 
+    /// Six decimals; a tiny non-zero figure in full, so that it does not read as 0.
     static func scoreText(_ x: Double) -> String {
-        abs(x) >= 1 ? formatNumber(x, digits: 6) : "\(x)"
+        abs(x) >= 0.001 || x == 0 ? formatNumber(x, digits: 6) : "\(x)"
     }
 
     static func highlighted(_ snippet: Snippet, bold: Bool) -> String {
