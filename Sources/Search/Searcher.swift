@@ -143,7 +143,6 @@ public final class Searcher {
         var occur: Occur
         var bytes: [UInt8]
         var idf: Double
-        var info: TermInfo?
     }
 
     /// When `plan` is a flat group of term clauses (no phrase, prefix or nested group),
