@@ -185,9 +185,15 @@ enum HumanOutput {
         return s
     }
 
-    /// Six decimals; a tiny non-zero figure in full, so that it does not read as 0.
+    /// At least six significant digits (SPEC section 2): six decimals, more below 0.1;
+    /// a tiny figure in full.
     static func scoreText(_ x: Double) -> String {
-        abs(x) >= 0.001 || x == 0 ? formatNumber(x, digits: 6) : "\(x)"
+        if x == 0 || abs(x) >= 0.1 { return formatNumber(x, digits: 6) }
+        if abs(x) < 1e-9 { return "\(x)" }
+        var digits = 6
+        var m = abs(x)
+        while m < 0.1 { m *= 10; digits += 1 }
+        return formatNumber(x, digits: digits)
     }
 
     static func highlighted(_ snippet: Snippet, bold: Bool) -> String {

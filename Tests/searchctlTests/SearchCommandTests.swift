@@ -55,6 +55,26 @@ final class SearchCommandTests: CLITestCase {
         XCTAssertFalse(r.stdout.contains("ignored.csv"), "*.csv is not in the default includes")
     }
 
+    func testHumanScoresKeepSixSignificantDigits() throws {
+        // `het` in 29 of 30 documents: idf ≈ 0.05, so scores are below 0.1.
+        var files: [String: String] = [:]
+        for i in 0..<30 { files["doc-\(i).txt"] = i == 0 ? "de boom \(i)" : "de het boom nummer \(i)" }
+        let folder = try makeCorpus(files, name: "small-scores")
+        let small = scratch.appendingPathComponent("small-idx")
+        XCTAssertEqual(run(["index", folder.path, "--index", small.path]).exitCode, 0)
+        let r = run(["search", "het", "--index", small.path, "--no-snippet"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        let scores = r.stdout.split(separator: "\n").filter { $0.first?.isNumber == true && $0.contains(". ") }
+            .map { String($0.split(separator: " ")[1]) }
+        XCTAssertEqual(scores.count, 10, r.stdout)
+        for score in scores {
+            XCTAssertLessThan(Double(score) ?? 1, 0.1, score)
+            // Significant digits: those after the leading zeros.
+            let digits = score.filter(\.isNumber).drop { $0 == "0" }
+            XCTAssertGreaterThanOrEqual(digits.count, 6, "SPEC: at least 6 significant digits: \(score)")
+        }
+    }
+
     func testJSONHasExactlyTheContractKeys() throws {
         let r = search(["appel", "--json"])
         XCTAssertEqual(r.exitCode, 0, r.stderr)
