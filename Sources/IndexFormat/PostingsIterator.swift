@@ -155,12 +155,6 @@ public final class PostingsIterator {
         return blockCount
     }
 
-    /// The largest tf and smallest length in the block holding the current document
-    /// (for block-max score bounds).
-    public var blockMaxFrequency: Int { block < fullBlocks && block >= 0 ? Int(skipEntry(block, 3)) : info.maxFrequency }
-    public var blockMinLength: Int { block < fullBlocks && block >= 0 ? Int(skipEntry(block, 4)) : info.minLength }
-    /// The last document of the current block; `Int32.max` for the tail.
-    public var blockLastDocument: Int32 { block >= 0 ? lastDocument(ofBlock: block) : -1 }
 
     private func load(block b: Int) throws(IndexError) {
         block = b

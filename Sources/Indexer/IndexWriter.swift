@@ -85,7 +85,7 @@ public final class IndexWriter {
         // What the index holds now.
         var segments: [WorkingSegment] = []
         var existing: [String: IndexedFile] = [:]
-        if let previous, !options.rebuild {
+        if previous != nil, !options.rebuild {
             let snapshot = try IndexSnapshot(directory: directory)
             for (s, live) in snapshot.segments.enumerated() {
                 segments.append(WorkingSegment(info: live.info, reader: live.reader,
@@ -124,7 +124,7 @@ public final class IndexWriter {
         var done = 0
         // Batches of at most 512 files or 16 MB; batch k+1 is analyzed by the workers
         // while this thread adds batch k to the buffer.
-        var batches: [Range<Int>] = []
+        var batches: [(range: Range<Int>, bytes: Int)] = []
         var cursor = 0
         while cursor < todo.count {
             var end = cursor
@@ -133,7 +133,7 @@ public final class IndexWriter {
                 batchBytes += Int(todo[end].size)
                 end += 1
             }
-            batches.append(cursor..<end)
+            batches.append((cursor..<end, batchBytes))
             cursor = end
         }
         // Batches are queued ahead of the one being added — at least `lookahead`, and up
@@ -146,13 +146,13 @@ public final class IndexWriter {
         var queued = 0
         var queuedBytes = 0
         var addedBytes = 0
-        for (batchIndex, range) in batches.enumerated() {
+        for (batchIndex, (range, bytes)) in batches.enumerated() {
             while queued < batches.count && (queued <= batchIndex + lookahead || queuedBytes - addedBytes < lookaheadBytes) {
-                pending.append(startAnalysis(Array(todo[batches[queued]]), workers: workers, existing: existing, on: queue))
-                queuedBytes += todo[batches[queued]].reduce(0) { $0 + Int($1.size) }
+                pending.append(startAnalysis(Array(todo[batches[queued].range]), workers: workers, existing: existing, on: queue))
+                queuedBytes += batches[queued].bytes
                 queued += 1
             }
-            defer { addedBytes += todo[range].reduce(0) { $0 + Int($1.size) } }
+            defer { addedBytes += bytes }
             let batch = Array(todo[range])
             let results = pending.removeFirst().wait()
             let end = range.upperBound

@@ -72,9 +72,8 @@ final class PhraseScorer: DocScorer {
     /// The same, unretained (`iterators` keeps them alive): no reference counting in
     /// the leapfrog loop.
     private let unretained: UnsafeMutablePointer<Unmanaged<PostingsIterator>>
-    /// For each phrase slot: which iterator, and its relative position.
-    let slots: [Int]
-    let relative: [Int32]
+    /// Phrase slots (terms of the phrase, repeats included).
+    let slotCount: Int
     let slop: Int32
     let bm25: BM25
     let idf: Double
@@ -85,7 +84,7 @@ final class PhraseScorer: DocScorer {
     private let lists: UnsafeMutablePointer<UnsafeMutablePointer<Int32>>
     private let capacities: UnsafeMutablePointer<Int>
     private let counts: UnsafeMutablePointer<Int>
-    /// Per slot: its list, relative position and cursor, laid out for `matches()`.
+    /// Per slot: which iterator's list, its relative position, and a cursor.
     private let slotList: UnsafeMutablePointer<Int>
     private let slotRelative: UnsafeMutablePointer<Int32>
     private let cursor: UnsafeMutablePointer<Int>
@@ -135,8 +134,7 @@ final class PhraseScorer: DocScorer {
          bitmapLimit: Int = PhraseScorer.defaultBitmapLimit) {
         self.bitmapLimit = bitmapLimit
         self.iterators = iterators
-        self.slots = slots
-        self.relative = relative.map { Int32($0) }
+        slotCount = slots.count
         self.slop = Int32(clamping: slop)
         self.bm25 = bm25
         self.idf = idf
@@ -154,7 +152,7 @@ final class PhraseScorer: DocScorer {
             capacities[i] = 16
             counts[i] = 0
         }
-        let k = slots.count
+        let k = slotCount
         slotList = .allocate(capacity: k)
         slotRelative = .allocate(capacity: k)
         cursor = .allocate(capacity: k)
@@ -218,7 +216,7 @@ final class PhraseScorer: DocScorer {
     /// occurrence p(i+1) with p(i+1) − p(i) ≥ r(i+1) − r(i)) ends within the slop:
     /// (pk − p1) − (rk − r1) ≤ slop.
     private func matches() -> Int {
-        let k = slots.count
+        let k = slotCount
         var count = 0
         let firstList = lists[slotList[0]]
         let firstCount = counts[slotList[0]]

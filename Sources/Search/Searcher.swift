@@ -39,11 +39,8 @@ public final class Searcher {
     let analyzer: Analyzer
     let windowScorer: WindowScorer
 
-    public init(snapshot: IndexSnapshot) throws(AnalysisError) {
-        self.snapshot = snapshot
-        analyzer = try Analyzer()
-        windowScorer = WindowScorer()
-        phraseBitmapLimit = PhraseScorer.defaultBitmapLimit
+    public convenience init(snapshot: IndexSnapshot) throws(AnalysisError) {
+        try self.init(snapshot: snapshot, windowSize: WindowScorer.defaultWindowSize)
     }
 
     /// Exact phrases are checked on a bitmap of positions below this (else by merging).

@@ -128,7 +128,7 @@ func readPostings(_ reader: SegmentReader, terms: [([UInt8], TermInfo)], random:
             let it = try reader.postings(info)
             while budget > 0, try it.next() != PostingsIterator.exhausted {
                 budget -= 1
-                _ = (it.frequency, it.blockMaxFrequency, it.blockMinLength, it.blockLastDocument)
+                _ = (it.frequency, it.maxFrequency(ofBlock: it.block), it.minLength(ofBlock: it.block), it.lastDocument(ofBlock: it.block))
                 if random.below(4) != 0 {
                     try it.positions(into: &positions)
                     fuzzCheck(positions.count == it.frequency, "\(positions.count) positions for tf \(it.frequency)")
