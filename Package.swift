@@ -55,6 +55,6 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], exclude: ["Fixtures"]),
         .testTarget(name: "IndexerTests", dependencies: ["Indexer", "IndexFormat", "Analysis", "Search"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Indexer", "IndexFormat", "Analysis"]),
-        .testTarget(name: "searchctlTests", dependencies: ["searchctl"]),
+        .testTarget(name: "searchctlTests", dependencies: ["searchctl"], exclude: ["Fixtures"]),
     ]
 )

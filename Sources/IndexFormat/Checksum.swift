@@ -53,8 +53,10 @@ public enum Compression {
     /// in 2 bits), so a longer stated length is damage.
     public static let maximumExpansion = 1032
 
-    /// Decompresses what `compress` made, or `nil` when the bytes are damaged.
-    public static func decompress(_ bytes: UnsafeRawBufferPointer, limit: Int = 1 << 31) -> [UInt8]? {
+    /// Decompresses what `compress` (or `Compressor.compress` with `dictionary`) made, or
+    /// `nil` when the bytes are damaged or were compressed with another dictionary.
+    public static func decompress(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
+                                  limit: Int = 1 << 31) -> [UInt8]? {
         var reader = ByteReader(bytes)
         guard let length = reader.readInt(limit: limit) else { return nil }
         if length == 0 { return reader.isAtEnd ? [] : nil }
@@ -65,6 +67,7 @@ public enum Compression {
         var out = [UInt8](repeating: 0, count: length)
         let n = out.withUnsafeMutableBufferPointer { dst in
             czlib_uncompress(payload.baseAddress!.assumingMemoryBound(to: UInt8.self), payload.count,
+                             dictionary.baseAddress?.assumingMemoryBound(to: UInt8.self), dictionary.count,
                              dst.baseAddress!, length)
         }
         return n == Int64(length) ? out : nil

@@ -38,16 +38,20 @@ public final class Compressor {
     }
 
     /// Appends to `output` the length of `bytes` as a varint, then (when not empty) their
-    /// zlib stream: the format `Compression.decompress` reads.
-    public func compress(_ bytes: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) {
+    /// zlib stream, compressed with the preset `dictionary` when it is not empty: the
+    /// format `Compression.decompress` reads (given the same dictionary).
+    public func compress(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
+                         appendingTo output: inout [UInt8]) {
         appendVarint(bytes.count, to: &output)
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
-        let bound = czlib_deflater_bound(stream, bytes.count)
+        // deflateBound leaves out the 4-byte dictionary id of a stream with a dictionary.
+        let bound = czlib_deflater_bound(stream, bytes.count) + 8
         if scratch.count < bound {
             scratch.deallocate()
             scratch = .allocate(byteCount: max(bound, 2 * scratch.count, 1 << 16), alignment: 16)
         }
         let n = czlib_deflater_compress(stream, source.assumingMemoryBound(to: UInt8.self), bytes.count,
+                                        dictionary.baseAddress?.assumingMemoryBound(to: UInt8.self), dictionary.count,
                                         scratch.baseAddress!.assumingMemoryBound(to: UInt8.self), scratch.count)
         precondition(n >= 0, "zlib deflate failed on a buffer of its own bound")
         output.reserveCapacity(output.count + Int(n))

@@ -37,6 +37,8 @@
 /// documentOffsets --> Offset u64 ^(DocCount+1)          (into `documents`)
 /// stored     --> StoredDocument^DocCount (see `StoredDocument`)
 /// storedOffsets --> Offset u64 ^(DocCount+1)            (into `stored`)
+/// storedDictionaries --> Count vint, <Length vint, Bytes>^Count   (`StoredTextDictionary`;
+///                the k-th is the one a StoredDocument's Dictionary k names; version 3 on)
 /// ```
 ///
 /// DocDelta is the difference to the term's previous document (the first document's
@@ -61,11 +63,16 @@ public enum SegmentFormat {
     /// Every checksum (sections, footer, blocks, records; manifest and deletions too) is
     /// CRC-32C instead of zlib's CRC-32. Version 1 files are refused (exit 3, rebuild).
     public static let versionCRC32C: UInt32 = 2
-    public static let currentVersion: UInt32 = versionCRC32C
-    public static let supportedVersions: ClosedRange<UInt32> = versionCRC32C...versionCRC32C
+    /// Stored text may be compressed with preset dictionaries: a `storedDictionaries`
+    /// section, and a dictionary number at the start of every `StoredDocument`. Version 2
+    /// segments are still read (and rewritten as version 3 by merges).
+    public static let versionStoredDictionaries: UInt32 = 3
+    public static let currentVersion: UInt32 = versionStoredDictionaries
+    public static let supportedVersions: ClosedRange<UInt32> = versionCRC32C...versionStoredDictionaries
 
     public enum Section: UInt32, CaseIterable, Sendable {
         case terms = 1, termIndex, postings, positions, lengths, documents, stored, documentOffsets, storedOffsets
+        case storedDictionaries
 
         public var name: String {
             switch self {
@@ -78,8 +85,14 @@ public enum SegmentFormat {
             case .stored: return "stored text"
             case .documentOffsets: return "document offsets"
             case .storedOffsets: return "stored offsets"
+            case .storedDictionaries: return "stored dictionaries"
             }
         }
+    }
+
+    /// The sections a segment of `version` must have.
+    public static func sections(ofVersion version: UInt32) -> [Section] {
+        version >= versionStoredDictionaries ? Section.allCases : Section.allCases.filter { $0 != .storedDictionaries }
     }
 
     public static func fileName(segment: String) -> String { segment + ".seg" }

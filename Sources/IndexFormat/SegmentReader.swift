@@ -35,6 +35,11 @@ public final class SegmentReader: @unchecked Sendable {
     let documentOffsets: UnsafeRawBufferPointer
     let stored: UnsafeRawBufferPointer
     let storedOffsets: UnsafeRawBufferPointer
+    /// The preset dictionaries of the stored text (`storedDictionaries` section), in order:
+    /// a `StoredDocument`'s dictionary number k is `storedDictionaries[k - 1]`.
+    public let storedDictionaries: [UnsafeRawBufferPointer]
+    /// Stored documents start with a dictionary number (format version 3 on).
+    public var storedHasDictionaryNumbers: Bool { version >= SegmentFormat.versionStoredDictionaries }
     /// Checksums already verified in this process: term blocks by number; postings
     /// blocks and their positions by skip entry (offset in the postings section / 32,
     /// distinct for distinct 32-byte entries).
@@ -46,7 +51,9 @@ public final class SegmentReader: @unchecked Sendable {
     /// query reads outside the postings (12 bytes per document and 12 per 32 terms).
     /// Term blocks and document records carry CRCs of their own, checked when read;
     /// stored text is checked by zlib's own checksum; postings and positions by `check`.
-    public static let verifiedOnOpen: [SegmentFormat.Section] = [.termIndex, .lengths, .documentOffsets]
+    /// The stored dictionaries too (8 KiB each): a damaged byte in one would make every
+    /// document compressed with it unreadable, and is better reported when opening.
+    public static let verifiedOnOpen: [SegmentFormat.Section] = [.termIndex, .lengths, .documentOffsets, .storedDictionaries]
 
     public init(directory: String, name: String) throws(IndexError) {
         self.name = name
@@ -90,7 +97,7 @@ public final class SegmentReader: @unchecked Sendable {
             }
             sections[kind] = (offset..<(offset + length), r.getU32(at: e + 4)!)
         }
-        for kind in SegmentFormat.Section.allCases where sections[kind] == nil {
+        for kind in SegmentFormat.sections(ofVersion: version) where sections[kind] == nil {
             throw .corrupt(file: path, offset: tableOffset, reason: "section \(kind.name) is missing")
         }
         self.sections = sections
@@ -98,7 +105,7 @@ public final class SegmentReader: @unchecked Sendable {
         // damaged byte in them would otherwise change scores, paths or titles silently.
         // Postings, positions and stored text (the bulk of the file) only by `check`.
         for kind in SegmentReader.verifiedOnOpen {
-            let s = sections[kind]!
+            guard let s = sections[kind] else { continue }
             let actual = Checksum.crc32(UnsafeRawBufferPointer(rebasing: bytes[s.range]))
             guard actual == s.crc else {
                 throw .corrupt(file: path, offset: s.range.lowerBound,
@@ -124,6 +131,20 @@ public final class SegmentReader: @unchecked Sendable {
             throw .corrupt(file: path, offset: nil, reason: "section sizes do not match the document and term counts")
         }
         blockCount = Int(count)
+        var dictionaries: [UnsafeRawBufferPointer] = []
+        if let range = sections[.storedDictionaries]?.range {
+            var dr = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[range]))
+            guard let n = dr.readInt(limit: range.count) else {
+                throw .corrupt(file: path, offset: range.lowerBound, reason: "stored dictionaries section is damaged")
+            }
+            for _ in 0..<n {
+                guard let length = dr.readInt(limit: range.count), let d = dr.readBytes(length) else {
+                    throw .corrupt(file: path, offset: range.lowerBound, reason: "stored dictionaries section is damaged")
+                }
+                dictionaries.append(d)
+            }
+        }
+        storedDictionaries = dictionaries
         verifiedTermBlocks = VerifiedBlocks(capacity: blockCount)
         verifiedPostings = VerifiedBlocks(capacity: postingsRange.count / SegmentFormat.skipEntrySize + 1)
         verifiedPositions = VerifiedBlocks(capacity: postingsRange.count / SegmentFormat.skipEntrySize + 1)
@@ -198,8 +219,21 @@ public final class SegmentReader: @unchecked Sendable {
     /// The stored text of `doc` with its position checkpoints.
     public func storedDocument(_ doc: Int) throws(IndexError) -> (text: [UInt8], checkpoints: [StoredDocument.Checkpoint]) {
         let blob = try record(storedOffsets, stored, doc, what: "stored text")
-        guard let decoded = StoredDocument.decode(blob) else { throw corrupt("stored text of document \(doc) does not decompress") }
+        guard let decoded = StoredDocument.decode(blob, dictionaries: storedDictionaries, hasDictionaryNumber: storedHasDictionaryNumbers) else {
+            throw corrupt("stored text of document \(doc) does not decompress")
+        }
         return decoded
+    }
+
+    /// The stored text of `doc` as written, split into its dictionary number and the rest
+    /// (for merging without recompressing; version 2 documents give number 0).
+    public func storedBlobParts(_ doc: Int) throws(IndexError) -> (dictionary: Int, rest: UnsafeRawBufferPointer) {
+        let blob = try record(storedOffsets, stored, doc, what: "stored text")
+        guard let parts = StoredDocument.split(blob, hasDictionaryNumber: storedHasDictionaryNumbers),
+              parts.dictionary <= storedDictionaries.count else {
+            throw corrupt("stored text of document \(doc) names a dictionary the segment does not have")
+        }
+        return parts
     }
 
     // MARK: Terms

@@ -78,10 +78,15 @@ public struct SegmentWriter {
     private var postingsStart = 0
     private var blocks: [UInt8] = []
     private var record = ByteWriter()
+    /// The preset dictionaries the stored documents' `Dictionary` numbers refer to.
+    public let storedDictionaries: [StoredTextDictionary]
 
-    public init(directory: String, name: String) throws(IndexError) {
+    /// A writer of `directory/name.seg` whose stored documents may name
+    /// `storedDictionaries` (number k: the k-th, from 1).
+    public init(directory: String, name: String, storedDictionaries: [StoredTextDictionary] = []) throws(IndexError) {
         self.directory = directory
         self.name = name
+        self.storedDictionaries = storedDictionaries
         let path = directory + "/" + SegmentFormat.fileName(segment: name)
         file = try FileStream(path: path)
         documents = try FileStream(path: path + ".documents.tmp")
@@ -93,8 +98,20 @@ public struct SegmentWriter {
 
     public var documentCount: Int { lengths.count }
 
-    /// Adds the next document. `storedBlob` is a `StoredDocument`.
+    /// Adds the next document. `storedBlob` is a `StoredDocument` (its dictionary number,
+    /// when not 0, one of `storedDictionaries`).
     public mutating func addDocument(_ doc: DocumentRecord, length: Int, storedBlob: UnsafeRawBufferPointer) throws(IndexError) {
+        try addDocument(doc, length: length, storedBlobParts: (nil, storedBlob))
+    }
+
+    /// Adds the next document, its `StoredDocument` given as dictionary number and the
+    /// rest (a merge renumbers dictionaries without copying the rest).
+    public mutating func addDocument(_ doc: DocumentRecord, length: Int, storedDictionary: Int, storedRest: UnsafeRawBufferPointer) throws(IndexError) {
+        assert(storedDictionary >= 0 && storedDictionary <= storedDictionaries.count, "dictionary number out of range")
+        try addDocument(doc, length: length, storedBlobParts: (storedDictionary, storedRest))
+    }
+
+    private mutating func addDocument(_ doc: DocumentRecord, length: Int, storedBlobParts: (dictionary: Int?, rest: UnsafeRawBufferPointer)) throws(IndexError) {
         assert(!inTerm && termCount == 0, "documents come before terms")
         if !storedOpen {
             try file.beginSection()
@@ -112,7 +129,12 @@ public struct SegmentWriter {
         record.u32(Checksum.crc32(record.bytes))
         try documents.write(record.bytes)
         storedOffsets.append(UInt64(file.offset - file.endSection().range.lowerBound))
-        try file.write(storedBlob)
+        if let number = storedBlobParts.dictionary {
+            record.bytes.removeAll(keepingCapacity: true)
+            record.varint(number)
+            try file.write(record.bytes)
+        }
+        try file.write(storedBlobParts.rest)
     }
 
     private mutating func closeStored() throws(IndexError) {
@@ -297,6 +319,13 @@ public struct SegmentWriter {
         for o in storedOffsets { table.u64(o) }
         table.u64(UInt64(sections.first { $0.0 == .stored }!.1.count))
         try section(.storedOffsets, table.bytes)
+        var dictionaries = ByteWriter(capacity: 8 + storedDictionaries.reduce(0) { $0 + $1.bytes.count + 4 })
+        dictionaries.varint(storedDictionaries.count)
+        for d in storedDictionaries {
+            dictionaries.varint(d.bytes.count)
+            dictionaries.append(d.bytes)
+        }
+        try section(.storedDictionaries, dictionaries.bytes)
 
         try file.beginSection()
         var tail = ByteWriter()

@@ -54,6 +54,9 @@ final class DocumentAnalyzer {
     private var sentEpoch = -1
     /// Stored text compression, one zlib stream reused from document to document.
     private let compressor = Compressor()
+    /// The run's preset dictionary for stored text (number 1 of every segment of the
+    /// run), or `nil` to compress without one.
+    var storedDictionary: StoredTextDictionary?
 
     init(worker: Int) throws(AnalysisError) {
         analyzer = try Analyzer()
@@ -142,15 +145,21 @@ final class DocumentAnalyzer {
                                    positions: Int32(positionsStart)..<Int32(doc.positionBytes.count)))
         }
         // Stored text: the file's own UTF-8 when it was UTF-8, else the decoded text as UTF-8.
+        func store(_ body: UnsafeRawBufferPointer) -> [UInt8] {
+            guard let storedDictionary else { return StoredDocument.encode(utf8: body, checkpoints: checkpoints, compressor: compressor) }
+            return storedDictionary.bytes.withUnsafeBytes {
+                StoredDocument.encode(utf8: body, checkpoints: checkpoints, compressor: compressor, dictionary: (1, $0))
+            }
+        }
         if decoded.detectedCharset == nil {
             var body = bytes
             if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
                 body = UnsafeRawBufferPointer(rebasing: bytes[3...])
             }
-            doc.storedBlob = StoredDocument.encode(utf8: body, checkpoints: checkpoints, compressor: compressor)
+            doc.storedBlob = store(body)
         } else {
             let utf8 = Array(String(decoding: decoded.utf16, as: UTF16.self).utf8)
-            doc.storedBlob = utf8.withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: checkpoints, compressor: compressor) }
+            doc.storedBlob = utf8.withUnsafeBytes { store($0) }
         }
         return doc
     }

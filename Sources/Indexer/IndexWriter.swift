@@ -116,10 +116,12 @@ public final class IndexWriter {
         }
 
         // Analyze in parallel, add in path order, flush at the memory bound.
-        var builder = SegmentBuilder()
+        let dictionary = storedDictionary(for: todo, existing: segments)
+        var builder = SegmentBuilder(storedDictionaries: dictionary.map { [$0] } ?? [])
         // The buffer and the segment being written from it are both in memory at flush time.
         let flushBytes = max(1, options.memoryMB) * 1024 * 1024 * 2 / 5
         let workers = try (0..<max(1, options.threads)).map { (w) throws(AnalysisError) in try DocumentAnalyzer(worker: w) }
+        for w in workers { w.storedDictionary = dictionary }
         let totalBytes = todo.reduce(0) { $0 + Int($1.size) }
         var done = 0
         // Batches of at most 512 files or 16 MB; batch k+1 is analyzed by the workers
@@ -206,6 +208,60 @@ public final class IndexWriter {
         summary.documents = manifest.liveDocuments
         summary.committed = true
         return summary
+    }
+
+    /// The preset dictionary for this run's stored text: the one of the index's largest
+    /// segment when it has one (so that merges keep one copy), else one trained on up to
+    /// `StoredTextDictionary.sampleSize` bytes spread evenly over the files to index (the
+    /// first 16 KiB of every k-th file, in path order: the same files give the same
+    /// dictionary whatever the thread count), or `nil` for a sample too small to pay.
+    private func storedDictionary(for files: [FileEntry], existing segments: [WorkingSegment]) -> StoredTextDictionary? {
+        if files.isEmpty { return nil }
+        if let largest = segments.max(by: { $0.info.documentCount < $1.info.documentCount }),
+           let first = largest.reader.storedDictionaries.first {
+            return StoredTextDictionary(bytes: Array(first))
+        }
+        let perFile = 16 << 10
+        let totalBytes = files.reduce(0) { $0 + min(Int($1.size), perFile) }
+        let step = max(1, totalBytes / StoredTextDictionary.sampleSize)
+        var samples: [[UInt8]] = []
+        var buffer: [UInt8] = []
+        var sampled = 0
+        for i in stride(from: 0, to: files.count, by: step) where sampled < StoredTextDictionary.sampleSize {
+            guard let n = try? Self.readPrefix(files[i].absolutePath, count: perFile, into: &buffer), n > 0 else { continue }
+            // Binary files are skipped by the indexer; keep them out of the sample too.
+            if buffer[0..<min(n, 8192)].contains(0) { continue }
+            samples.append(Array(buffer[0..<n]))
+            sampled += n
+        }
+        return StoredTextDictionary.train(samples: samples)
+    }
+
+    /// Reads at most `count` bytes from the start of a regular file into `bytes`.
+    static func readPrefix(_ path: String, count: Int, into bytes: inout [UInt8]) throws(ReadError) -> Int {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        if fd < 0 { throw ReadError(description: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw ReadError(description: "not a regular file") }
+        if bytes.count != count { bytes = [UInt8](repeating: 0, count: count) }
+        return try readToEndOrFull(fd, into: &bytes, from: 0)
+    }
+
+    /// Reads `fd` into `bytes[offset...]` until its end or until `bytes` is full; returns
+    /// the offset reached.
+    private static func readToEndOrFull(_ fd: Int32, into bytes: inout [UInt8], from offset: Int) throws(ReadError) -> Int {
+        var offset = offset
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ReadError(description: String(cString: strerror(errno)))
+            }
+            if n == 0 { break }
+            offset += n
+        }
+        return offset
     }
 
     /// What the index knows of a file it holds (compact: a million of them fit in
@@ -312,20 +368,12 @@ public final class IndexWriter {
         }
         var offset = 0
         while true {
-            if offset == bytes.count {
-                // The file may have grown since stat: read on in chunks up to the limit.
-                if bytes.count >= limit { throw ReadError(description: "larger than \(limit >> 20) MiB") }
-                bytes.append(contentsOf: repeatElement(0, count: max(4096, min(bytes.count, limit - bytes.count))))
-            }
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ReadError(description: String(cString: strerror(errno)))
-            }
-            if n == 0 { break }
-            offset += n
+            offset = try readToEndOrFull(fd, into: &bytes, from: offset)
+            if offset < bytes.count { return offset }
+            // The file may have grown since stat: read on in chunks up to the limit.
+            if bytes.count >= limit { throw ReadError(description: "larger than \(limit >> 20) MiB") }
+            bytes.append(contentsOf: repeatElement(0, count: max(4096, min(bytes.count, limit - bytes.count))))
         }
-        return offset
     }
 
     // MARK: segments

@@ -20,6 +20,13 @@ struct SegmentBuilder {
     /// (a worker sends a term's bytes once per vocabulary epoch); bounded like the
     /// worker's own vocabulary, so not counted in `memoryUsage`.
     private var vocabularies: [WorkerVocabulary] = []
+    /// The preset dictionaries the stored blobs' dictionary numbers refer to (the run's
+    /// one, or none), written into every segment flushed from this buffer.
+    let storedDictionaries: [StoredTextDictionary]
+
+    init(storedDictionaries: [StoredTextDictionary] = []) {
+        self.storedDictionaries = storedDictionaries
+    }
 
     var documentCount: Int { records.count }
     var isEmpty: Bool { records.isEmpty }
@@ -94,11 +101,11 @@ struct SegmentBuilder {
 
     /// Writes the buffered documents as segment `name` and empties the buffer.
     mutating func flush(directory: String, name: String) throws(IndexError) -> SegmentInfo {
-        var writer = try SegmentWriter(directory: directory, name: name)
+        var writer = try SegmentWriter(directory: directory, name: name, storedDictionaries: storedDictionaries)
         do {
             let info = try write(into: &writer)
             let vocabularies = self.vocabularies
-            self = SegmentBuilder()
+            self = SegmentBuilder(storedDictionaries: storedDictionaries)
             self.vocabularies = vocabularies
             return info
         } catch {

@@ -14,9 +14,10 @@ enum SegmentMerger {
     }
 
     static func merge(_ inputs: [Input], directory: String, name: String) throws(IndexError) -> SegmentInfo {
-        var writer = try SegmentWriter(directory: directory, name: name)
+        let (dictionaries, dictionaryMap) = mergedDictionaries(inputs.map(\.reader))
+        var writer = try SegmentWriter(directory: directory, name: name, storedDictionaries: dictionaries)
         do {
-            let info = try merge(inputs, into: &writer)
+            let info = try merge(inputs, dictionaryMap: dictionaryMap, into: &writer)
             return info
         } catch {
             writer.abandon()
@@ -24,7 +25,31 @@ enum SegmentMerger {
         }
     }
 
-    private static func merge(_ inputs: [Input], into writer: inout SegmentWriter) throws(IndexError) -> SegmentInfo {
+    /// The stored dictionaries of the merged segment: each distinct one of the inputs once
+    /// (a run's segments share theirs), and per input the new number of each of its own
+    /// (index 0: "none" stays 0).
+    static func mergedDictionaries(_ readers: [SegmentReader]) -> ([StoredTextDictionary], [[Int]]) {
+        var dictionaries: [StoredTextDictionary] = []
+        var numbers: [[UInt8]: Int] = [:]
+        var maps: [[Int]] = []
+        for reader in readers {
+            var map = [0]
+            for d in reader.storedDictionaries {
+                let bytes = Array(d)
+                if let n = numbers[bytes] {
+                    map.append(n)
+                } else {
+                    dictionaries.append(StoredTextDictionary(bytes: bytes))
+                    numbers[bytes] = dictionaries.count
+                    map.append(dictionaries.count)
+                }
+            }
+            maps.append(map)
+        }
+        return (dictionaries, maps)
+    }
+
+    private static func merge(_ inputs: [Input], dictionaryMap: [[Int]], into writer: inout SegmentWriter) throws(IndexError) -> SegmentInfo {
         // New document order: every live document, by path (a k-way merge).
         var docMap = inputs.map { [Int32](repeating: -1, count: $0.reader.documentCount) }
         var next = inputs.map { _ in 0 }
@@ -48,7 +73,9 @@ enum SegmentMerger {
             let reader = inputs[s].reader
             docMap[s][doc] = newId
             newId += 1
-            try writer.addDocument(try reader.document(doc), length: reader.length(of: doc), storedBlob: try reader.storedBlob(doc))
+            let stored = try reader.storedBlobParts(doc)
+            try writer.addDocument(try reader.document(doc), length: reader.length(of: doc),
+                                   storedDictionary: dictionaryMap[s][stored.dictionary], storedRest: stored.rest)
             next[s] += 1
             heads[s] = try advance(s)
             if newId % 4096 == 0 { for input in inputs { input.reader.file.dropResidentPages() } }

@@ -36,8 +36,10 @@ final class SegmentFormatTests: XCTestCase {
         let pos = Array(reader.file.bytes[reader.sections[.positions]!.range])
         XCTAssertEqual(pos, [4, 2, 3, 4])
         let header = Array(reader.file.bytes[0..<16])
-        // Version 2: CRC-32C checksums.
-        XCTAssertEqual(header, Array("SCTLSEGM".utf8) + [2, 0, 0, 0, 0, 0, 0, 0])
+        // Version 3: CRC-32C checksums, stored text with preset dictionaries.
+        XCTAssertEqual(header, Array("SCTLSEGM".utf8) + [3, 0, 0, 0, 0, 0, 0, 0])
+        // No dictionary was given: the section holds a count of 0.
+        XCTAssertEqual(Array(reader.file.bytes[reader.sections[.storedDictionaries]!.range]), [0])
         // The two CRC-32Cs: of the tail's positions, then of its documents.
         let crcs = postings[1..<9].withUnsafeBytes { ($0.loadUnaligned(as: UInt32.self), $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) }
         XCTAssertEqual(UInt32(littleEndian: crcs.0), Checksum.crc32([4, 2, 3, 4]))
@@ -153,6 +155,78 @@ final class SegmentFormatTests: XCTestCase {
         let decoded = blob.withUnsafeBytes { StoredDocument.decode($0) }
         XCTAssertEqual(decoded?.text, texts[0])
         XCTAssertEqual(decoded?.checkpoints, checkpoints)
+    }
+
+    /// The worked example of `StoredDocument`'s doc comment, byte for byte.
+    func testStoredDocumentWorkedExample() {
+        let text = Array("aaaa".utf8)
+        let blob = text.withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: [.init(position: 0, offset: 0)]) }
+        let zlib = text.withUnsafeBytes { Compressor().compress($0) }
+        XCTAssertEqual(Array(blob.prefix(4)), [0x00, 0x01, 0x00, 0x00])
+        XCTAssertEqual(Array(blob.dropFirst(4)), zlib)
+        XCTAssertEqual(zlib.first, 0x04)
+    }
+
+    /// Sample text for dictionary tests: Dutch-like sentences from a fixed word list.
+    static func sampleDocuments(count: Int, seed: UInt64) -> [[UInt8]] {
+        let words = ["de", "het", "een", "van", "regering", "minister", "aanval", "veiligheidsraad", "sancties",
+                     "rusland", "verklaring", "overleg", "bondgenoten", "financiële", "coördinatie", "in", "op"]
+        var state = seed
+        return (0..<count).map { _ in
+            var text = ""
+            for _ in 0..<200 {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                text += words[Int((state >> 33) % UInt64(words.count))] + (state & 0xF == 0 ? ". " : " ")
+            }
+            return Array(text.utf8)
+        }
+    }
+
+    func testDictionaryTrainingIsDeterministicBoundedAndNeedsEnoughText() throws {
+        let samples = Self.sampleDocuments(count: 80, seed: 1)
+        XCTAssertGreaterThan(samples.reduce(0) { $0 + $1.count }, StoredTextDictionary.minimumSample)
+        let a = try XCTUnwrap(StoredTextDictionary.train(samples: samples))
+        let b = try XCTUnwrap(StoredTextDictionary.train(samples: samples))
+        XCTAssertEqual(a, b)
+        XCTAssertLessThanOrEqual(a.bytes.count, StoredTextDictionary.maximumSize)
+        let small = try XCTUnwrap(StoredTextDictionary.train(samples: samples, size: 100))
+        XCTAssertLessThanOrEqual(small.bytes.count, 100)
+        // The most valuable string comes last: here a frequent long word with its space.
+        let tail = String(decoding: a.bytes.suffix(40), as: UTF8.self)
+        XCTAssertTrue(["veiligheidsraad ", "bondgenoten ", "coördinatie ", "financiële "].contains { tail.contains($0) }, tail)
+        XCTAssertNil(StoredTextDictionary.train(samples: Array(samples.prefix(3))), "too little text for a dictionary")
+        XCTAssertNil(StoredTextDictionary.train(samples: [[UInt8](repeating: 0x2E, count: 100_000)]), "nothing to learn from")
+    }
+
+    /// Documents compressed with a trained dictionary are smaller, decode with it, and
+    /// fail to decode (nil, not wrong text) with another dictionary or none.
+    func testDictionaryCompressesSmallerAndOnlyDecodesWithItsDictionary() throws {
+        let training = Self.sampleDocuments(count: 80, seed: 1)
+        let dictionary = try XCTUnwrap(StoredTextDictionary.train(samples: training))
+        let other = try XCTUnwrap(StoredTextDictionary.train(samples: Self.sampleDocuments(count: 80, seed: 2), size: 4000))
+        let documents = Self.sampleDocuments(count: 20, seed: 99)
+        let compressor = Compressor()
+        var plain = 0
+        var withDictionary = 0
+        for (i, text) in documents.enumerated() {
+            let checkpoints: [StoredDocument.Checkpoint] = [.init(position: 0, offset: 0)]
+            let a = text.withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: checkpoints, compressor: compressor) }
+            let b = text.withUnsafeBytes { t in
+                dictionary.bytes.withUnsafeBytes { StoredDocument.encode(utf8: t, checkpoints: checkpoints, compressor: compressor, dictionary: (2, $0)) }
+            }
+            plain += a.count
+            withDictionary += b.count
+            other.bytes.withUnsafeBytes { o in
+                dictionary.bytes.withUnsafeBytes { d in
+                    XCTAssertEqual(a.withUnsafeBytes { StoredDocument.decode($0) }?.text, text, "document \(i)")
+                    XCTAssertEqual(b.withUnsafeBytes { StoredDocument.decode($0, dictionaries: [o, d]) }?.text, text, "document \(i)")
+                    XCTAssertNil(b.withUnsafeBytes { StoredDocument.decode($0, dictionaries: [d, o]) }, "wrong dictionary")
+                    XCTAssertNil(b.withUnsafeBytes { StoredDocument.decode($0, dictionaries: [o]) }, "no dictionary 2")
+                    XCTAssertEqual(b.withUnsafeBytes { StoredDocument.split($0)?.dictionary }, 2)
+                }
+            }
+        }
+        XCTAssertLessThan(Double(withDictionary), 0.9 * Double(plain), "plain \(plain) bytes, with dictionary \(withDictionary)")
     }
 
     func testManifestRoundTripAndDamage() throws {

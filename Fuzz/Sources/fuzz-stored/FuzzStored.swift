@@ -1,5 +1,6 @@
-// Fuzz target: `StoredDocument.decode(_:)`, one document's stored text blob
-// (checkpoints, then the zlib-compressed UTF-8 text with its length).
+// Fuzz target: `StoredDocument.decode(_:dictionaries:)`, one document's stored text blob
+// (dictionary number, checkpoints, then the zlib-compressed UTF-8 text with its length),
+// with one preset dictionary available (number 1), as in a segment with one.
 //
 // Properties checked besides "no crash": checkpoints come out non-decreasing and
 // within Int32, and a decoded blob encodes to one that decodes to the same.
@@ -19,14 +20,23 @@ public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>?,
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = fuzzInput(data, size)
-    guard let decoded = bytes.withUnsafeBytes({ StoredDocument.decode($0) }) else { return 0 }
+    guard let decoded = bytes.withUnsafeBytes({ blob in
+        StoredSeeds.dictionary.withUnsafeBytes { StoredDocument.decode(blob, dictionaries: [$0]) }
+    }) else { return 0 }
+    let number = bytes.withUnsafeBytes { StoredDocument.split($0)!.dictionary }
     var previous = StoredDocument.Checkpoint(position: 0, offset: 0)
     for c in decoded.checkpoints {
         fuzzCheck(c.position >= previous.position && c.offset >= previous.offset, "checkpoints decrease: \(decoded.checkpoints)")
         previous = c
     }
-    let encoded = decoded.text.withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: decoded.checkpoints) }
-    guard let again = encoded.withUnsafeBytes({ StoredDocument.decode($0) }) else {
+    let encoded = decoded.text.withUnsafeBytes { text in
+        StoredSeeds.dictionary.withUnsafeBytes { d in
+            StoredDocument.encode(utf8: text, checkpoints: decoded.checkpoints, dictionary: (number, number == 0 ? UnsafeRawBufferPointer(start: nil, count: 0) : d))
+        }
+    }
+    guard let again = encoded.withUnsafeBytes({ blob in
+        StoredSeeds.dictionary.withUnsafeBytes { StoredDocument.decode(blob, dictionaries: [$0]) }
+    }) else {
         fuzzCheck(false, "a decoded blob re-encodes to one that does not decode")
         return 0
     }
@@ -35,6 +45,9 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
 }
 
 enum StoredSeeds {
+    /// The one dictionary the target decodes with.
+    static let dictionary: [UInt8] = Array("de het een van en in is op dat die Veto Veiligheidsraad ".utf8)
+
     static func all() throws -> [(name: String, bytes: [UInt8])] {
         let sample = try SampleIndex.build(in: Scratch.folder("sample"))
         let snapshot = try IndexSnapshot(directory: IndexDirectory(path: sample.small))
@@ -44,9 +57,14 @@ enum StoredSeeds {
                 seeds.append(("segment\(s)-doc\(d)", Array(try segment.reader.storedBlob(d))))
             }
         }
-        seeds.append(("empty-text", [0, 0]))
+        seeds.append(("empty-text", [0, 0, 0]))
         seeds.append(("made", Array("Veto in de Veiligheidsraad".utf8).withUnsafeBytes {
             StoredDocument.encode(utf8: $0, checkpoints: [.init(position: 0, offset: 0), .init(position: 32, offset: 190), .init(position: 64, offset: 401)])
+        }))
+        seeds.append(("made-with-dictionary", Array("Veto in de Veiligheidsraad, het veto".utf8).withUnsafeBytes { text in
+            dictionary.withUnsafeBytes {
+                StoredDocument.encode(utf8: text, checkpoints: [.init(position: 0, offset: 0)], dictionary: (1, $0))
+            }
         }))
         return seeds
     }

@@ -40,15 +40,20 @@ void czlib_deflater_destroy(czlib_deflater *deflater);
 /// The corresponding zlib function is `deflateBound`.
 size_t czlib_deflater_bound(czlib_deflater *deflater, size_t length);
 
-/// Compresses all of `source` as one complete zlib stream into `destination`; returns
-/// the compressed length, or -1 when it does not fit in `capacity` or zlib fails. The
-/// corresponding zlib functions are `deflateReset` and `deflate` with `Z_FINISH`.
+/// Compresses all of `source` as one complete zlib stream into `destination`, with
+/// the preset `dictionary` when `dictionary_length` > 0; returns the compressed length,
+/// or -1 when it does not fit in `capacity` or zlib fails. The corresponding zlib
+/// functions are `deflateReset`, `deflateSetDictionary` and `deflate` with `Z_FINISH`.
 int64_t czlib_deflater_compress(czlib_deflater *deflater, const uint8_t *source, size_t length,
+                                const uint8_t *dictionary, size_t dictionary_length,
                                 uint8_t *destination, size_t capacity);
 
-/// Decompresses exactly `expected` bytes into `destination`; returns the length
-/// produced, or -1 when the data is damaged. The corresponding zlib function is `uncompress`.
-int64_t czlib_uncompress(const uint8_t *source, size_t length, uint8_t *destination, size_t expected);
+/// Decompresses exactly `expected` bytes into `destination`, with the preset
+/// `dictionary` the stream was compressed with (`dictionary_length` 0: none); returns the
+/// length produced, or -1 when the data is damaged or the dictionary is not the stream's.
+/// The corresponding zlib functions are `uncompress`, or `inflate` and `inflateSetDictionary`.
+int64_t czlib_uncompress(const uint8_t *source, size_t length, const uint8_t *dictionary, size_t dictionary_length,
+                         uint8_t *destination, size_t expected);
 
 #ifdef __cplusplus
 }

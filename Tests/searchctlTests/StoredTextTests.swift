@@ -1,0 +1,136 @@
+import Foundation
+import XCTest
+
+/// Stored text through the CLI: preset dictionaries (`StoredTextDictionary`) trained per
+/// run, kept once through incremental runs and merges; and an index of the previous
+/// format version (no dictionaries) still read, and rewritten by `merge`.
+final class StoredTextTests: CLITestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    /// Search hits with their snippets and highlighted words, in rank order.
+    func snippets(_ query: String, index: URL, file: StaticString = #filePath, line: UInt = #line) throws -> [String] {
+        let r = run(["search", query, "--json", "--index", index.path], file: file, line: line)
+        XCTAssertEqual(r.exitCode, 0, "search \(query): \(r.stderr)", file: file, line: line)
+        let hits = try jsonObject(r.stdout, file: file, line: line)["hits"] as? [[String: Any]] ?? []
+        return hits.map { h in
+            let snippet = h["snippet"] as? String ?? ""
+            let scalars = Array(snippet.unicodeScalars)
+            let marked = (h["highlights"] as? [[Int]] ?? []).map { span in
+                String(String.UnicodeScalarView(scalars[span[0]..<span[1]]))
+            }
+            return "\(h["path"] ?? "")|\(h["title"] ?? "")|\(snippet)|\(marked)"
+        }
+    }
+
+    /// The format version in a segment file's header (u32 little-endian at offset 8).
+    func segmentVersions(_ index: URL) throws -> [UInt32] {
+        try indexFiles(index, prefix: "seg-", suffix: ".seg").map { url in
+            let bytes = [UInt8](try Data(contentsOf: url).prefix(12))
+            return UInt32(bytes[8]) | UInt32(bytes[9]) << 8 | UInt32(bytes[10]) << 16 | UInt32(bytes[11]) << 24
+        }
+    }
+
+    func storedDictionaryBytes(_ index: URL) throws -> Int {
+        let kinds = try stats(index)["bytes_by_kind"] as? [String: Any] ?? [:]
+        return int(kinds["stored dictionaries"]) ?? -1
+    }
+
+    func testVersion2IndexIsReadAndMergeRewritesItAsVersion3() throws {
+        let old = scratch.appendingPathComponent("old")
+        try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("index-v2"), to: old)
+        XCTAssertEqual(try segmentVersions(old), [2])
+        let fresh = scratch.appendingPathComponent("fresh")
+        let seeds = Self.repoRoot.appendingPathComponent("seeds")
+        XCTAssertEqual(run(["index", seeds.path, "--index", fresh.path, "--quiet"]).exitCode, 0)
+        XCTAssertEqual(try segmentVersions(fresh), [3])
+
+        let queries = ["aanval syrië", "\"zenuwgas sarin\"", "g7 top", "ministers"]
+        for q in queries {
+            let expected = try snippets(q, index: fresh)
+            XCTAssertFalse(expected.isEmpty, q)
+            XCTAssertEqual(try snippets(q, index: old), expected, "version 2 index: \(q)")
+        }
+        XCTAssertEqual(run(["check", "--index", old.path]).exitCode, 0)
+
+        // An incremental run adds a version 3 segment beside the version 2 one; merging
+        // both rewrites everything as version 3 with the same answers.
+        let corpus = scratch.appendingPathComponent("corpus")
+        try FileManager.default.copyItem(at: seeds, to: corpus)
+        try write("Extra\nEen derde bericht over de aanval.\n", to: corpus.appendingPathComponent("extra.txt"))
+        var r = run(["index", corpus.path, "--index", old.path, "--quiet"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        XCTAssertEqual(try segmentVersions(old).sorted(), [2, 3])
+        r = run(["index", corpus.path, "--index", fresh.path, "--quiet"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        r = run(["merge", "--index", old.path])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        XCTAssertEqual(try segmentVersions(old), [3])
+        XCTAssertEqual(run(["check", "--index", old.path]).exitCode, 0)
+        for q in queries {
+            XCTAssertEqual(try snippets(q, index: old), try snippets(q, index: fresh), "after merge: \(q)")
+        }
+    }
+
+    /// A corpus large enough for a dictionary: every document's text comes back whole
+    /// (snippets of a query for each document's rarest word), the dictionary is stored,
+    /// an incremental run reuses it and `merge` keeps one copy.
+    func testStoredTextWithDictionaryRoundTripsThroughIncrementalRunsAndMerge() throws {
+        var files: [String: String] = [:]
+        let words = ["de", "het", "een", "regering", "minister", "aanval", "veiligheidsraad", "sancties",
+                     "rusland", "verklaring", "overleg", "bondgenoten", "financiële", "coördinatie"]
+        var seed: UInt64 = 7
+        func next(_ n: Int) -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int((seed >> 33) % UInt64(n))
+        }
+        for d in 0..<60 {
+            var text = "Bericht \(d)\n"
+            for s in 0..<25 {
+                var sentence = (0..<12).map { _ in words[next(words.count)] }
+                sentence.append("uniekwoord\(d)x\(s)")
+                text += sentence.joined(separator: " ") + ". "
+            }
+            files["doc\(String(format: "%02d", d)).txt"] = text + "\n"
+        }
+        XCTAssertGreaterThan(files.values.reduce(0) { $0 + $1.utf8.count }, 64 << 10, "the corpus must be large enough for a dictionary")
+        let corpus = try makeCorpus(files)
+        let index = scratch.appendingPathComponent("idx")
+        var r = run(["index", corpus.path, "--index", index.path, "--quiet"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        let dictionary = try storedDictionaryBytes(index)
+        XCTAssertGreaterThan(dictionary, 1024, "a run over 64 KiB of text stores a dictionary")
+        XCTAssertLessThanOrEqual(dictionary, 8 << 10 + 16)
+
+        func checkEveryDocument() throws {
+            for d in [0, 17, 59] {
+                let path = "doc\(String(format: "%02d", d)).txt"
+                let hits = try snippets("uniekwoord\(d)x3", index: index)
+                XCTAssertEqual(hits.count, 1)
+                let parts = hits.first?.split(separator: "|", omittingEmptySubsequences: false) ?? []
+                XCTAssertEqual(parts.first.map(String.init), path)
+                // The snippet is a passage of the document's own text (white space collapsed).
+                let snippet = parts.count > 2 ? String(parts[2]).trimmingCharacters(in: CharacterSet(charactersIn: "… ")) : "<none>"
+                let text = files[path]!.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+                XCTAssertGreaterThan(snippet.count, 40)
+                XCTAssertTrue(text.contains(snippet), "\(path): \(snippet)")
+                XCTAssertTrue(hits.first?.hasSuffix("[\"uniekwoord\(d)x3\"]") ?? false, hits.first ?? "")
+            }
+        }
+        try checkEveryDocument()
+
+        // Change two documents and add one: the new segment uses the index's dictionary.
+        for d in [3, 40] { try write("Bericht \(d)\nGewijzigd. " + files["doc\(String(format: "%02d", d)).txt"]!, to: corpus.appendingPathComponent("doc\(String(format: "%02d", d)).txt")) }
+        try write("Nieuw\nDe regering en de minister over de aanval.\n", to: corpus.appendingPathComponent("new.txt"))
+        r = run(["index", corpus.path, "--index", index.path, "--quiet"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        XCTAssertEqual(int(try stats(index)["segments"]), 2)
+        XCTAssertEqual(try storedDictionaryBytes(index), 2 * dictionary, "each segment holds the run's dictionary")
+        try checkEveryDocument()
+        r = run(["merge", "--index", index.path])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        XCTAssertEqual(int(try stats(index)["segments"]), 1)
+        XCTAssertEqual(try storedDictionaryBytes(index), dictionary, "merging keeps one copy of a shared dictionary")
+        try checkEveryDocument()
+        XCTAssertEqual(run(["check", "--index", index.path]).exitCode, 0)
+    }
+}
