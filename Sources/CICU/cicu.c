@@ -65,6 +65,21 @@ int32_t cicu_break_next_words(cicu_break_iterator *iterator, int32_t *starts, in
     return count;
 }
 
+int32_t cicu_break_following(cicu_break_iterator *iterator, int32_t offset) {
+    UBreakIterator *it = (UBreakIterator *)iterator;
+    int32_t b = offset < 0 ? ubrk_first(it) : ubrk_following(it, offset);
+    return b == UBRK_DONE ? -1 : b;
+}
+
+int32_t cicu_break_next_boundary(cicu_break_iterator *iterator, int32_t *kept) {
+    UBreakIterator *it = (UBreakIterator *)iterator;
+    int32_t end = ubrk_next(it);
+    if (end == UBRK_DONE) return -1;
+    int32_t rule = ubrk_getRuleStatus(it);
+    *kept = (rule >= UBRK_WORD_NONE && rule < UBRK_WORD_NONE_LIMIT) ? 0 : 1;
+    return end;
+}
+
 const cicu_normalizer *cicu_nfkc_casefold(int32_t *error) {
     UErrorCode status = U_ZERO_ERROR;
     const UNormalizer2 *n = unorm2_getNFKCCasefoldInstance(&status);

@@ -49,6 +49,17 @@ void cicu_break_set_text(cicu_break_iterator *iterator, const uint16_t *text, in
 /// `ubrk_next` and `ubrk_getRuleStatus`.
 int32_t cicu_break_next_words(cicu_break_iterator *iterator, int32_t *starts, int32_t *ends, int32_t capacity);
 
+/// Moves to the first boundary after `offset` (to the text's start when `offset` < 0) and
+/// returns it, or -1 at the end. The corresponding ICU functions are `ubrk_following`
+/// and `ubrk_first`.
+int32_t cicu_break_following(cicu_break_iterator *iterator, int32_t offset);
+
+/// Moves to the next boundary and returns it (-1 at the end); `*kept` is 1 when the
+/// segment that ends there is a word kept by SPEC step 2 (rule status not in
+/// `[UBRK_WORD_NONE, UBRK_WORD_NONE_LIMIT)`), else 0. The corresponding ICU functions are
+/// `ubrk_next` and `ubrk_getRuleStatus`.
+int32_t cicu_break_next_boundary(cicu_break_iterator *iterator, int32_t *kept);
+
 // MARK: Normalization
 
 /// NFKC_Casefold. The corresponding ICU function is `unorm2_getNFKCCasefoldInstance`.
