@@ -159,8 +159,8 @@ int64_t czlib_deflater_compress(czlib_deflater *d, const uint8_t *source, size_t
 }
 
 int64_t czlib_uncompress(const uint8_t *source, size_t length, const uint8_t *dictionary, size_t dictionary_length,
-                         uint8_t *destination, size_t expected) {
-    if (dictionary_length == 0) {
+                         int32_t raw, uint8_t *destination, size_t expected) {
+    if (!raw && dictionary_length == 0) {
         uLongf out = (uLongf)expected;
         int rc = uncompress(destination, &out, source, (uLong)length);
         return (rc == Z_OK && out == expected) ? (int64_t)out : -1;
@@ -168,21 +168,26 @@ int64_t czlib_uncompress(const uint8_t *source, size_t length, const uint8_t *di
     if (length > (uInt)-1 || expected > (uInt)-1 || dictionary_length > (uInt)-1) return -1;
     z_stream s;
     memset(&s, 0, sizeof s);
-    if (inflateInit(&s) != Z_OK) return -1;
+    if (inflateInit2(&s, raw ? -15 : 15) != Z_OK) return -1;
+    // Raw DEFLATE takes its dictionary before the data; a zlib stream asks for it
+    // (Z_NEED_DICT), and inflateSetDictionary checks its Adler-32 against the stream's.
+    if (raw && dictionary_length > 0 && inflateSetDictionary(&s, dictionary, (uInt)dictionary_length) != Z_OK) {
+        inflateEnd(&s);
+        return -1;
+    }
     s.next_in = (Bytef *)source;
     s.avail_in = (uInt)length;
     s.next_out = destination;
     s.avail_out = (uInt)expected;
     int rc = inflate(&s, Z_FINISH);
-    if (rc == Z_NEED_DICT) {
-        // inflateSetDictionary checks the dictionary's Adler-32 against the stream's.
+    if (rc == Z_NEED_DICT && !raw) {
         if (inflateSetDictionary(&s, dictionary, (uInt)dictionary_length) != Z_OK) {
             inflateEnd(&s);
             return -1;
         }
         rc = inflate(&s, Z_FINISH);
     }
-    // Exactly `expected` bytes, and the stream's end (with its Adler-32 checked) right there.
+    // Exactly `expected` bytes, and the stream's end right there.
     int64_t produced = (int64_t)(expected - s.avail_out);
     inflateEnd(&s);
     return (rc == Z_STREAM_END && produced == (int64_t)expected) ? produced : -1;

@@ -7,12 +7,16 @@ import CZlib
 ///
 /// Its output is a complete zlib stream, the same bytes `compress2` gives at `level`
 /// (window and hash sizes are zlib's defaults: `windowBits` 15, `memLevel` 8), so
-/// `Compression.decompress` reads it.
+/// `Compression.decompress` reads it; or, when `raw`, the same DEFLATE data without the
+/// zlib header and Adler-32 trailer (stored documents carry a CRC-32C of their own, and
+/// zlib would otherwise checksum every text and dictionary with Adler-32 once more).
 ///
 /// Not thread-safe: one per thread. The corresponding zlib functions are
 /// `deflateInit2`, `deflateReset`, `deflate` and `deflateEnd`.
 public final class Compressor {
     public let level: Int32
+    /// Raw DEFLATE (no zlib header and trailer).
+    public let raw: Bool
     private let stream: OpaquePointer
     /// Compressed output, grown to the largest bound seen and reused.
     private var scratch: UnsafeMutableRawBufferPointer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
@@ -22,11 +26,12 @@ public final class Compressor {
     static let windowBits: Int32 = 15
     static let memLevel: Int32 = 8
 
-    /// A compressor at `level` (1 fastest … 9 smallest).
-    public init(level: Int32 = 1) {
+    /// A compressor at `level` (1 fastest … 9 smallest), of raw DEFLATE when `raw`.
+    public init(level: Int32 = 1, raw: Bool = false) {
         precondition((1...9).contains(level), "zlib level \(level) is not in 1...9")
         self.level = level
-        guard let stream = czlib_deflater_create(level, Self.windowBits, Self.memLevel) else {
+        self.raw = raw
+        guard let stream = czlib_deflater_create(level, raw ? -Self.windowBits : Self.windowBits, Self.memLevel) else {
             fatalError("zlib could not set up a compressor (out of memory)")
         }
         self.stream = stream

@@ -38,8 +38,8 @@ public final class SegmentReader: @unchecked Sendable {
     /// The preset dictionaries of the stored text (`storedDictionaries` section), in order:
     /// a `StoredDocument`'s dictionary number k is `storedDictionaries[k - 1]`.
     public let storedDictionaries: [UnsafeRawBufferPointer]
-    /// Stored documents start with a dictionary number (format version 3 on).
-    public var storedHasDictionaryNumbers: Bool { version >= SegmentFormat.versionStoredDictionaries }
+    /// How the stored documents are laid out (by format version).
+    public var storedLayout: StoredDocument.Layout { StoredDocument.Layout(formatVersion: version) }
     /// Checksums already verified in this process: term blocks by number; postings
     /// blocks and their positions by skip entry (offset in the postings section / 32,
     /// distinct for distinct 32-byte entries).
@@ -219,7 +219,7 @@ public final class SegmentReader: @unchecked Sendable {
     /// The stored text of `doc` with its position checkpoints.
     public func storedDocument(_ doc: Int) throws(IndexError) -> (text: [UInt8], checkpoints: [StoredDocument.Checkpoint]) {
         let blob = try record(storedOffsets, stored, doc, what: "stored text")
-        guard let decoded = StoredDocument.decode(blob, dictionaries: storedDictionaries, hasDictionaryNumber: storedHasDictionaryNumbers) else {
+        guard let decoded = StoredDocument.decode(blob, dictionaries: storedDictionaries, layout: storedLayout) else {
             throw corrupt("stored text of document \(doc) does not decompress")
         }
         return decoded
@@ -229,7 +229,7 @@ public final class SegmentReader: @unchecked Sendable {
     /// (for merging without recompressing; version 2 documents give number 0).
     public func storedBlobParts(_ doc: Int) throws(IndexError) -> (dictionary: Int, rest: UnsafeRawBufferPointer) {
         let blob = try record(storedOffsets, stored, doc, what: "stored text")
-        guard let parts = StoredDocument.split(blob, hasDictionaryNumber: storedHasDictionaryNumbers),
+        guard let parts = StoredDocument.split(blob, layout: storedLayout),
               parts.dictionary <= storedDictionaries.count else {
             throw corrupt("stored text of document \(doc) names a dictionary the segment does not have")
         }

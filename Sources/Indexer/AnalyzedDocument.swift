@@ -53,7 +53,7 @@ final class DocumentAnalyzer {
     private var sent: [Bool] = []
     private var sentEpoch = -1
     /// Stored text compression, one zlib stream reused from document to document.
-    private let compressor = Compressor()
+    private let compressor = Compressor(raw: true)
     /// The run's preset dictionary for stored text (number 1 of every segment of the
     /// run), or `nil` to compress without one.
     var storedDictionary: StoredTextDictionary?

@@ -62,6 +62,7 @@ enum SegmentMerger {
         }
         for s in inputs.indices { heads.append(try advance(s)) }
         var newId: Int32 = 0
+        let compressor = Compressor(raw: true)
         while true {
             var best: Int?
             for s in inputs.indices {
@@ -73,9 +74,19 @@ enum SegmentMerger {
             let reader = inputs[s].reader
             docMap[s][doc] = newId
             newId += 1
-            let stored = try reader.storedBlobParts(doc)
-            try writer.addDocument(try reader.document(doc), length: reader.length(of: doc),
-                                   storedDictionary: dictionaryMap[s][stored.dictionary], storedRest: stored.rest)
+            if reader.storedLayout == .version3 {
+                let stored = try reader.storedBlobParts(doc)
+                try writer.addDocument(try reader.document(doc), length: reader.length(of: doc),
+                                       storedDictionary: dictionaryMap[s][stored.dictionary], storedRest: stored.rest)
+            } else {
+                // An older layout is re-encoded (without a dictionary).
+                let old = try reader.storedDocument(doc)
+                let blob = old.text.withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: old.checkpoints, compressor: compressor) }
+                let record = try reader.document(doc)
+                try blob.withUnsafeBufferPointer { (b) throws(IndexError) in
+                    try writer.addDocument(record, length: reader.length(of: doc), storedBlob: UnsafeRawBufferPointer(b))
+                }
+            }
             next[s] += 1
             heads[s] = try advance(s)
             if newId % 4096 == 0 { for input in inputs { input.reader.file.dropResidentPages() } }

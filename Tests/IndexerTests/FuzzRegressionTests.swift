@@ -18,7 +18,7 @@ final class FuzzRegressionTests: XCTestCase {
     /// format version 2 blob: no dictionary number in front.)
     func testStoredBlobClaimingHugeLengthIsRejectedWithoutAllocatingIt() {
         let blob = bytes("BgAAID+AAAAAAAAAAAD////uBwAxAP///3T///8AACwAAA==")
-        XCTAssertNil(blob.withUnsafeBytes { StoredDocument.decode($0, hasDictionaryNumber: false) })
+        XCTAssertNil(blob.withUnsafeBytes { StoredDocument.decode($0, layout: .version2) })
         XCTAssertNil(([0] + blob).withUnsafeBytes { StoredDocument.decode($0) })
         // The same for a bare compressed payload: 1 GiB stated, 3 bytes of stream.
         var w = ByteWriter()

@@ -151,7 +151,7 @@ final class SegmentFormatTests: XCTestCase {
             XCTAssertEqual(fresh.withUnsafeBytes { Compression.decompress($0) }, text, "text \(i)")
         }
         let checkpoints: [StoredDocument.Checkpoint] = [.init(position: 0, offset: 0), .init(position: 32, offset: 150)]
-        let blob = texts[0].withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: checkpoints, compressor: reused) }
+        let blob = texts[0].withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: checkpoints, compressor: Compressor(raw: true)) }
         let decoded = blob.withUnsafeBytes { StoredDocument.decode($0) }
         XCTAssertEqual(decoded?.text, texts[0])
         XCTAssertEqual(decoded?.checkpoints, checkpoints)
@@ -161,10 +161,21 @@ final class SegmentFormatTests: XCTestCase {
     func testStoredDocumentWorkedExample() {
         let text = Array("aaaa".utf8)
         let blob = text.withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: [.init(position: 0, offset: 0)]) }
+        // Raw DEFLATE is a zlib stream without its 2-byte header and 4-byte Adler-32.
         let zlib = text.withUnsafeBytes { Compressor().compress($0) }
-        XCTAssertEqual(Array(blob.prefix(4)), [0x00, 0x01, 0x00, 0x00])
-        XCTAssertEqual(Array(blob.dropFirst(4)), zlib)
         XCTAssertEqual(zlib.first, 0x04)
+        let deflate = Array(zlib[3..<(zlib.count - 4)])
+        XCTAssertEqual(Array(blob.prefix(5)), [0x00, 0x01, 0x00, 0x00, 0x04])
+        XCTAssertEqual(Array(blob[5..<(blob.count - 4)]), deflate)
+        let crc = Checksum.crc32(text.withUnsafeBytes { _ in Array(blob[1..<(blob.count - 4)]) + text })
+        XCTAssertEqual(Array(blob.suffix(4)), [UInt8(crc & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 24)])
+        XCTAssertEqual(blob.withUnsafeBytes { StoredDocument.decode($0) }?.text, text)
+        // Every damaged byte is found: by inflate or by the CRC-32C.
+        for i in blob.indices {
+            var damaged = blob
+            damaged[i] ^= 0x10
+            XCTAssertNotEqual(damaged.withUnsafeBytes { StoredDocument.decode($0, dictionaries: [UnsafeRawBufferPointer(start: nil, count: 0)]) }?.text, text, "byte \(i)")
+        }
     }
 
     /// Sample text for dictionary tests: Dutch-like sentences from a fixed word list.
@@ -205,7 +216,7 @@ final class SegmentFormatTests: XCTestCase {
         let dictionary = try XCTUnwrap(StoredTextDictionary.train(samples: training))
         let other = try XCTUnwrap(StoredTextDictionary.train(samples: Self.sampleDocuments(count: 80, seed: 2), size: 4000))
         let documents = Self.sampleDocuments(count: 20, seed: 99)
-        let compressor = Compressor()
+        let compressor = Compressor(raw: true)
         var plain = 0
         var withDictionary = 0
         for (i, text) in documents.enumerated() {

@@ -1,5 +1,5 @@
 // Fuzz target: `StoredDocument.decode(_:dictionaries:)`, one document's stored text blob
-// (dictionary number, checkpoints, then the zlib-compressed UTF-8 text with its length),
+// (dictionary number, checkpoints, the UTF-8 text's length and raw DEFLATE, CRC-32C),
 // with one preset dictionary available (number 1), as in a segment with one.
 //
 // Properties checked besides "no crash": checkpoints come out non-decreasing and
@@ -57,7 +57,7 @@ enum StoredSeeds {
                 seeds.append(("segment\(s)-doc\(d)", Array(try segment.reader.storedBlob(d))))
             }
         }
-        seeds.append(("empty-text", [0, 0, 0]))
+        seeds.append(("empty-text", [UInt8]().withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: []) }))
         seeds.append(("made", Array("Veto in de Veiligheidsraad".utf8).withUnsafeBytes {
             StoredDocument.encode(utf8: $0, checkpoints: [.init(position: 0, offset: 0), .init(position: 32, offset: 190), .init(position: 64, offset: 401)])
         }))
