@@ -29,7 +29,8 @@ measure() {
     local stats; stats=$($bin/searchctl stats --index "$index" --json)
     local bytes stored
     bytes=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['bytes'])" "$stats")
-    stored=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['bytes_by_kind'].get('stored text',0))" "$stats")
+    # Stored text: the compressed documents and their preset dictionaries.
+    stored=$(python3 -c "import json,sys; k=json.loads(sys.argv[1])['bytes_by_kind']; print(k.get('stored text',0)+k.get('stored dictionaries',0))" "$stats")
     row "$name" "$(awk "BEGIN{printf \"%.1f\", $input_bytes/1048576}")" "$seconds" \
         "$(awk "BEGIN{printf \"%.1f\", $input_bytes/1048576/$seconds}")" \
         "$(awk "BEGIN{printf \"%.1f\", $bytes/1048576}")" \

@@ -15,6 +15,10 @@ public final class PostingsIterator {
     private let tailCount: Int
     private let positionsBase: Int
     private let positionsEnd: Int
+    /// The list is inline in its dictionary entry, whose block checksum covers it.
+    private let inline: Bool
+    /// For an inline list: where its tail documents end.
+    private var inlineDocumentsEnd = 0
 
     private let docs: UnsafeMutablePointer<UInt32>
     private let freqs: UnsafeMutablePointer<UInt32>
@@ -47,6 +51,21 @@ public final class PostingsIterator {
         let df = info.documentFrequency
         fullBlocks = df / BitPacking.blockSize
         tailCount = df % BitPacking.blockSize
+        if let inlined = info.inline {
+            // Checked by `scanBlock`: inside the term block, df < 128.
+            inline = true
+            skipBase = inlined.documents.lowerBound
+            blocksBase = skipBase
+            positionsBase = inlined.positions.lowerBound
+            positionsEnd = inlined.positions.upperBound
+            docs = .allocate(capacity: BitPacking.blockSize)
+            freqs = .allocate(capacity: BitPacking.blockSize)
+            tailOffset = inlined.documents.lowerBound
+            inlineDocumentsEnd = inlined.documents.upperBound
+            tailPositionsLength = inlined.positions.count
+            return
+        }
+        inline = false
         skipBase = segment.postingsRange.lowerBound + info.postingsOffset
         blocksBase = skipBase + fullBlocks * SegmentFormat.skipEntrySize
         positionsBase = segment.positionsRange.lowerBound + info.positionsOffset
@@ -215,8 +234,12 @@ public final class PostingsIterator {
                 freqs[i] = UInt32(tf)
             }
             frequenciesReady = true
-            guard Checksum.crc32(UnsafeRawBufferPointer(rebasing: bytes[tailOffset..<r.offset])) == tailDocsCRC else {
-                throw segment.corrupt("postings tail fails its checksum", at: tailOffset)
+            if inline {
+                guard r.offset == inlineDocumentsEnd else { throw segment.corrupt("inline postings are damaged", at: tailOffset) }
+            } else {
+                guard Checksum.crc32(UnsafeRawBufferPointer(rebasing: bytes[tailOffset..<r.offset])) == tailDocsCRC else {
+                    throw segment.corrupt("postings tail fails its checksum", at: tailOffset)
+                }
             }
             blockCount = tailCount
             blockPositionsStart = fullBlocks == 0 ? 0 : tailPositionsStart
@@ -226,7 +249,8 @@ public final class PostingsIterator {
         guard blockPositionsEnd <= positionsEnd - positionsBase else {
             throw segment.corrupt("positions of block \(b) lie outside their section", at: positionsBase + blockPositionsStart)
         }
-        blockPositionsVerified = false
+        // An inline list's positions are covered by its term block's checksum.
+        blockPositionsVerified = inline
         positionsCursor = positionsBase + blockPositionsStart
         doc = Int32(bitPattern: docs[0])
     }

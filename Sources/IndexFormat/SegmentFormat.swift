@@ -13,9 +13,14 @@
 ///                FooterCRC covers the SectionTable and the footer fields before it.
 ///
 /// terms      --> TermBlock^b                         (32 terms a block, sorted by UTF-8 bytes)
-/// TermBlock  --> <PrefixLen vint, SuffixLen vint, Suffix, DocFreq vint,
-///                 PostingsDelta vint, PositionsDelta vint, MaxTF vint, MinLength vint>^≤32
-///                (the first entry of a block has PrefixLen 0 and absolute offsets)
+/// TermBlock  --> TermEntry^≤32                       (the first has PrefixLen 0)
+/// TermEntry  --> PrefixLen vint, SuffixLen vint, Suffix, DocFreq·2 + Inline vint,
+///                [PostingsDelta vint, PositionsDelta vint], MaxTF vint, MinLength vint,
+///                [InlineDocsLength vint, InlinePositionsLength vint, TailDoc^DocFreq, Positions]
+///                Inline 0: the postings and positions are in their sections, at the
+///                offsets (the block's first such entry absolute, the others deltas from
+///                the previous one). Inline 1 (a short list, at most `inlineLimit` bytes of
+///                TailDocs and positions): they follow in the entry, under the block's CRC.
 /// termIndex  --> BlockCount u64, <BlockOffset u64>^b, <BlockCRC32 u32>^b
 ///                (offset into `terms`; the CRC-32C of each block, checked when it is read)
 /// postings   --> for each term: SkipEntry^n, FullBlock^n, [Tail], n = df / 128
@@ -46,8 +51,11 @@
 ///
 /// Worked example: a term in document 7 with TF 1 (position 4) and in document 11 with
 /// TF 3 at positions 2, 5, 9 has no full block; its tail documents are the vints
-/// `15, 8, 3` (7·2+1; 4·2+0 then TF 3), preceded by TailPositionsLength `4` and two
-/// CRCs, and its positions are `4` (document 7), then `2, 3, 4` (document 11).
+/// `15, 8, 3` (7·2+1; 4·2+0 then TF 3) and its positions `4` (document 7), then
+/// `2, 3, 4` (document 11). Short as it is, the list is inlined: the term `x` alone in a
+/// segment is the entry `0, 1, 'x', 5 (2·2+1), 3 (MaxTF), L (MinLength), 3, 4, 15, 8, 3, 4,
+/// 2, 3, 4`. Longer, the same tail would sit in the postings section after
+/// TailPositionsLength `4` and two CRCs, its positions in the positions section.
 public enum SegmentFormat {
     public static let magic: [UInt8] = Array("SCTL".utf8)
     public static let kind: [UInt8] = Array("SEGM".utf8)
@@ -57,6 +65,10 @@ public enum SegmentFormat {
     public static let sectionEntrySize = 24
     public static let termsPerBlock = 32
     public static let skipEntrySize = 32
+    /// The most bytes of tail documents and positions a dictionary entry holds inline:
+    /// rare terms (most of a vocabulary) then cost no postings or positions of their own,
+    /// no CRCs of their own, and a query for one reads nothing past the dictionary.
+    public static let inlineLimit = 64
 
     /// The first format: positional postings with skip data and block-max statistics.
     public static let versionInitial: UInt32 = 1
@@ -64,8 +76,9 @@ public enum SegmentFormat {
     /// CRC-32C instead of zlib's CRC-32. Version 1 files are refused (exit 3, rebuild).
     public static let versionCRC32C: UInt32 = 2
     /// Stored text may be compressed with preset dictionaries: a `storedDictionaries`
-    /// section, and a dictionary number at the start of every `StoredDocument`. Version 2
-    /// segments are still read (and rewritten as version 3 by merges).
+    /// section, and a dictionary number at the start of every `StoredDocument` (raw
+    /// DEFLATE with a CRC-32C); short postings lists inline in their dictionary entries.
+    /// Version 2 segments are still read (and rewritten as version 3 by merges).
     public static let versionStoredDictionaries: UInt32 = 3
     public static let currentVersion: UInt32 = versionStoredDictionaries
     public static let supportedVersions: ClosedRange<UInt32> = versionCRC32C...versionStoredDictionaries

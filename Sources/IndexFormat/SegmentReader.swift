@@ -8,6 +8,14 @@ public struct TermInfo: Sendable, Equatable {
     /// with them BM25 gives an upper bound of the term's score in any document.
     public var maxFrequency: Int
     public var minLength: Int
+    /// For a list inlined in its dictionary entry: where its tail documents and its
+    /// positions are in the segment file (absolute offsets), else nil.
+    public var inline: InlinePostings?
+
+    public struct InlinePostings: Sendable, Equatable {
+        public var documents: Range<Int>
+        public var positions: Range<Int>
+    }
 }
 
 /// Reads one segment file through a memory mapping. Opening reads only the header,
@@ -269,30 +277,47 @@ public final class SegmentReader: @unchecked Sendable {
     /// Calls `body(term, info)` for the terms of block `block` from the start, in order,
     /// until `body` returns false.
     func scanBlock(_ block: Int, _ body: (UnsafeBufferPointer<UInt8>, TermInfo) -> Bool) throws(IndexError) {
-        var r = ByteReader(try termBlock(block))
+        let blockBytes = try termBlock(block)
+        // Where the block lies in the file, for the offsets of inline lists.
+        let blockStart = blockBytes.baseAddress.map { $0 - whole.baseAddress! } ?? 0
+        var r = ByteReader(blockBytes)
         var term: [UInt8] = []
         term.reserveCapacity(64)
         var postings = 0
         var positions = 0
+        var haveOffsets = false
         var first = true
+        let inlineEntries = version >= SegmentFormat.versionStoredDictionaries
         while !r.isAtEnd {
+            func damaged() -> IndexError { corrupt("term block \(block) is damaged", at: sections[.terms]!.range.lowerBound + r.offset) }
             guard let prefix = r.readInt(limit: term.count), let suffixCount = r.readInt(limit: 4096),
-                  let suffix = r.readBytes(suffixCount), let df = r.readInt(limit: documentCount),
-                  let pDelta = r.readInt(limit: postingsRange.count), let qDelta = r.readInt(limit: positionsRange.count),
-                  let maxTf = r.readInt(limit: Int(UInt32.max)), let minLength = r.readInt(limit: Int(UInt32.max)) else {
-                throw corrupt("term block \(block) is damaged", at: sections[.terms]!.range.lowerBound + r.offset)
+                  let suffix = r.readBytes(suffixCount), let code = r.readInt(limit: 2 * documentCount + 1) else { throw damaged() }
+            let df = inlineEntries ? code >> 1 : code
+            let isInline = inlineEntries && code & 1 == 1
+            if !isInline {
+                guard let pDelta = r.readInt(limit: postingsRange.count), let qDelta = r.readInt(limit: positionsRange.count) else { throw damaged() }
+                postings = haveOffsets ? postings + pDelta : pDelta
+                positions = haveOffsets ? positions + qDelta : qDelta
+                haveOffsets = true
+            }
+            guard let maxTf = r.readInt(limit: Int(UInt32.max)), let minLength = r.readInt(limit: Int(UInt32.max)) else { throw damaged() }
+            var inline: TermInfo.InlinePostings?
+            if isInline {
+                guard df < BitPacking.blockSize, let docsLength = r.readInt(limit: SegmentFormat.inlineLimit),
+                      let positionsLength = r.readInt(limit: SegmentFormat.inlineLimit - docsLength) else { throw damaged() }
+                let docs = blockStart + r.offset
+                guard r.readBytes(docsLength) != nil, r.readBytes(positionsLength) != nil else { throw damaged() }
+                inline = .init(documents: docs..<(docs + docsLength), positions: (docs + docsLength)..<(docs + docsLength + positionsLength))
             }
             guard !first || prefix == 0 else { throw corrupt("term block \(block) does not start with a full term") }
             term.removeSubrange(prefix...)
             term.append(contentsOf: suffix)
-            postings = first ? pDelta : postings + pDelta
-            positions = first ? qDelta : positions + qDelta
             first = false
             guard postings <= postingsRange.count, positions <= positionsRange.count, df > 0 else {
                 throw corrupt("term entry in block \(block) points outside the postings")
             }
-            let info = TermInfo(documentFrequency: df, postingsOffset: postings, positionsOffset: positions,
-                                maxFrequency: maxTf, minLength: minLength)
+            let info = TermInfo(documentFrequency: df, postingsOffset: isInline ? 0 : postings, positionsOffset: isInline ? 0 : positions,
+                                maxFrequency: maxTf, minLength: minLength, inline: inline)
             let more = term.withUnsafeBufferPointer { body($0, info) }
             if !more { return }
         }

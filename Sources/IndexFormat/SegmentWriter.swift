@@ -65,6 +65,13 @@ public struct SegmentWriter {
     private var termCount = 0
     private var lastPostingsOffset = 0
     private var lastPositionsOffset = 0
+    /// The current dictionary block has an entry with postings in the postings section
+    /// (the next such entry's offsets are deltas from it).
+    private var blockHasOffsets = false
+    /// The current term's positions while it may still be inlined in its dictionary entry
+    /// (`SegmentFormat.inlineLimit`); written to the positions stream once it cannot.
+    private var pendingPositions: [UInt8] = []
+    private var positionsPending = true
 
     // The current term.
     private var currentTerm: [UInt8] = []
@@ -161,6 +168,8 @@ public struct SegmentWriter {
         docPositionStarts.removeAll(keepingCapacity: true)
         groupPositionCRCs.removeAll(keepingCapacity: true)
         termPositionsStart = positions.offset
+        pendingPositions.removeAll(keepingCapacity: true)
+        positionsPending = true
     }
 
     /// Adds one document of the current term: its id, frequency and its positions already
@@ -174,9 +183,27 @@ public struct SegmentWriter {
         }
         termDocs.append(UInt32(document))
         termFreqs.append(UInt32(frequency))
-        docPositionStarts.append(positions.offset - termPositionsStart)
-        try positions.write(encodedPositions)
+        if positionsPending {
+            docPositionStarts.append(pendingPositions.count)
+            if termDocs.count < BitPacking.blockSize && pendingPositions.count + encodedPositions.count <= SegmentFormat.inlineLimit {
+                pendingPositions.append(contentsOf: encodedPositions)
+            } else {
+                try flushPendingPositions()
+                try positions.write(encodedPositions)
+            }
+        } else {
+            docPositionStarts.append(positions.offset - termPositionsStart)
+            try positions.write(encodedPositions)
+        }
         groupPositionCRCs[groupPositionCRCs.count - 1] = Checksum.crc32(encodedPositions, continuing: groupPositionCRCs[groupPositionCRCs.count - 1])
+    }
+
+    /// The current term's positions go to the positions stream (it will not be inlined).
+    private mutating func flushPendingPositions() throws(IndexError) {
+        guard positionsPending else { return }
+        positionsPending = false
+        try positions.write(pendingPositions)
+        pendingPositions.removeAll(keepingCapacity: true)
     }
 
     public mutating func endTerm() throws(IndexError) {
@@ -194,7 +221,7 @@ public struct SegmentWriter {
         var deltas = [UInt32](repeating: 0, count: BitPacking.blockSize)
         var freqs = [UInt32](repeating: 0, count: BitPacking.blockSize)
         var previous: UInt32 = 0
-        let termPositionsLength = positions.offset - termPositionsStart
+        let termPositionsLength = positionsPending ? pendingPositions.count : positions.offset - termPositionsStart
         func positionsEnd(ofGroup g: Int) -> Int {
             (g + 1) * BitPacking.blockSize < df ? docPositionStarts[(g + 1) * BitPacking.blockSize] : termPositionsLength
         }
@@ -237,7 +264,10 @@ public struct SegmentWriter {
             maxTf = max(maxTf, tf)
             minLength = min(minLength, lengths[Int(doc)])
         }
-        if df % BitPacking.blockSize != 0 {
+        // A short list goes into its dictionary entry, under the term block's checksum.
+        let inline = fullBlocks == 0 && positionsPending && tailDocs.bytes.count + pendingPositions.count <= SegmentFormat.inlineLimit
+        if !inline { try flushPendingPositions() }
+        if !inline && df % BitPacking.blockSize != 0 {
             let tailPositionsStart = docPositionStarts[fullBlocks * BitPacking.blockSize]
             if fullBlocks > 0 { tail.varint(tailPositionsStart) }
             tail.varint(termPositionsLength - tailPositionsStart)
@@ -245,9 +275,11 @@ public struct SegmentWriter {
             tail.u32(Checksum.crc32(tailDocs.bytes))
             tail.append(tailDocs.bytes)
         }
-        try file.write(skip.bytes)
-        try file.write(blocks)
-        try file.write(tail.bytes)
+        if !inline {
+            try file.write(skip.bytes)
+            try file.write(blocks)
+            try file.write(tail.bytes)
+        }
         // Dictionary entry.
         if termsInBlock == SegmentFormat.termsPerBlock { termsInBlock = 0 }
         let first = termsInBlock == 0
@@ -260,13 +292,23 @@ public struct SegmentWriter {
         terms.varint(prefix)
         terms.varint(currentTerm.count - prefix)
         terms.append(currentTerm[prefix...])
-        terms.varint(df)
-        terms.varint(first ? postingsStart : postingsStart - lastPostingsOffset)
-        terms.varint(first ? termPositionsStart : termPositionsStart - lastPositionsOffset)
+        if first { blockHasOffsets = false }
+        terms.varint(df << 1 | (inline ? 1 : 0))
+        if !inline {
+            terms.varint(blockHasOffsets ? postingsStart - lastPostingsOffset : postingsStart)
+            terms.varint(blockHasOffsets ? termPositionsStart - lastPositionsOffset : termPositionsStart)
+            lastPostingsOffset = postingsStart
+            lastPositionsOffset = termPositionsStart
+            blockHasOffsets = true
+        }
         terms.varint(UInt64(maxTf))
         terms.varint(UInt64(minLength))
-        lastPostingsOffset = postingsStart
-        lastPositionsOffset = termPositionsStart
+        if inline {
+            terms.varint(tailDocs.bytes.count)
+            terms.varint(pendingPositions.count)
+            terms.append(tailDocs.bytes)
+            terms.append(pendingPositions)
+        }
         termsInBlock += 1
         termCount += 1
         swap(&previousTerm, &currentTerm)

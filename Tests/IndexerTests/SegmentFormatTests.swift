@@ -15,35 +15,62 @@ final class SegmentFormatTests: XCTestCase {
     }
 
     /// The worked example of `SegmentFormat`: a term once in document 7 and three times in
-    /// document 11 (positions 2, 5, 9) is the postings vints 15, 8, 3 and positions 2, 3, 4.
+    /// document 11 (positions 2, 5, 9) is the tail vints 15, 8, 3 and positions 2, 3, 4,
+    /// inline in its dictionary entry; a term whose list exceeds `inlineLimit` has them in
+    /// the postings and positions sections, with two CRC-32Cs.
     func testWorkedExampleBytes() throws {
         let folder = NSTemporaryDirectory() + "/segfmt-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var w = try SegmentWriter(directory: folder, name: "seg-000001")
-        for i in 0..<12 { try [UInt8]().withUnsafeBytes { try w.addDocument(record(i), length: 20, storedBlob: $0) } }
+        for i in 0..<12 { try [UInt8]().withUnsafeBytes { try w.addDocument(record(i), length: 20 + i, storedBlob: $0) } }
         try Array("x".utf8).withUnsafeBufferPointer { try w.beginTerm($0) }
         try positions([4]).withUnsafeBytes { try w.addPosting(document: 7, frequency: 1, encodedPositions: $0) }
         try positions([2, 5, 9]).withUnsafeBytes { try w.addPosting(document: 11, frequency: 3, encodedPositions: $0) }
         try w.endTerm()
+        // "y": in document 7 once, in document 11 at positions 0...60: 3 + 62 bytes.
+        try Array("y".utf8).withUnsafeBufferPointer { try w.beginTerm($0) }
+        try positions([4]).withUnsafeBytes { try w.addPosting(document: 7, frequency: 1, encodedPositions: $0) }
+        let sixtyOne = (0...60).map { UInt32($0) }
+        try positions(sixtyOne).withUnsafeBytes { try w.addPosting(document: 11, frequency: 61, encodedPositions: $0) }
+        try w.endTerm()
         _ = try w.finish()
         let reader = try SegmentReader(directory: folder, name: "seg-000001")
+        let terms = Array(reader.file.bytes[reader.sections[.terms]!.range])
+        // "x": inline (2·2+1), MaxTF 3, MinLength 27 (document 7), 3 bytes of documents,
+        // 4 of positions. "y": prefix 0, its postings and positions at offset 0, MaxTF 61, MinLength 27.
+        XCTAssertEqual(terms, [0, 1, 0x78, 5, 3, 27, 3, 4, 15, 8, 3, 4, 2, 3, 4,
+                               0, 1, 0x79, 4, 0, 0, 61, 27])
         let postings = Array(reader.file.bytes[reader.sections[.postings]!.range])
-        // TailPositionsLength 4, two CRC-32s, then the tail documents 15, 8, 3.
+        // TailPositionsLength 62, two CRC-32Cs, then the tail documents 15, 8, 61.
         XCTAssertEqual(postings.count, 1 + 8 + 3)
-        XCTAssertEqual(postings.first, 4)
-        XCTAssertEqual(Array(postings.suffix(3)), [15, 8, 3])
+        XCTAssertEqual(postings.first, 62)
+        XCTAssertEqual(Array(postings.suffix(3)), [15, 8, 61])
         let pos = Array(reader.file.bytes[reader.sections[.positions]!.range])
-        XCTAssertEqual(pos, [4, 2, 3, 4])
+        XCTAssertEqual(pos, [4, 0] + [UInt8](repeating: 1, count: 60))
         let header = Array(reader.file.bytes[0..<16])
-        // Version 3: CRC-32C checksums, stored text with preset dictionaries.
+        // Version 3: CRC-32C checksums, stored text with preset dictionaries, inline lists.
         XCTAssertEqual(header, Array("SCTLSEGM".utf8) + [3, 0, 0, 0, 0, 0, 0, 0])
         // No dictionary was given: the section holds a count of 0.
         XCTAssertEqual(Array(reader.file.bytes[reader.sections[.storedDictionaries]!.range]), [0])
         // The two CRC-32Cs: of the tail's positions, then of its documents.
         let crcs = postings[1..<9].withUnsafeBytes { ($0.loadUnaligned(as: UInt32.self), $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) }
-        XCTAssertEqual(UInt32(littleEndian: crcs.0), Checksum.crc32([4, 2, 3, 4]))
-        XCTAssertEqual(UInt32(littleEndian: crcs.1), Checksum.crc32([15, 8, 3]))
+        XCTAssertEqual(UInt32(littleEndian: crcs.0), Checksum.crc32(pos))
+        XCTAssertEqual(UInt32(littleEndian: crcs.1), Checksum.crc32([15, 8, 61]))
+        // Both read back.
+        for (term, expected) in [("x", [(7, [Int32(4)]), (11, [2, 5, 9])]), ("y", [(7, [4]), (11, (0...60).map { Int32($0) })])] {
+            let info = try XCTUnwrap(try reader.lookup(term))
+            XCTAssertEqual(info.inline != nil, term == "x")
+            let it = try reader.postings(info)
+            var got: [(Int, [Int32])] = []
+            var p: [Int32] = []
+            while try it.next() != PostingsIterator.exhausted {
+                try it.positions(into: &p)
+                got.append((Int(it.doc), p))
+            }
+            XCTAssertEqual(got.map(\.0), expected.map(\.0), term)
+            XCTAssertEqual(got.map(\.1), expected.map(\.1), term)
+        }
     }
 
     /// Postings lists of 0, 1, 127, 128, 129, 300 and 1000 documents, with varied gaps

@@ -152,6 +152,8 @@ struct SegmentLayout {
     /// The CRCs of one term's postings blocks, tail and positions (SegmentFormat's
     /// SkipEntry and Tail).
     func repairPostings(_ b: inout [UInt8], _ info: TermInfo) {
+        // An inline list has no checksum of its own (its term block's covers it).
+        guard info.inline == nil else { return }
         guard let postings = section(.postings), let positions = section(.positions) else { return }
         let entrySize = SegmentFormat.skipEntrySize
         let df = info.documentFrequency
