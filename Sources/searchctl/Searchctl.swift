@@ -17,7 +17,7 @@ struct Searchctl: ParsableCommand {
 enum Main {
     static func main() {
         do {
-            var command = try Searchctl.parseAsRoot()
+            var command = try Searchctl.parseAsRoot(QueryArguments.normalized(Array(CommandLine.arguments.dropFirst())))
             try command.run()
             exit(Exit.success)
         } catch let error as CLIError {

@@ -55,6 +55,30 @@ final class SearchCommandTests: CLITestCase {
         XCTAssertFalse(r.stdout.contains("ignored.csv"), "*.csv is not in the default includes")
     }
 
+    /// A query may start with `-` (SPEC section 3: `-"noord-korea"`), before or after the
+    /// options, without `--`; an unknown `--option` is still a usage error.
+    func testQueryStartingWithMinusIsAQuery() throws {
+        func paths(_ r: CLIResult) throws -> [String] {
+            try (jsonObject(r.stdout)["hits"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String }.sorted()
+        }
+        var r = search(["-appel", "--json"])
+        XCTAssertEqual(r.exitCode, 1, "only excluded clauses match nothing: \(r.stderr)")
+        XCTAssertEqual(int(try jsonObject(r.stdout)["total"]), 0)
+        r = search(["--json", "-appel boom"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        XCTAssertEqual(try paths(r), ["sub/kersen.md"])
+        r = search(["-\"de boom\" de", "--json", "--limit", "10"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        XCTAssertEqual(try paths(r), ["notes.text", "peren.txt"], "documents with `de` but not the phrase `de boom`")
+        XCTAssertEqual(try paths(run(["search", "--json", "--index", index.path, "--", "-appel boom"])), ["sub/kersen.md"], "an explicit -- still works")
+        r = search(["--limt", "3", "appel"])
+        XCTAssertEqual(r.exitCode, 2)
+        XCTAssertTrue(r.stderr.contains("--limt"), r.stderr)
+        r = run(["analyze", "-Noord-Korea", "--json"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        XCTAssertEqual(try tokens(r.stdout).map(\.term), ["noord", "korea"])
+    }
+
     func testHumanScoresKeepSixSignificantDigits() throws {
         // `het` in 29 of 30 documents: idf ≈ 0.05, so scores are below 0.1.
         var files: [String: String] = [:]
