@@ -31,8 +31,9 @@ public struct BM25: Sendable, Equatable {
     @inline(__always)
     public func score(idf: Double, tf: Int, length dl: Int) -> Double {
         let t = Double(tf)
-        let norm = averageLength > 0 ? Double(dl) / averageLength : 0
-        return idf * t * (k1 + 1) / (t + k1 * (1 - b + b * norm))
+        // Evaluated as SPEC section 2 writes it, left to right: b·dl/avgdl is (b·dl)/avgdl.
+        let lengthPart = averageLength > 0 ? b * Double(dl) / averageLength : 0
+        return idf * t * (k1 + 1) / (t + k1 * (1 - b + lengthPart))
     }
 }
 

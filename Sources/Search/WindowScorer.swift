@@ -453,8 +453,8 @@ private struct PostingScorer {
         if factor.isNaN {
             // In range: postings are checked against documentCount on load.
             let dl = Double(UInt32(littleEndian: lengths.loadUnaligned(fromByteOffset: d &* 4, as: UInt32.self)))
-            let norm = bm25.averageLength > 0 ? dl / bm25.averageLength : 0
-            factor = bm25.k1 * (1 - bm25.b + bm25.b * norm)
+            let lengthPart = bm25.averageLength > 0 ? bm25.b * dl / bm25.averageLength : 0
+            factor = bm25.k1 * (1 - bm25.b + lengthPart)
             lengthFactors[d] = factor
         }
         return factor

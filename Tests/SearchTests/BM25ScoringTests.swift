@@ -117,6 +117,33 @@ final class BM25ScoringTests: XCTestCase {
 
     // MARK: - Sanity of the hand counts (the analyzer agrees with the table above)
 
+    /// `BM25.score` evaluates SPEC section 2's formula as written, left to right
+    /// (`b·dl/avgdl` is `(b·dl)/avgdl`), bit for bit, so that scores an independent
+    /// implementation of the formula computes are the same doubles (and ties between
+    /// documents order the same way).
+    func testScoreIsTheFormulaEvaluatedLeftToRight() {
+        var differsFromOtherGrouping = 0
+        for (k1, b) in [(0.9, 0.4), (1.2, 0.75), (0.5, 1.0)] {
+            for (n, tokens) in [(3, 25), (1000, 287_123), (17, 4_000)] {
+                let avgdl = Double(tokens) / Double(n)
+                let bm25 = BM25(k1: k1, b: b, documentCount: n, averageLength: avgdl)
+                for df in [1, 2, n / 2, n] {
+                    let idf = log(1 + (Double(n) - Double(df) + 0.5) / (Double(df) + 0.5))
+                    XCTAssertEqual(bm25.idf(documentFrequency: df), idf)
+                    for tf in 1...4 {
+                        for dl in stride(from: 1, through: 3_000, by: 7) {
+                            let t = Double(tf), l = Double(dl)
+                            let literal = idf * t * (k1 + 1) / (t + k1 * (1 - b + b * l / avgdl))
+                            XCTAssertEqual(bm25.score(idf: idf, tf: tf, length: dl), literal, "k1 \(k1) b \(b) tf \(tf) dl \(dl)")
+                            if literal != idf * t * (k1 + 1) / (t + k1 * (1 - b + b * (l / avgdl))) { differsFromOtherGrouping += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(differsFromOtherGrouping, 0, "the cases must tell the two groupings apart")
+    }
+
     func testHandCountsMatchTheAnalyzer() throws {
         let analyzer = try Analyzer()
         XCTAssertEqual(try analyzer.tokens(of: Self.texts[0].1).map(\.term), ["de", "kat", "en", "de", "hond", "de", "kat"])
