@@ -101,13 +101,24 @@ public final class Searcher {
         let ranked = try heap.sorted()
         var hits: [SearchHit] = []
         let highlight = options.snippets ? snippetMaker(for: plan) : nil
+        // Per segment: the dictionary entries of the highlighted terms, looked up once.
+        var highlightInfos: [Int: [TermInfo?]] = [:]
         for (i, c) in ranked.enumerated() where i >= options.offset {
             let reader = snapshot.segments[c.segment].reader
             let record = try reader.document(Int(c.doc))
             var hit = SearchHit(rank: i + 1, path: record.path, score: c.score, title: record.title)
             if let highlight {
                 let stored = try reader.storedDocument(Int(c.doc))
-                let matches = try matchPositions(of: highlight.terms, in: reader, doc: c.doc)
+                let infos: [TermInfo?]
+                if let known = highlightInfos[c.segment] {
+                    infos = known
+                } else {
+                    infos = try highlight.terms.map { (term) throws(IndexError) -> TermInfo? in
+                        try term.withUnsafeBufferPointer { (b) throws(IndexError) in try reader.lookup(b) }
+                    }
+                    highlightInfos[c.segment] = infos
+                }
+                let matches = try matchPositions(of: infos, in: reader, doc: c.doc)
                 hit.snippet = highlight.make(utf8: stored.text, checkpoints: stored.checkpoints, matches: matches)
             }
             if options.explain {
@@ -123,11 +134,11 @@ public final class Searcher {
     }
 
     /// Where the query's terms occur in `doc`, read from the postings.
-    private func matchPositions(of terms: [[UInt8]], in reader: SegmentReader, doc: Int32) throws(IndexError) -> [SnippetMaker.MatchPosition] {
+    private func matchPositions(of terms: [TermInfo?], in reader: SegmentReader, doc: Int32) throws(IndexError) -> [SnippetMaker.MatchPosition] {
         var result: [SnippetMaker.MatchPosition] = []
         var positions: [Int32] = []
         for (i, term) in terms.enumerated() {
-            guard let info = try term.withUnsafeBufferPointer({ (b) throws(IndexError) in try reader.lookup(b) }) else { continue }
+            guard let info = term else { continue }
             let it = try reader.postings(info)
             guard try it.advance(to: doc) == doc else { continue }
             try it.positions(into: &positions)
