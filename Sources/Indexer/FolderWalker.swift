@@ -67,12 +67,14 @@ public struct FolderWalker {
                 if name == "." || name == ".." || name.hasPrefix(".") { continue }
                 names.append(name)
             }
-            closedir(dir)
+            // Entries are examined relative to the open folder (no path resolution from
+            // the root for every file), then the folder is closed.
+            defer { closedir(dir) }
+            let folder = dirfd(dir)
             for name in names {
                 let childRelative = relative.isEmpty ? name : relative + "/" + name
-                let childAbsolute = root + "/" + childRelative
                 var cst = stat()
-                guard lstat(childAbsolute, &cst) == 0 else {
+                guard fstatat(folder, name, &cst, AT_SYMLINK_NOFOLLOW) == 0 else {
                     warn("skipped \(childRelative): \(String(cString: strerror(errno)))")
                     continue
                 }
@@ -90,8 +92,23 @@ public struct FolderWalker {
                 }
             }
         }
-        result.sort { $0.relativePath.utf8.lexicographicallyPrecedes($1.relativePath.utf8) }
+        result.sort { Self.precedesInUTF8Order($0.relativePath, $1.relativePath) }
         return result
+    }
+
+    /// `a` before `b` in UTF-8 byte order (= code point order), by `memcmp` on the
+    /// strings' own storage: the generic `UTF8View` comparison took a fifth of a no-op run.
+    @inline(__always)
+    static func precedesInUTF8Order(_ a: String, _ b: String) -> Bool {
+        let fast = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                let n = min(x.count, y.count)
+                let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+                return c != 0 ? c < 0 : x.count < y.count
+            }
+        }
+        if let fast, let result = fast { return result }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     private func matches(_ globs: [String], name: String, path: String) -> Bool {
