@@ -359,7 +359,7 @@ public final class PostingsIterator {
         var failure: IndexError?
         output.append(contentsOf: repeatElement(0, count: tf))
         output.withUnsafeMutableBufferPointer { buffer in
-            do throws(IndexError) { try decodePositions(into: buffer.baseAddress!) } catch { failure = error }
+            do throws(IndexError) { _ = try decodePositions(into: buffer.baseAddress!, upTo: Int64(Int32.max)) } catch { failure = error }
         }
         if let failure { output.removeAll(keepingCapacity: true); throw failure }
     }
@@ -369,11 +369,19 @@ public final class PostingsIterator {
     /// (Not an overload of `positions(into:)`: `&array` would convert to a pointer.)
     @discardableResult
     public func positions(intoBuffer output: UnsafeMutablePointer<Int32>) throws(IndexError) -> Int {
-        try decodePositions(into: output)
-        return Int(freqs[index])
+        try decodePositions(into: output, upTo: Int64(Int32.max))
     }
 
-    private func decodePositions(into output: UnsafeMutablePointer<Int32>) throws(IndexError) {
+    /// Like `positions(intoBuffer:)`, but stops after the first position greater than
+    /// `limit` (a phrase check that needs no position past it). - Returns: how many were
+    /// written: all `frequency` of them, or fewer whose last ones (at most eight) are past
+    /// `limit`.
+    @discardableResult
+    public func positions(intoBuffer output: UnsafeMutablePointer<Int32>, upTo limit: Int64) throws(IndexError) -> Int {
+        try decodePositions(into: output, upTo: limit)
+    }
+
+    private func decodePositions(into output: UnsafeMutablePointer<Int32>, upTo limit: Int64) throws(IndexError) -> Int {
         if !frequenciesReady { unpackFrequencies() }
         if positionsDocIndex == index + 1 {
             // Asked again for the same document: read it again from its start.
@@ -405,7 +413,9 @@ public final class PostingsIterator {
         while remaining > 0 {
             if cursor + 8 <= end {
                 let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: cursor, as: UInt64.self))
-                let ends = (~word & 0x8080_8080_8080_8080).nonzeroBitCount
+                // Bytes with the high bit clear: 8 minus the high bits set, summed by one
+                // multiplication (cheaper than a population count without POPCNT).
+                let ends = 8 - Int(truncatingIfNeeded: (((word >> 7) & 0x0101_0101_0101_0101) &* 0x0101_0101_0101_0101) >> 56)
                 // Strictly fewer: the current document's first value may begin with
                 // continuation bytes right after the last skipped end.
                 if ends < remaining {
@@ -434,6 +444,11 @@ public final class PostingsIterator {
                     guard p <= UInt64(Int32.max) else { throw segment.corrupt("position out of range", at: cursor) }
                     cursor += 8
                     k += 8
+                    if Int64(p) > limit && k < tf {
+                        positionsCursor = lastPositionsStart
+                        positionsDocIndex = index
+                        return k
+                    }
                     continue
                 }
             }
@@ -457,8 +472,16 @@ public final class PostingsIterator {
             guard p <= UInt64(Int32.max) else { throw segment.corrupt("position out of range", at: cursor) }
             output[k] = Int32(truncatingIfNeeded: p)
             k += 1
+            if Int64(p) > limit && k < tf {
+                // Stopped early: the next call starts again from this document's first
+                // position (and skips it whole when asked for a later document).
+                positionsCursor = lastPositionsStart
+                positionsDocIndex = index
+                return k
+            }
         }
         positionsCursor = cursor
         positionsDocIndex = index + 1
+        return tf
     }
 }

@@ -204,7 +204,23 @@ final class PhraseScorer: DocScorer {
                     lists[i] = .allocate(capacity: grown)
                     capacities[i] = grown
                 }
-                counts[i] = try unretained[i].positions(intoBuffer: lists[i])
+            }
+            if slotCount == 2 && n == 2 {
+                // Two distinct terms: the list with fewer positions is decoded whole, the
+                // other only as far as a match with it can reach.
+                let first = slotList[0], second = slotList[1]
+                let gap = Int64(slotRelative[1]) - Int64(slotRelative[0])
+                if unretained[first].frequency <= unretained[second].frequency {
+                    counts[first] = try unretained[first].positions(intoBuffer: lists[first])
+                    let reach = Int64(lists[first][counts[first] - 1]) + gap + Int64(slop)
+                    counts[second] = try unretained[second].positions(intoBuffer: lists[second], upTo: reach)
+                } else {
+                    counts[second] = try unretained[second].positions(intoBuffer: lists[second])
+                    let reach = Int64(lists[second][counts[second] - 1]) - gap
+                    counts[first] = try unretained[first].positions(intoBuffer: lists[first], upTo: reach)
+                }
+            } else {
+                for i in 0..<n { counts[i] = try unretained[i].positions(intoBuffer: lists[i]) }
             }
             frequency = matches()
             if frequency > 0 { doc = candidate; return doc }
@@ -465,10 +481,10 @@ extension Unmanaged where Instance == PostingsIterator {
     var frequency: Int { _withUnsafeGuaranteedRef { $0.frequency } }
 
     @inline(__always)
-    func positions(intoBuffer buffer: UnsafeMutablePointer<Int32>) throws(IndexError) -> Int {
+    func positions(intoBuffer buffer: UnsafeMutablePointer<Int32>, upTo limit: Int64 = Int64(Int32.max)) throws(IndexError) -> Int {
         var failure: IndexError?
         let n = _withUnsafeGuaranteedRef { it -> Int in
-            do throws(IndexError) { return try it.positions(intoBuffer: buffer) } catch { failure = error; return 0 }
+            do throws(IndexError) { return try it.positions(intoBuffer: buffer, upTo: limit) } catch { failure = error; return 0 }
         }
         if let failure { throw failure }
         return n

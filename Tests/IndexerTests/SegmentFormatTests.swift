@@ -121,6 +121,29 @@ final class SegmentFormatTests: XCTestCase {
                 k += 1
             }
             XCTAssertEqual(k, list.count)
+            // Bounded decoding (`upTo`): a prefix that reaches past the bound (or all), and
+            // the documents after it (and the same one again, whole) still decode right.
+            let bounded = try reader.postings(info)
+            let room = UnsafeMutablePointer<Int32>.allocate(capacity: 256)
+            defer { room.deallocate() }
+            k = 0
+            while try bounded.next() != PostingsIterator.exhausted {
+                let all = list[k].1.map { Int32($0) }
+                if k % 3 != 2 {
+                    let limit = Int64(all[all.count / 2])
+                    let n = try bounded.positions(intoBuffer: room, upTo: limit)
+                    let got = Array(UnsafeBufferPointer(start: room, count: n))
+                    XCTAssertEqual(got, Array(all.prefix(n)), "\(name) #\(k) up to \(limit)")
+                    XCTAssertTrue(n == all.count || (got.last.map { Int64($0) > limit } ?? false), "\(name) #\(k): stops only past the bound")
+                    XCTAssertTrue(all.prefix(n).count >= all.filter { Int64($0) <= limit }.count, "\(name) #\(k): every position up to the bound")
+                }
+                if k % 5 == 0 {
+                    try bounded.positions(into: &buffer)
+                    XCTAssertEqual(buffer, all, "\(name) #\(k) whole after a bounded read")
+                }
+                k += 1
+            }
+            XCTAssertEqual(k, list.count)
             // Skipping: every 37th target, positions still right.
             let skipper = try reader.postings(info)
             for target in stride(from: 0, to: docCount, by: 37) {
