@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A preset DEFLATE dictionary for stored text (zlib's `deflateSetDictionary`): the
 /// strings that documents of one collection share, so that each document, compressed on
 /// its own, can refer back to them from its first byte. Documents stay separately
@@ -34,20 +38,29 @@ public struct StoredTextDictionary: Sendable, Equatable {
     public static func train(samples: [[UInt8]], size: Int = maximumSize) -> StoredTextDictionary? {
         let total = samples.reduce(0) { $0 + $1.count }
         guard total >= minimumSample, size > 0 else { return nil }
-        var counts: [ArraySlice<UInt8>: Int] = [:]
+        // One buffer for all samples: pieces are ranges in it (pieces never cross samples).
+        var all: [UInt8] = []
+        all.reserveCapacity(total)
+        var pieces: [Range<Int>] = []
         for sample in samples {
-            let pieces = Self.pieces(of: sample)
-            for (k, piece) in pieces.enumerated() {
-                counts[sample[piece], default: 0] += 1
-                if k + 1 < pieces.count, pieces[k + 1].lowerBound == piece.upperBound {
-                    counts[sample[piece.lowerBound..<pieces[k + 1].upperBound], default: 0] += 1
+            let base = all.count
+            all.append(contentsOf: sample)
+            let own = Self.pieces(of: sample)
+            for (k, piece) in own.enumerated() {
+                pieces.append((base + piece.lowerBound)..<(base + piece.upperBound))
+                if k + 1 < own.count, own[k + 1].lowerBound == piece.upperBound {
+                    pieces.append((base + piece.lowerBound)..<(base + own[k + 1].upperBound))
                 }
             }
         }
+        var counts = PieceCounter(capacity: pieces.count)
+        all.withUnsafeBufferPointer { bytes in
+            for piece in pieces { counts.add(bytes, piece) }
+        }
         var candidates: [(value: Int, bytes: ArraySlice<UInt8>)] = []
-        candidates.reserveCapacity(counts.count)
-        for (bytes, count) in counts where count >= 2 && bytes.count >= 3 {
-            candidates.append((count * bytes.count, bytes))
+        candidates.reserveCapacity(counts.distinct)
+        counts.forEach { range, count in
+            if count >= 2 && range.count >= 3 { candidates.append((count * range.count, all[range])) }
         }
         candidates.sort { a, b in
             a.value != b.value ? a.value > b.value : a.bytes.lexicographicallyPrecedes(b.bytes)
@@ -89,5 +102,64 @@ public struct StoredTextDictionary: Sendable, Equatable {
     @inline(__always)
     static func isWordByte(_ b: UInt8) -> Bool {
         b >= 0x80 || (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A)
+    }
+}
+
+/// Counts the distinct byte strings among ranges of one buffer: open addressing on a
+/// 64-bit FNV-1a hash, so counting a megabyte of text costs a few milliseconds (a Swift
+/// `Dictionary` keyed by `ArraySlice` hashed it byte by byte with SipHash: a tenth of a
+/// small corpus's indexing time).
+struct PieceCounter {
+    private struct Slot {
+        var hash: UInt64 = 0
+        var start: Int32 = -1
+        var length: Int32 = 0
+        var count: Int32 = 0
+    }
+    private var slots: [Slot]
+    private var mask: Int
+    private(set) var distinct = 0
+
+    init(capacity: Int) {
+        var size = 1024
+        while size < capacity * 2 { size <<= 1 }
+        slots = [Slot](repeating: Slot(), count: size)
+        mask = size - 1
+    }
+
+    /// Counts `bytes[range]` once more.
+    mutating func add(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for i in range { hash = (hash ^ UInt64(bytes[i])) &* 0x100_0000_01b3 }
+        var i = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
+        while slots[i].start >= 0 {
+            if slots[i].hash == hash && Int(slots[i].length) == range.count
+                && memcmp(bytes.baseAddress! + Int(slots[i].start), bytes.baseAddress! + range.lowerBound, range.count) == 0 {
+                slots[i].count += 1
+                return
+            }
+            i = (i + 1) & mask
+        }
+        slots[i] = Slot(hash: hash, start: Int32(range.lowerBound), length: Int32(range.count), count: 1)
+        distinct += 1
+        if distinct * 2 > slots.count { grow() }
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [Slot](repeating: Slot(), count: old.count * 2)
+        mask = slots.count - 1
+        for slot in old where slot.start >= 0 {
+            var i = Int(truncatingIfNeeded: slot.hash ^ (slot.hash >> 29)) & mask
+            while slots[i].start >= 0 { i = (i + 1) & mask }
+            slots[i] = slot
+        }
+    }
+
+    /// Every distinct string: its first range and its count.
+    func forEach(_ body: (Range<Int>, Int) -> Void) {
+        for slot in slots where slot.start >= 0 {
+            body(Int(slot.start)..<(Int(slot.start) + Int(slot.length)), Int(slot.count))
+        }
     }
 }
