@@ -347,12 +347,9 @@ final class QueryParserTests: XCTestCase {
 
     private func check(_ cases: [Case], _ parser: QueryParser) {
         for c in cases {
-            do {
-                XCTAssertEqual(try parser.parse(c.query).queryDescription, c.expected,
-                               c.query.debugDescription, line: c.line)
-            } catch {
-                XCTFail("\(c.query.debugDescription): \(error)", line: c.line)
-            }
+            // A thrown error is a failure of the assertion, reported with the query.
+            XCTAssertEqual(try parser.parse(c.query).queryDescription, c.expected,
+                           c.query.debugDescription, line: c.line)
         }
     }
 }
