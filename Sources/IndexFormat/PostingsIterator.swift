@@ -410,6 +410,18 @@ public final class PostingsIterator {
             remaining += Int(freqs[positionsDocIndex])
             positionsDocIndex += 1
         }
+        // Long runs first, 32 bytes at a time: four words' high bits (continuation flags)
+        // gathered into one word of byte counts and summed by one multiplication.
+        while remaining > 32 && cursor + 32 <= end {
+            @inline(__always) func flags(_ at: Int) -> UInt64 {
+                (UInt64(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt64.self)) >> 7) & 0x0101_0101_0101_0101
+            }
+            let counts = flags(cursor) &+ flags(cursor + 8) &+ flags(cursor + 16) &+ flags(cursor + 24)
+            let ends = 32 - Int(truncatingIfNeeded: (counts &* 0x0101_0101_0101_0101) >> 56)
+            if ends >= remaining { break }
+            remaining -= ends
+            cursor += 32
+        }
         while remaining > 0 {
             if cursor + 8 <= end {
                 let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: cursor, as: UInt64.self))
