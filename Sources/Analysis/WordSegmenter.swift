@@ -51,6 +51,7 @@ public final class WordSegmenter {
         var error: Int32 = 0
         cicu_break_set_text(iterator, base, Int32(text.count), &error)
         try AnalysisError.check(error, "ubrk_setText")
+        // Do not keep a pointer to the caller's buffer past this call.
         defer { cicu_break_set_text(iterator, nil, 0, &error) }
         if asciiFastPath {
             forEachBatchFast(in: text, body)
@@ -70,7 +71,6 @@ public final class WordSegmenter {
                 }
             }
         }
-        // (The deferred call does not keep a pointer to the caller's buffer past this call.)
     }
 
     /// The fast path of `forEachBatch`: the text is already set on the ICU iterator.

@@ -18,7 +18,7 @@ public final class PostingsIterator {
     /// The list is inline in its dictionary entry, whose block checksum covers it.
     private let inline: Bool
     /// For an inline list: where its tail documents end.
-    private var inlineDocumentsEnd = 0
+    private let inlineDocumentsEnd: Int
 
     private let docs: UnsafeMutablePointer<UInt32>
     private let freqs: UnsafeMutablePointer<UInt32>
@@ -51,6 +51,8 @@ public final class PostingsIterator {
         let df = info.documentFrequency
         fullBlocks = df / BitPacking.blockSize
         tailCount = df % BitPacking.blockSize
+        docs = .allocate(capacity: BitPacking.blockSize)
+        freqs = .allocate(capacity: BitPacking.blockSize)
         if let inlined = info.inline {
             // Checked by `scanBlock`: inside the term block, df < 128.
             inline = true
@@ -58,14 +60,13 @@ public final class PostingsIterator {
             blocksBase = skipBase
             positionsBase = inlined.positions.lowerBound
             positionsEnd = inlined.positions.upperBound
-            docs = .allocate(capacity: BitPacking.blockSize)
-            freqs = .allocate(capacity: BitPacking.blockSize)
             tailOffset = inlined.documents.lowerBound
             inlineDocumentsEnd = inlined.documents.upperBound
             tailPositionsLength = inlined.positions.count
             return
         }
         inline = false
+        inlineDocumentsEnd = 0
         skipBase = segment.postingsRange.lowerBound + info.postingsOffset
         blocksBase = skipBase + fullBlocks * SegmentFormat.skipEntrySize
         positionsBase = segment.positionsRange.lowerBound + info.positionsOffset
@@ -73,8 +74,6 @@ public final class PostingsIterator {
         guard blocksBase <= segment.postingsRange.upperBound, positionsBase <= positionsEnd else {
             throw segment.corrupt("postings of a term point outside their section")
         }
-        docs = .allocate(capacity: BitPacking.blockSize)
-        freqs = .allocate(capacity: BitPacking.blockSize)
         if fullBlocks > 0 {
             let r = ByteReader(bytes)
             guard let end = r.getU32(at: skipBase + (fullBlocks - 1) * SegmentFormat.skipEntrySize + 4) else {
@@ -410,24 +409,23 @@ public final class PostingsIterator {
             remaining += Int(freqs[positionsDocIndex])
             positionsDocIndex += 1
         }
-        // Long runs first, 32 bytes at a time: four words' high bits (continuation flags)
-        // gathered into one word of byte counts and summed by one multiplication.
+        // One 0/1 byte per position byte: its continuation flag (high bit).
+        @inline(__always) func flags(_ at: Int) -> UInt64 {
+            (UInt64(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt64.self)) >> 7) & 0x0101_0101_0101_0101
+        }
+        // The sum of a word's bytes (each small enough not to carry), by one multiplication
+        // (cheaper than a population count without POPCNT).
+        @inline(__always) func byteSum(_ w: UInt64) -> Int { Int(truncatingIfNeeded: (w &* 0x0101_0101_0101_0101) >> 56) }
+        // Long runs first, 32 bytes at a time, then 8, then byte by byte.
         while remaining > 32 && cursor + 32 <= end {
-            @inline(__always) func flags(_ at: Int) -> UInt64 {
-                (UInt64(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt64.self)) >> 7) & 0x0101_0101_0101_0101
-            }
-            let counts = flags(cursor) &+ flags(cursor + 8) &+ flags(cursor + 16) &+ flags(cursor + 24)
-            let ends = 32 - Int(truncatingIfNeeded: (counts &* 0x0101_0101_0101_0101) >> 56)
+            let ends = 32 - byteSum(flags(cursor) &+ flags(cursor + 8) &+ flags(cursor + 16) &+ flags(cursor + 24))
             if ends >= remaining { break }
             remaining -= ends
             cursor += 32
         }
         while remaining > 0 {
             if cursor + 8 <= end {
-                let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: cursor, as: UInt64.self))
-                // Bytes with the high bit clear: 8 minus the high bits set, summed by one
-                // multiplication (cheaper than a population count without POPCNT).
-                let ends = 8 - Int(truncatingIfNeeded: (((word >> 7) & 0x0101_0101_0101_0101) &* 0x0101_0101_0101_0101) >> 56)
+                let ends = 8 - byteSum(flags(cursor))
                 // Strictly fewer: the current document's first value may begin with
                 // continuation bytes right after the last skipped end.
                 if ends < remaining {

@@ -58,7 +58,7 @@ public final class SegmentReader: @unchecked Sendable {
     /// The sections whose CRC-32C is checked when a segment is opened: the small tables a
     /// query reads outside the postings (12 bytes per document and 12 per 32 terms).
     /// Term blocks and document records carry CRCs of their own, checked when read;
-    /// stored text is checked by zlib's own checksum; postings and positions by `check`.
+    /// each stored document by its own CRC-32C when read; postings and positions by `check`.
     /// The stored dictionaries too (8 KiB each): a damaged byte in one would make every
     /// document compressed with it unreadable, and is better reported when opening.
     public static let verifiedOnOpen: [SegmentFormat.Section] = [.termIndex, .lengths, .documentOffsets, .storedDictionaries]

@@ -1,5 +1,3 @@
-import CZlib
-
 /// A document's stored text with position checkpoints, one blob per document in the
 /// `stored` section:
 ///

@@ -5,17 +5,18 @@
 /// value) is moved after a `--` terminator, where it is read as the positional argument.
 /// Unknown `--long` options are left alone, so a typo still gets "unknown option".
 enum QueryArguments {
-    /// The options of each command that takes free text, and which of them take a value.
-    private static let commands: [String: (flags: Set<String>, valued: Set<String>)] = [
-        "search": (["--all", "--json", "--explain", "--no-snippet", "--batch", "-h", "--help"],
-                   ["--index", "--limit", "--offset", "--k1", "--b"]),
-        "analyze": (["--json", "-h", "--help"], []),
+    /// The commands that take free text, with their options that take a value (as
+    /// `SearchCommand` and `AnalyzeCommand` declare them): the argument after one of those
+    /// is its value, whatever it starts with. Their only single-dash option is `-h`.
+    private static let valuedOptions: [String: Set<String>] = [
+        "search": ["--index", "--limit", "--offset", "--k1", "--b"],
+        "analyze": [],
     ]
 
     /// `arguments` (without the program name) with free text starting with `-` moved
     /// behind `--`; unchanged for other commands or when there is none.
     static func normalized(_ arguments: [String]) -> [String] {
-        guard let command = arguments.first, let options = commands[command] else { return arguments }
+        guard let command = arguments.first, let valued = valuedOptions[command] else { return arguments }
         var kept = [command]
         var moved: [String] = []
         var rest: [String] = []
@@ -26,13 +27,13 @@ enum QueryArguments {
                 rest = Array(arguments[(i + 1)...])
                 break
             }
-            if options.valued.contains(a) {
+            if valued.contains(a) {
                 kept.append(a)
                 if i + 1 < arguments.count { kept.append(arguments[i + 1]) }
                 i += 2
                 continue
             }
-            if a.hasPrefix("--") || a == "-" || !a.hasPrefix("-") || options.flags.contains(a) {
+            if a.hasPrefix("--") || a == "-" || a == "-h" || !a.hasPrefix("-") {
                 kept.append(a)
             } else {
                 moved.append(a)
