@@ -68,10 +68,18 @@ public struct SegmentWriter {
     /// The current dictionary block has an entry with postings in the postings section
     /// (the next such entry's offsets are deltas from it).
     private var blockHasOffsets = false
-    /// The current term's positions while it may still be inlined in its dictionary entry
-    /// (`SegmentFormat.inlineLimit`); written to the positions stream once it cannot.
-    private var pendingPositions: [UInt8] = []
-    private var positionsPending = true
+    /// The current term's positions not yet written to the positions stream: all of them
+    /// while the term may still be inlined in its dictionary entry
+    /// (`SegmentFormat.inlineLimit`), else up to `positionsChunk` bytes. Written in one
+    /// piece (one checksum pass) instead of a document at a time.
+    private var termPositions: [UInt8] = []
+    /// Bytes of the current term's positions already in the positions stream.
+    private var spilledPositions = 0
+    /// The current term's positions (from its start) covered by `groupPositionCRCs`, and
+    /// the group that covers the last of them.
+    private var checkedPositions = 0
+    private var checkedGroup = 0
+    private static let positionsChunk = 1 << 20
 
     // The current term.
     private var currentTerm: [UInt8] = []
@@ -84,6 +92,12 @@ public struct SegmentWriter {
     private var groupPositionCRCs: [UInt32] = []
     private var postingsStart = 0
     private var blocks: [UInt8] = []
+    // Scratch space of `endTerm`, kept between terms.
+    private var deltas = [UInt32](repeating: 0, count: BitPacking.blockSize)
+    private var freqs = [UInt32](repeating: 0, count: BitPacking.blockSize)
+    private var skip = ByteWriter()
+    private var tail = ByteWriter()
+    private var tailDocs = ByteWriter()
     private var record = ByteWriter()
     /// The preset dictionaries the stored documents' `Dictionary` numbers refer to.
     public let storedDictionaries: [StoredTextDictionary]
@@ -168,8 +182,10 @@ public struct SegmentWriter {
         docPositionStarts.removeAll(keepingCapacity: true)
         groupPositionCRCs.removeAll(keepingCapacity: true)
         termPositionsStart = positions.offset
-        pendingPositions.removeAll(keepingCapacity: true)
-        positionsPending = true
+        termPositions.removeAll(keepingCapacity: true)
+        spilledPositions = 0
+        checkedPositions = 0
+        checkedGroup = 0
     }
 
     /// Adds one document of the current term: its id, frequency and its positions already
@@ -183,27 +199,36 @@ public struct SegmentWriter {
         }
         termDocs.append(UInt32(document))
         termFreqs.append(UInt32(frequency))
-        if positionsPending {
-            docPositionStarts.append(pendingPositions.count)
-            if termDocs.count < BitPacking.blockSize && pendingPositions.count + encodedPositions.count <= SegmentFormat.inlineLimit {
-                pendingPositions.append(contentsOf: encodedPositions)
-            } else {
-                try flushPendingPositions()
-                try positions.write(encodedPositions)
-            }
-        } else {
-            docPositionStarts.append(positions.offset - termPositionsStart)
-            try positions.write(encodedPositions)
-        }
-        groupPositionCRCs[groupPositionCRCs.count - 1] = Checksum.crc32(encodedPositions, continuing: groupPositionCRCs[groupPositionCRCs.count - 1])
+        docPositionStarts.append(spilledPositions + termPositions.count)
+        termPositions.append(contentsOf: encodedPositions)
+        if termPositions.count >= Self.positionsChunk { try spillPositions() }
     }
 
-    /// The current term's positions go to the positions stream (it will not be inlined).
-    private mutating func flushPendingPositions() throws(IndexError) {
-        guard positionsPending else { return }
-        positionsPending = false
-        try positions.write(pendingPositions)
-        pendingPositions.removeAll(keepingCapacity: true)
+    /// Brings `groupPositionCRCs` up to the end of the current term's positions so far.
+    private mutating func checksumPositions() {
+        let end = spilledPositions + termPositions.count
+        termPositions.withUnsafeBytes { buffer in
+            while checkedPositions < end {
+                let nextGroup = (checkedGroup + 1) * BitPacking.blockSize
+                let groupEnd = nextGroup < docPositionStarts.count ? docPositionStarts[nextGroup] : end
+                if checkedPositions >= groupEnd {
+                    checkedGroup += 1
+                    continue
+                }
+                let stop = min(groupEnd, end)
+                let bytes = UnsafeRawBufferPointer(rebasing: buffer[(checkedPositions - spilledPositions)..<(stop - spilledPositions)])
+                groupPositionCRCs[checkedGroup] = Checksum.crc32(bytes, continuing: groupPositionCRCs[checkedGroup])
+                checkedPositions = stop
+            }
+        }
+    }
+
+    /// Writes the current term's buffered positions to the positions stream.
+    private mutating func spillPositions() throws(IndexError) {
+        checksumPositions()
+        try positions.write(termPositions)
+        spilledPositions += termPositions.count
+        termPositions.removeAll(keepingCapacity: true)
     }
 
     public mutating func endTerm() throws(IndexError) {
@@ -217,11 +242,12 @@ public struct SegmentWriter {
         var maxTf: UInt32 = 0
         var minLength = UInt32.max
         blocks.removeAll(keepingCapacity: true)
-        var skip = ByteWriter(capacity: fullBlocks * SegmentFormat.skipEntrySize)
-        var deltas = [UInt32](repeating: 0, count: BitPacking.blockSize)
-        var freqs = [UInt32](repeating: 0, count: BitPacking.blockSize)
+        skip.bytes.removeAll(keepingCapacity: true)
+        tail.bytes.removeAll(keepingCapacity: true)
+        tailDocs.bytes.removeAll(keepingCapacity: true)
         var previous: UInt32 = 0
-        let termPositionsLength = positionsPending ? pendingPositions.count : positions.offset - termPositionsStart
+        checksumPositions()
+        let termPositionsLength = spilledPositions + termPositions.count
         func positionsEnd(ofGroup g: Int) -> Int {
             (g + 1) * BitPacking.blockSize < df ? docPositionStarts[(g + 1) * BitPacking.blockSize] : termPositionsLength
         }
@@ -252,8 +278,6 @@ public struct SegmentWriter {
             maxTf = max(maxTf, blockMaxTf)
             minLength = min(minLength, blockMinLength)
         }
-        var tail = ByteWriter()
-        var tailDocs = ByteWriter()
         for k in (fullBlocks * BitPacking.blockSize)..<df {
             let doc = termDocs[k]
             let delta = k == 0 ? doc : doc - previous
@@ -265,8 +289,8 @@ public struct SegmentWriter {
             minLength = min(minLength, lengths[Int(doc)])
         }
         // A short list goes into its dictionary entry, under the term block's checksum.
-        let inline = fullBlocks == 0 && positionsPending && tailDocs.bytes.count + pendingPositions.count <= SegmentFormat.inlineLimit
-        if !inline { try flushPendingPositions() }
+        let inline = fullBlocks == 0 && spilledPositions == 0 && tailDocs.bytes.count + termPositions.count <= SegmentFormat.inlineLimit
+        if !inline { try spillPositions() }
         if !inline && df % BitPacking.blockSize != 0 {
             let tailPositionsStart = docPositionStarts[fullBlocks * BitPacking.blockSize]
             if fullBlocks > 0 { tail.varint(tailPositionsStart) }
@@ -305,9 +329,9 @@ public struct SegmentWriter {
         terms.varint(UInt64(minLength))
         if inline {
             terms.varint(tailDocs.bytes.count)
-            terms.varint(pendingPositions.count)
+            terms.varint(termPositions.count)
             terms.append(tailDocs.bytes)
-            terms.append(pendingPositions)
+            terms.append(termPositions)
         }
         termsInBlock += 1
         termCount += 1

@@ -41,62 +41,79 @@ public struct StoredTextDictionary: Sendable, Equatable {
         // One buffer for all samples: pieces are ranges in it (pieces never cross samples).
         var all: [UInt8] = []
         all.reserveCapacity(total)
-        var pieces: [Range<Int>] = []
+        var bounds: [Range<Int>] = []
         for sample in samples {
-            let base = all.count
+            bounds.append(all.count..<(all.count + sample.count))
             all.append(contentsOf: sample)
-            let own = Self.pieces(of: sample)
-            for (k, piece) in own.enumerated() {
-                pieces.append((base + piece.lowerBound)..<(base + piece.upperBound))
-                if k + 1 < own.count, own[k + 1].lowerBound == piece.upperBound {
-                    pieces.append((base + piece.lowerBound)..<(base + own[k + 1].upperBound))
-                }
+        }
+        var candidates: [(value: Int, start: Int32, length: Int32)] = []
+        all.withUnsafeBufferPointer { bytes in
+            var counts = PieceCounter(expected: total / 16)
+            for range in bounds {
+                forEachPiece(in: bytes, range) { start, end, hash in counts.add(bytes, start, end, hash: hash) }
+            }
+            candidates.reserveCapacity(counts.distinct)
+            counts.forEach { start, length, count in
+                if count >= 2 && length >= 3 { candidates.append((count * Int(length), start, length)) }
+            }
+            let base = bytes.baseAddress!
+            candidates.sort { a, b in
+                if a.value != b.value { return a.value > b.value }
+                let c = memcmp(base + Int(a.start), base + Int(b.start), Int(min(a.length, b.length)))
+                return c != 0 ? c < 0 : a.length < b.length
             }
         }
-        var counts = PieceCounter(capacity: pieces.count)
-        all.withUnsafeBufferPointer { bytes in
-            for piece in pieces { counts.add(bytes, piece) }
-        }
-        var candidates: [(value: Int, bytes: ArraySlice<UInt8>)] = []
-        candidates.reserveCapacity(counts.distinct)
-        counts.forEach { range, count in
-            if count >= 2 && range.count >= 3 { candidates.append((count * range.count, all[range])) }
-        }
-        candidates.sort { a, b in
-            a.value != b.value ? a.value > b.value : a.bytes.lexicographicallyPrecedes(b.bytes)
-        }
-        var chosen: [ArraySlice<UInt8>] = []
+        var chosen: [Range<Int>] = []
         var used = 0
-        for c in candidates where used + c.bytes.count <= size {
-            chosen.append(c.bytes)
-            used += c.bytes.count
+        for c in candidates where used + Int(c.length) <= size {
+            chosen.append(Int(c.start)..<(Int(c.start) + Int(c.length)))
+            used += Int(c.length)
             if size - used < 3 { break }
         }
         guard !chosen.isEmpty else { return nil }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(used)
-        for piece in chosen.reversed() { bytes.append(contentsOf: piece) }
+        for piece in chosen.reversed() { bytes.append(contentsOf: all[piece]) }
         return StoredTextDictionary(bytes: bytes)
     }
 
-    /// The words of `text` with the byte after each: a word is a run of ASCII letters and
-    /// digits and of bytes ≥ 0x80 (so any non-ASCII letter, whole), at most 64 bytes.
-    static func pieces(of text: [UInt8]) -> [Range<Int>] {
-        var pieces: [Range<Int>] = []
-        pieces.reserveCapacity(text.count / 6)
-        text.withUnsafeBufferPointer { t in
-            var i = 0
-            let n = t.count
-            while i < n {
-                guard isWordByte(t[i]) else { i += 1; continue }
-                let start = i
-                while i < n && isWordByte(t[i]) { i += 1 }
-                let end = i < n ? i + 1 : i
-                if end - start <= 64 { pieces.append(start..<end) }
-                i = end
+    /// Calls `body(start, end, hash)` for every word of `text[range]` with the byte after
+    /// it, and for every two such pieces that follow each other directly: a word is a run
+    /// of ASCII letters and digits and of bytes ≥ 0x80 (so any non-ASCII letter, whole);
+    /// words over 64 bytes are left out. `hash` is the piece's 64-bit FNV-1a (a pair's
+    /// continues its first word's over the second).
+    static func forEachPiece(in text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>,
+                             _ body: (_ start: Int, _ end: Int, _ hash: UInt64) -> Void) {
+        var i = range.lowerBound
+        let n = range.upperBound
+        // The previous piece, for a pair when the current one follows it directly.
+        var previousStart = -1
+        var previousEnd = -1
+        var previousHash: UInt64 = 0
+        while i < n {
+            guard isWordByte(text[i]) else { i += 1; continue }
+            let start = i
+            var hash = PieceCounter.fnvOffset
+            while i < n && isWordByte(text[i]) {
+                hash = (hash ^ UInt64(text[i])) &* PieceCounter.fnvPrime
+                i += 1
             }
+            if i < n {
+                hash = (hash ^ UInt64(text[i])) &* PieceCounter.fnvPrime
+                i += 1
+            }
+            let end = i
+            guard end - start <= 64 else { previousEnd = -1; continue }
+            body(start, end, hash)
+            if previousEnd == start {
+                var pair = previousHash
+                for k in start..<end { pair = (pair ^ UInt64(text[k])) &* PieceCounter.fnvPrime }
+                body(previousStart, end, pair)
+            }
+            previousStart = start
+            previousEnd = end
+            previousHash = hash
         }
-        return pieces
     }
 
     @inline(__always)
@@ -106,60 +123,82 @@ public struct StoredTextDictionary: Sendable, Equatable {
 }
 
 /// Counts the distinct byte strings among ranges of one buffer: open addressing on a
-/// 64-bit FNV-1a hash, so counting a megabyte of text costs a few milliseconds (a Swift
-/// `Dictionary` keyed by `ArraySlice` hashed it byte by byte with SipHash: a tenth of a
-/// small corpus's indexing time).
+/// 64-bit FNV-1a hash, 16 bytes a slot. A string enters the table on its second
+/// occurrence: the first sets a bit in a filter of 2^23 bits (1 MiB, small enough to
+/// stay in cache), so that the many strings seen once never reach the table. A string
+/// whose first occurrence finds its bit already set by another is counted once too
+/// often; the counts only rank dictionary candidates, and stay deterministic.
 struct PieceCounter {
+    static let fnvOffset: UInt64 = 0xcbf2_9ce4_8422_2325
+    static let fnvPrime: UInt64 = 0x100_0000_01b3
+
     private struct Slot {
-        var hash: UInt64 = 0
+        var hash: UInt32 = 0
         var start: Int32 = -1
         var length: Int32 = 0
         var count: Int32 = 0
     }
     private var slots: [Slot]
     private var mask: Int
+    private var seen: [UInt64]
     private(set) var distinct = 0
 
-    init(capacity: Int) {
+    /// A counter sized for about `expected` distinct repeated strings (it grows as needed).
+    init(expected: Int) {
         var size = 1024
-        while size < capacity * 2 { size <<= 1 }
+        while size < expected * 2 { size <<= 1 }
         slots = [Slot](repeating: Slot(), count: size)
         mask = size - 1
+        seen = [UInt64](repeating: 0, count: (1 << 23) / 64)
     }
 
-    /// Counts `bytes[range]` once more.
-    mutating func add(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for i in range { hash = (hash ^ UInt64(bytes[i])) &* 0x100_0000_01b3 }
-        var i = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
+    /// Counts `bytes[start..<end]`, whose FNV-1a hash is `hash`, once more.
+    mutating func add(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, hash: UInt64) {
+        let bit = Int(truncatingIfNeeded: hash >> 41)
+        let word = seen[bit >> 6]
+        let flag: UInt64 = 1 << UInt64(bit & 63)
+        if word & flag == 0 {
+            seen[bit >> 6] = word | flag
+            return
+        }
+        let length = end - start
+        let tag = UInt32(truncatingIfNeeded: hash)
+        var i = Self.slot(hash) & mask
         while slots[i].start >= 0 {
-            if slots[i].hash == hash && Int(slots[i].length) == range.count
-                && memcmp(bytes.baseAddress! + Int(slots[i].start), bytes.baseAddress! + range.lowerBound, range.count) == 0 {
+            if slots[i].hash == tag && Int(slots[i].length) == length
+                && memcmp(bytes.baseAddress! + Int(slots[i].start), bytes.baseAddress! + start, length) == 0 {
                 slots[i].count += 1
                 return
             }
             i = (i + 1) & mask
         }
-        slots[i] = Slot(hash: hash, start: Int32(range.lowerBound), length: Int32(range.count), count: 1)
+        // Its first occurrence set the bit.
+        slots[i] = Slot(hash: tag, start: Int32(start), length: Int32(length), count: 2)
         distinct += 1
-        if distinct * 2 > slots.count { grow() }
+        if distinct * 2 > slots.count { grow(bytes) }
     }
 
-    private mutating func grow() {
+    @inline(__always)
+    private static func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash ^ (hash >> 29)) }
+
+    private mutating func grow(_ bytes: UnsafeBufferPointer<UInt8>) {
         let old = slots
         slots = [Slot](repeating: Slot(), count: old.count * 2)
         mask = slots.count - 1
         for slot in old where slot.start >= 0 {
-            var i = Int(truncatingIfNeeded: slot.hash ^ (slot.hash >> 29)) & mask
+            // The slot keeps 32 bits of the hash: the whole one again.
+            var hash = Self.fnvOffset
+            for k in Int(slot.start)..<Int(slot.start + slot.length) { hash = (hash ^ UInt64(bytes[k])) &* Self.fnvPrime }
+            var i = Self.slot(hash) & mask
             while slots[i].start >= 0 { i = (i + 1) & mask }
             slots[i] = slot
         }
     }
 
-    /// Every distinct string: its first range and its count.
-    func forEach(_ body: (Range<Int>, Int) -> Void) {
+    /// Every distinct string entered: its first occurrence's start and length, and its count.
+    func forEach(_ body: (_ start: Int32, _ length: Int32, _ count: Int) -> Void) {
         for slot in slots where slot.start >= 0 {
-            body(Int(slot.start)..<(Int(slot.start) + Int(slot.length)), Int(slot.count))
+            body(slot.start, slot.length, Int(slot.count))
         }
     }
 }

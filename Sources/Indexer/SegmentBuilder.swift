@@ -122,8 +122,7 @@ struct SegmentBuilder {
             storedBlobs[i] = []
         }
         for term in table.sortedIds() {
-            let bytes = Array(table.bytes(of: term))
-            try bytes.withUnsafeBufferPointer { (b) throws(IndexError) in try writer.beginTerm(b) }
+            try table.bytes(of: term).withUnsafeBufferPointer { (b) throws(IndexError) in try writer.beginTerm(b) }
             try postings.withList(term) { (p) throws(IndexError) in
                 var r = ByteReader(p)
                 var doc = 0
