@@ -192,3 +192,43 @@ int64_t czlib_uncompress(const uint8_t *source, size_t length, const uint8_t *di
     inflateEnd(&s);
     return (rc == Z_STREAM_END && produced == (int64_t)expected) ? produced : -1;
 }
+
+struct czlib_inflater {
+    z_stream stream;
+};
+
+czlib_inflater *czlib_inflater_create(void) {
+    czlib_inflater *d = calloc(1, sizeof *d);
+    if (d == NULL) return NULL;
+    if (inflateInit2(&d->stream, -15) != Z_OK) {
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void czlib_inflater_destroy(czlib_inflater *d) {
+    if (d == NULL) return;
+    inflateEnd(&d->stream);
+    free(d);
+}
+
+int64_t czlib_inflater_run(czlib_inflater *d, const uint8_t *source, size_t length,
+                           const uint8_t *dictionary, size_t dictionary_length,
+                           uint8_t *destination, size_t wanted, size_t expected) {
+    if (length > (uInt)-1 || wanted > (uInt)-1 || dictionary_length > (uInt)-1 || wanted > expected) return -1;
+    z_stream *s = &d->stream;
+    if (inflateReset(s) != Z_OK) return -1;
+    if (dictionary_length > 0 && inflateSetDictionary(s, dictionary, (uInt)dictionary_length) != Z_OK) return -1;
+    s->next_in = (Bytef *)source;
+    s->avail_in = (uInt)length;
+    s->next_out = destination;
+    s->avail_out = (uInt)wanted;
+    int rc = inflate(s, wanted == expected ? Z_FINISH : Z_SYNC_FLUSH);
+    int64_t produced = (int64_t)(wanted - s->avail_out);
+    if (wanted == expected) return (rc == Z_STREAM_END && produced == (int64_t)expected) ? produced : -1;
+    // A prefix: the output filled up (the stream may not end there, nor anywhere
+    // before `expected` bytes).
+    if (produced != (int64_t)wanted) return -1;
+    return (rc == Z_OK || rc == Z_BUF_ERROR || (rc == Z_STREAM_END && wanted == expected)) ? produced : -1;
+}

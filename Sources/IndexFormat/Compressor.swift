@@ -80,3 +80,44 @@ func appendVarint(_ value: Int, to bytes: inout [UInt8]) {
     }
     bytes.append(UInt8(v))
 }
+
+/// A reusable raw DEFLATE decompressor for stored text: one zlib stream, reset between
+/// documents (a stream set up per document costs a 32 KiB window and its initialization,
+/// more than inflating a 2 KB document). It can stop after a prefix of the text.
+///
+/// Not thread-safe: one per thread (a `Searcher` keeps one). The corresponding zlib
+/// functions are `inflateInit2`, `inflateReset`, `inflateSetDictionary` and `inflate`.
+public final class Decompressor {
+    private let stream: OpaquePointer
+
+    public init() {
+        guard let stream = czlib_inflater_create() else {
+            fatalError("zlib could not set up a decompressor (out of memory)")
+        }
+        self.stream = stream
+    }
+
+    deinit { czlib_inflater_destroy(stream) }
+
+    /// The first `min(prefix, length)` bytes of the text that the varint `length` and
+    /// raw DEFLATE `bytes` hold (what `Compressor.compress` with `raw` and `dictionary`
+    /// made), or `nil` when they are damaged. With the whole length asked for, the stream
+    /// must end right after it.
+    public func decompress(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer,
+                           prefix: Int = Int.max) -> [UInt8]? {
+        var reader = ByteReader(bytes)
+        guard let length = reader.readInt(limit: 1 << 31) else { return nil }
+        if length == 0 { return reader.isAtEnd ? [] : nil }
+        guard let payload = reader.readBytes(reader.remaining), !payload.isEmpty,
+              length <= payload.count * Compression.maximumExpansion else { return nil }
+        let wanted = min(prefix, length)
+        var out = [UInt8](repeating: 0, count: wanted)
+        if wanted == 0 { return out }
+        let n = out.withUnsafeMutableBufferPointer { dst in
+            czlib_inflater_run(stream, payload.baseAddress!.assumingMemoryBound(to: UInt8.self), payload.count,
+                               dictionary.baseAddress?.assumingMemoryBound(to: UInt8.self), dictionary.count,
+                               dst.baseAddress!, wanted, length)
+        }
+        return n == Int64(wanted) ? out : nil
+    }
+}

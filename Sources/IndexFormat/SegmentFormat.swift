@@ -37,11 +37,16 @@
 /// positions  --> for each term, for each of its documents: (Position delta vint)^TF
 /// lengths    --> Length u32 ^DocCount                 (positions per document: dl)
 /// documents  --> DocRecord^DocCount
-/// DocRecord  --> Path (vint length + UTF-8), Title (vint length + UTF-8), Size vint,
-///                MTimeNanoseconds u64, ContentHash u64, RecordCRC32 u32 (of the fields before it)
-/// documentOffsets --> Offset u64 ^(DocCount+1)          (into `documents`)
+/// DocRecord  --> Path (vint length + UTF-8), Size vint, MTimeNanoseconds u64,
+///                ContentHash u64, RecordCRC32 u32 (of the fields before it)
+///                (no title: a document's title is the first non-empty line of its stored
+///                text, `DocumentTitle`, derived when read; versions 2 and 3 have a Title,
+///                vint length + UTF-8, after the Path)
+/// documentOffsets --> Offset^(DocCount+1)               (into `documents`)
 /// stored     --> StoredDocument^DocCount (see `StoredDocument`)
-/// storedOffsets --> Offset u64 ^(DocCount+1)            (into `stored`)
+/// storedOffsets --> Offset^(DocCount+1)                 (into `stored`)
+/// Offset     --> u32 when the section it points into is shorter than 4 GiB, else u64
+///                (always u64 before version 4)
 /// storedDictionaries --> Count vint, <Length vint, Bytes>^Count   (`StoredTextDictionary`;
 ///                the k-th is the one a StoredDocument's Dictionary k names; version 3 on)
 /// ```
@@ -78,10 +83,21 @@ public enum SegmentFormat {
     /// Stored text may be compressed with preset dictionaries: a `storedDictionaries`
     /// section, and a dictionary number at the start of every `StoredDocument` (raw
     /// DEFLATE with a CRC-32C); short postings lists inline in their dictionary entries.
-    /// Version 2 segments are still read (and rewritten as version 3 by merges).
+    /// Version 2 segments are still read.
     public static let versionStoredDictionaries: UInt32 = 3
-    public static let currentVersion: UInt32 = versionStoredDictionaries
-    public static let supportedVersions: ClosedRange<UInt32> = versionCRC32C...versionStoredDictionaries
+    /// Document records without a title (it is the stored text's first non-empty line);
+    /// offset tables of u32 for sections under 4 GiB; a stored document's CRC-32C covers
+    /// its compressed bytes, so that it is checked without inflating and a prefix of its
+    /// text can be inflated alone. Versions 2 and 3 are still read (and rewritten as
+    /// version 4 by merges).
+    public static let versionDerivedTitles: UInt32 = 4
+    public static let currentVersion: UInt32 = versionDerivedTitles
+    public static let supportedVersions: ClosedRange<UInt32> = versionCRC32C...versionDerivedTitles
+
+    /// The width of an offset into a section of `length` bytes, in a segment of `version`.
+    public static func offsetWidth(sectionLength length: Int, version: UInt32) -> Int {
+        version >= versionDerivedTitles && length <= Int(UInt32.max) ? 4 : 8
+    }
 
     public enum Section: UInt32, CaseIterable, Sendable {
         case terms = 1, termIndex, postings, positions, lengths, documents, stored, documentOffsets, storedOffsets

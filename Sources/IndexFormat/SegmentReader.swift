@@ -43,9 +43,15 @@ public final class SegmentReader: @unchecked Sendable {
     let documentOffsets: UnsafeRawBufferPointer
     let stored: UnsafeRawBufferPointer
     let storedOffsets: UnsafeRawBufferPointer
+    /// Bytes per entry of `documentOffsets` and of `storedOffsets` (4 or 8).
+    let documentOffsetWidth: Int
+    let storedOffsetWidth: Int
     /// The preset dictionaries of the stored text (`storedDictionaries` section), in order:
     /// a `StoredDocument`'s dictionary number k is `storedDictionaries[k - 1]`.
     public let storedDictionaries: [UnsafeRawBufferPointer]
+    /// The CRC-32C of each of `storedDictionaries` (version 4 stored documents' checksums
+    /// start from their dictionary's).
+    public let storedDictionaryChecksums: [UInt32]
     /// How the stored documents are laid out (by format version).
     public var storedLayout: StoredDocument.Layout { StoredDocument.Layout(formatVersion: version) }
     /// Checksums already verified in this process: term blocks by number; postings
@@ -132,10 +138,13 @@ public final class SegmentReader: @unchecked Sendable {
         documentOffsets = slice(.documentOffsets)
         stored = slice(.stored)
         storedOffsets = slice(.storedOffsets)
+        documentOffsetWidth = SegmentFormat.offsetWidth(sectionLength: documents.count, version: version)
+        storedOffsetWidth = SegmentFormat.offsetWidth(sectionLength: stored.count, version: version)
         let ir = ByteReader(termIndex)
         guard let count = ir.getU64(at: 0), count <= UInt64(termIndex.count / 12), Int(count) * 12 + 8 == termIndex.count,
               lengths.count == documentCount * 4,
-              documentOffsets.count == (documentCount + 1) * 8, storedOffsets.count == (documentCount + 1) * 8 else {
+              documentOffsets.count == (documentCount + 1) * documentOffsetWidth,
+              storedOffsets.count == (documentCount + 1) * storedOffsetWidth else {
             throw .corrupt(file: path, offset: nil, reason: "section sizes do not match the document and term counts")
         }
         blockCount = Int(count)
@@ -153,6 +162,7 @@ public final class SegmentReader: @unchecked Sendable {
             }
         }
         storedDictionaries = dictionaries
+        storedDictionaryChecksums = dictionaries.map { Checksum.crc32($0) }
         verifiedTermBlocks = VerifiedBlocks(capacity: blockCount)
         verifiedPostings = VerifiedBlocks(capacity: postingsRange.count / SegmentFormat.skipEntrySize + 1)
         verifiedPositions = VerifiedBlocks(capacity: postingsRange.count / SegmentFormat.skipEntrySize + 1)
@@ -176,11 +186,18 @@ public final class SegmentReader: @unchecked Sendable {
         Int(UInt32(littleEndian: lengths.loadUnaligned(fromByteOffset: doc &* 4, as: UInt32.self)))
     }
 
-    private func record(_ table: UnsafeRawBufferPointer, _ data: UnsafeRawBufferPointer, _ doc: Int, what: String) throws(IndexError) -> UnsafeRawBufferPointer {
+    private func record(_ table: UnsafeRawBufferPointer, width: Int, _ data: UnsafeRawBufferPointer, _ doc: Int, what: String) throws(IndexError) -> UnsafeRawBufferPointer {
         guard doc >= 0, doc < documentCount else { throw corrupt("\(what) of document \(doc) out of range") }
-        let r = ByteReader(table)
-        guard let start = r.getU64(at: doc * 8), let end = r.getU64(at: doc * 8 + 8),
-              start <= end, end <= UInt64(data.count) else {
+        let start: UInt64
+        let end: UInt64
+        if width == 4 {
+            start = UInt64(UInt32(littleEndian: table.loadUnaligned(fromByteOffset: doc &* 4, as: UInt32.self)))
+            end = UInt64(UInt32(littleEndian: table.loadUnaligned(fromByteOffset: doc &* 4 &+ 4, as: UInt32.self)))
+        } else {
+            start = UInt64(littleEndian: table.loadUnaligned(fromByteOffset: doc &* 8, as: UInt64.self))
+            end = UInt64(littleEndian: table.loadUnaligned(fromByteOffset: doc &* 8 &+ 8, as: UInt64.self))
+        }
+        guard start <= end, end <= UInt64(data.count) else {
             throw corrupt("\(what) table of document \(doc) is damaged")
         }
         return UnsafeRawBufferPointer(rebasing: data[Int(start)..<Int(end)])
@@ -188,7 +205,7 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// A document record, its trailing CRC-32C verified.
     private func documentRecord(_ doc: Int) throws(IndexError) -> UnsafeRawBufferPointer {
-        let bytes = try record(documentOffsets, documents, doc, what: "record")
+        let bytes = try record(documentOffsets, width: documentOffsetWidth, documents, doc, what: "record")
         guard bytes.count >= 4 else { throw corrupt("record of document \(doc) is damaged") }
         let body = UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 4)])
         let stored = ByteReader(bytes).getU32(at: bytes.count - 4)!
@@ -198,13 +215,31 @@ public final class SegmentReader: @unchecked Sendable {
         return body
     }
 
+    /// The record of `doc`. Its `title` is empty from format version 4 on: `title(of:)`.
     public func document(_ doc: Int) throws(IndexError) -> DocumentRecord {
         var r = ByteReader(try documentRecord(doc))
-        guard let path = r.readString(), let title = r.readString(), let size = r.readVarint(),
-              let mtime = r.readU64(), let hash = r.readU64() else {
+        let hasTitle = version < SegmentFormat.versionDerivedTitles
+        guard let path = r.readString(), let title = hasTitle ? r.readString() : "", let size = r.readVarint(),
+              let mtime = r.readU64(), let hash = r.readU64(), r.isAtEnd else {
             throw corrupt("record of document \(doc) is damaged")
         }
         return DocumentRecord(path: path, title: title, size: size, mtime: Int64(bitPattern: mtime), contentHash: hash)
+    }
+
+    /// How much stored text `title(of:)` inflates first: enough for the title of most
+    /// documents (it reads the whole text when the first non-empty line goes on past it).
+    static let titlePrefix = 256
+
+    /// The title of `doc` (`DocumentTitle`): from its record (versions 2 and 3), else from
+    /// its stored text: from `text` when the caller has it (the whole text), else from a
+    /// prefix of it inflated by `decompressor`.
+    public func title(of doc: Int, text: [UInt8]? = nil, decompressor: Decompressor? = nil) throws(IndexError) -> String {
+        if version < SegmentFormat.versionDerivedTitles { return try document(doc).title }
+        if let text { return DocumentTitle.title(utf8: text, complete: true)! }
+        let prefix = try storedDocument(doc, prefix: Self.titlePrefix, decompressor: decompressor).text
+        if prefix.count < Self.titlePrefix { return DocumentTitle.title(utf8: prefix, complete: true)! }
+        if let title = DocumentTitle.title(utf8: prefix, complete: false) { return title }
+        return DocumentTitle.title(utf8: try storedDocument(doc, decompressor: decompressor).text, complete: true)!
     }
 
     /// Only the path of `doc` (cheaper than `document(_:)`).
@@ -216,7 +251,7 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// The compressed stored text of `doc`, as written (for merging without recompressing).
     public func storedBlob(_ doc: Int) throws(IndexError) -> UnsafeRawBufferPointer {
-        try record(storedOffsets, stored, doc, what: "stored text")
+        try record(storedOffsets, width: storedOffsetWidth, stored, doc, what: "stored text")
     }
 
     /// The stored text of `doc`, UTF-8.
@@ -224,10 +259,13 @@ public final class SegmentReader: @unchecked Sendable {
         try storedDocument(doc).text
     }
 
-    /// The stored text of `doc` with its position checkpoints.
-    public func storedDocument(_ doc: Int) throws(IndexError) -> (text: [UInt8], checkpoints: [StoredDocument.Checkpoint]) {
-        let blob = try record(storedOffsets, stored, doc, what: "stored text")
-        guard let decoded = StoredDocument.decode(blob, dictionaries: storedDictionaries, layout: storedLayout) else {
+    /// The stored text of `doc` with its position checkpoints: only its first `prefix`
+    /// bytes (or all of them, when fewer) from format version 4 on, the whole text before.
+    /// `decompressor` (one per thread) saves setting up zlib for each document.
+    public func storedDocument(_ doc: Int, prefix: Int = Int.max, decompressor: Decompressor? = nil) throws(IndexError) -> (text: [UInt8], checkpoints: [StoredDocument.Checkpoint]) {
+        let blob = try storedBlob(doc)
+        guard let decoded = StoredDocument.decode(blob, dictionaries: storedDictionaries, dictionaryChecksums: storedDictionaryChecksums,
+                                                  layout: storedLayout, prefix: prefix, decompressor: decompressor) else {
             throw corrupt("stored text of document \(doc) does not decompress")
         }
         return decoded
@@ -236,7 +274,7 @@ public final class SegmentReader: @unchecked Sendable {
     /// The stored text of `doc` as written, split into its dictionary number and the rest
     /// (for merging without recompressing; version 2 documents give number 0).
     public func storedBlobParts(_ doc: Int) throws(IndexError) -> (dictionary: Int, rest: UnsafeRawBufferPointer) {
-        let blob = try record(storedOffsets, stored, doc, what: "stored text")
+        let blob = try storedBlob(doc)
         guard let parts = StoredDocument.split(blob, layout: storedLayout),
               parts.dictionary <= storedDictionaries.count else {
             throw corrupt("stored text of document \(doc) names a dictionary the segment does not have")

@@ -7,7 +7,9 @@ import Glibc
 public struct DocumentRecord: Sendable, Equatable {
     /// Identity: the path relative to the indexed folder, `/`-separated.
     public var path: String
-    /// The first non-empty line.
+    /// The first non-empty line (`DocumentTitle`). Records of format versions 2 and 3
+    /// hold it; since version 4 it is not written, and read records leave it empty
+    /// (`SegmentReader.title(of:)` derives it from the stored text).
     public var title: String
     /// File size in bytes and modification time (nanoseconds since 1970), for incremental runs.
     public var size: UInt64
@@ -15,7 +17,7 @@ public struct DocumentRecord: Sendable, Equatable {
     /// Hash of the file's bytes (`ContentHash`).
     public var contentHash: UInt64
 
-    public init(path: String, title: String, size: UInt64, mtime: Int64, contentHash: UInt64) {
+    public init(path: String, title: String = "", size: UInt64, mtime: Int64, contentHash: UInt64) {
         self.path = path
         self.title = title
         self.size = size
@@ -119,20 +121,9 @@ public struct SegmentWriter {
 
     public var documentCount: Int { lengths.count }
 
-    /// Adds the next document. `storedBlob` is a `StoredDocument` (its dictionary number,
-    /// when not 0, one of `storedDictionaries`).
+    /// Adds the next document. `storedBlob` is a `StoredDocument` of the current layout
+    /// (its dictionary number, when not 0, one of `storedDictionaries`).
     public mutating func addDocument(_ doc: DocumentRecord, length: Int, storedBlob: UnsafeRawBufferPointer) throws(IndexError) {
-        try addDocument(doc, length: length, storedBlobParts: (nil, storedBlob))
-    }
-
-    /// Adds the next document, its `StoredDocument` given as dictionary number and the
-    /// rest (a merge renumbers dictionaries without copying the rest).
-    public mutating func addDocument(_ doc: DocumentRecord, length: Int, storedDictionary: Int, storedRest: UnsafeRawBufferPointer) throws(IndexError) {
-        assert(storedDictionary >= 0 && storedDictionary <= storedDictionaries.count, "dictionary number out of range")
-        try addDocument(doc, length: length, storedBlobParts: (storedDictionary, storedRest))
-    }
-
-    private mutating func addDocument(_ doc: DocumentRecord, length: Int, storedBlobParts: (dictionary: Int?, rest: UnsafeRawBufferPointer)) throws(IndexError) {
         assert(!inTerm && termCount == 0, "documents come before terms")
         if !storedOpen {
             try file.beginSection()
@@ -143,19 +134,13 @@ public struct SegmentWriter {
         documentOffsets.append(UInt64(documents.offset))
         record.bytes.removeAll(keepingCapacity: true)
         record.string(doc.path)
-        record.string(doc.title)
         record.varint(doc.size)
         record.u64(UInt64(bitPattern: doc.mtime))
         record.u64(doc.contentHash)
         record.u32(Checksum.crc32(record.bytes))
         try documents.write(record.bytes)
         storedOffsets.append(UInt64(file.offset - file.endSection().range.lowerBound))
-        if let number = storedBlobParts.dictionary {
-            record.bytes.removeAll(keepingCapacity: true)
-            record.varint(number)
-            try file.write(record.bytes)
-        }
-        try file.write(storedBlobParts.rest)
+        try file.write(storedBlob)
     }
 
     private mutating func closeStored() throws(IndexError) {
@@ -377,14 +362,8 @@ public struct SegmentWriter {
         var lengthBytes = ByteWriter(capacity: lengths.count * 4)
         for l in lengths { lengthBytes.u32(l) }
         try section(.lengths, lengthBytes.bytes)
-        var table = ByteWriter(capacity: (lengths.count + 1) * 8)
-        for o in documentOffsets { table.u64(o) }
-        table.u64(UInt64(documents.offset))
-        try section(.documentOffsets, table.bytes)
-        table = ByteWriter(capacity: (lengths.count + 1) * 8)
-        for o in storedOffsets { table.u64(o) }
-        table.u64(UInt64(sections.first { $0.0 == .stored }!.1.count))
-        try section(.storedOffsets, table.bytes)
+        try section(.documentOffsets, Self.offsetTable(documentOffsets, end: documents.offset))
+        try section(.storedOffsets, Self.offsetTable(storedOffsets, end: sections.first { $0.0 == .stored }!.1.count))
         var dictionaries = ByteWriter(capacity: 8 + storedDictionaries.reduce(0) { $0 + $1.bytes.count + 4 })
         dictionaries.varint(storedDictionaries.count)
         for d in storedDictionaries {
@@ -413,6 +392,16 @@ public struct SegmentWriter {
         try file.close(sync: true)
         return SegmentInfo(name: name, documentCount: lengths.count, termCount: termCount,
                            tokenCount: tokenCount, byteCount: size)
+    }
+
+    /// `offsets` and then `end` (the section's length), as u32 when that fits, else u64.
+    private static func offsetTable(_ offsets: [UInt64], end: Int) -> [UInt8] {
+        let width = SegmentFormat.offsetWidth(sectionLength: end, version: SegmentFormat.currentVersion)
+        var table = ByteWriter(capacity: (offsets.count + 1) * width)
+        for o in offsets + [UInt64(end)] {
+            if width == 4 { table.u32(UInt32(o)) } else { table.u64(o) }
+        }
+        return table.bytes
     }
 
     /// Gives up after an error: closes the files and removes the temporary ones.

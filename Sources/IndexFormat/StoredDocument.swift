@@ -9,10 +9,16 @@
 /// `Dictionary` is 0 when the text was compressed without a preset dictionary, else k for
 /// the k-th (from 1) of the segment's `storedDictionaries` (`StoredTextDictionary`).
 /// `RawDeflate` is the UTF-8 text (`Length` bytes) as raw DEFLATE, absent when the text
-/// is empty. `CRC32C` covers `Rest` before it and then the uncompressed text, so damage
-/// anywhere, a wrong dictionary included, is found when the document is read. A merge
-/// renumbers `Dictionary` and copies `Rest` as it is.
+/// is empty. `CRC32C` covers every byte before it, `Dictionary` included, continuing from
+/// the CRC-32C of the dictionary's bytes (0 for none): a document is checked without
+/// inflating it, against the very dictionary it was compressed with, and then a prefix
+/// of its text can be inflated alone (a title, a snippet near the start). The
+/// dictionaries themselves are checked when their segment is opened, so a checked
+/// document inflates to its text. A merge that renumbers `Dictionary` computes the
+/// CRC-32C anew, after checking the old one.
 ///
+/// Format version 3 (`Layout.version3`): the same bytes, but `CRC32C` covers `Rest`
+/// before it and then the uncompressed text (the whole text is inflated to check it).
 /// Format version 2 (`Layout.version2`): no `Dictionary`; checkpoints, then `Length` and a
 /// zlib stream (with its own Adler-32), no CRC32C.
 ///
@@ -23,7 +29,7 @@
 ///
 /// Worked example: the text `aaaa` compressed without dictionary, one checkpoint at
 /// position 0, offset 0, is the bytes `00 01 00 00 04`, the raw DEFLATE of `aaaa`, and the
-/// CRC-32C of every byte after the first, then of `aaaa`.
+/// CRC-32C of all of those bytes.
 public enum StoredDocument {
     public static let checkpointInterval = 32
 
@@ -31,11 +37,14 @@ public enum StoredDocument {
     public enum Layout: Sendable {
         /// Format version 2: no dictionary number, a zlib stream, no CRC-32C.
         case version2
-        /// Format version 3 on: the grammar above.
+        /// Format version 3: the grammar above, the CRC-32C over the text too.
         case version3
+        /// Format version 4 on: the grammar above.
+        case version4
 
         public init(formatVersion: UInt32) {
-            self = formatVersion >= SegmentFormat.versionStoredDictionaries ? .version3 : .version2
+            self = formatVersion >= SegmentFormat.versionDerivedTitles ? .version4
+                : formatVersion >= SegmentFormat.versionStoredDictionaries ? .version3 : .version2
         }
     }
 
@@ -57,7 +66,6 @@ public enum StoredDocument {
         precondition(compressor.raw, "stored documents hold raw DEFLATE")
         var w = ByteWriter(capacity: 16 + checkpoints.count * 4)
         w.varint(dictionary.number)
-        let restStart = w.bytes.count
         w.varint(checkpoints.count)
         var previous = Checkpoint(position: 0, offset: 0)
         for c in checkpoints {
@@ -66,17 +74,35 @@ public enum StoredDocument {
             previous = c
         }
         compressor.compress(text, dictionary: dictionary.bytes, appendingTo: &w.bytes)
-        let crc = w.bytes.withUnsafeBytes { all in
-            Checksum.crc32(text, continuing: Checksum.crc32(UnsafeRawBufferPointer(rebasing: all[restStart...])))
-        }
-        w.u32(crc)
+        w.u32(w.bytes.withUnsafeBytes { Checksum.crc32($0, continuing: Checksum.crc32(dictionary.bytes)) })
         return w.bytes
+    }
+
+    /// The `version4` blob of a checked body (a dictionary number, checkpoints, text):
+    /// `body` and its CRC-32C, continuing from `dictionaryChecksum` (the CRC-32C of the
+    /// dictionary's bytes, 0 for none). For a merge that renumbers dictionaries or
+    /// rewrites a `version3` blob.
+    public static func sealed(_ body: [UInt8], dictionaryChecksum: UInt32) -> [UInt8] {
+        var w = ByteWriter(capacity: body.count + 4)
+        w.append(body)
+        w.u32(body.withUnsafeBytes { Checksum.crc32($0, continuing: dictionaryChecksum) })
+        return w.bytes
+    }
+
+    /// The `version4` blob without its CRC-32C, when that checks out against the blob and
+    /// `checksums` (of the dictionaries, by number from 1), else `nil`.
+    public static func checkedBody(_ blob: UnsafeRawBufferPointer, dictionaryChecksums checksums: [UInt32]) -> (number: Int, body: UnsafeRawBufferPointer)? {
+        guard blob.count >= 4, let (number, _) = split(blob, layout: .version4), number <= checksums.count else { return nil }
+        let body = UnsafeRawBufferPointer(rebasing: blob[0..<(blob.count - 4)])
+        let seed = number == 0 ? 0 : checksums[number - 1]
+        guard Checksum.crc32(body, continuing: seed) == ByteReader(blob).getU32(at: blob.count - 4)! else { return nil }
+        return (number, body)
     }
 
     /// Splits a blob into its dictionary number and the rest (checkpoints and text), or
     /// `nil` when the number is damaged. A `version2` blob has no number: 0 and the whole blob.
-    public static func split(_ blob: UnsafeRawBufferPointer, layout: Layout = .version3) -> (dictionary: Int, rest: UnsafeRawBufferPointer)? {
-        guard layout == .version3 else { return (0, blob) }
+    public static func split(_ blob: UnsafeRawBufferPointer, layout: Layout = .version4) -> (dictionary: Int, rest: UnsafeRawBufferPointer)? {
+        guard layout != .version2 else { return (0, blob) }
         var r = ByteReader(blob)
         guard let number = r.readInt(limit: Int(Int32.max)) else { return nil }
         return (number, UnsafeRawBufferPointer(rebasing: blob[r.offset...]))
@@ -85,14 +111,48 @@ public enum StoredDocument {
     /// The text and checkpoints, or `nil` when the blob is damaged or names a dictionary
     /// that is not among `dictionaries` (the segment's, in order; number k is
     /// `dictionaries[k - 1]`) or not the one it was compressed with.
+    ///
+    /// With `prefix`, a `version4` blob gives only the first `prefix` bytes of its text
+    /// (checked all the same: its CRC-32C covers the compressed bytes); older layouts give
+    /// the whole text. `dictionaryChecksums` (the CRC-32C of each of `dictionaries`) saves
+    /// computing them; `decompressor` (one per thread) saves setting up zlib per call.
     public static func decode(_ blob: UnsafeRawBufferPointer, dictionaries: [UnsafeRawBufferPointer] = [],
-                              layout: Layout = .version3) -> (text: [UInt8], checkpoints: [Checkpoint])? {
+                              dictionaryChecksums: [UInt32]? = nil,
+                              layout: Layout = .version4, prefix: Int = Int.max,
+                              decompressor: Decompressor? = nil) -> (text: [UInt8], checkpoints: [Checkpoint])? {
+        if layout == .version4 {
+            guard let (number, body) = checkedBody(blob, dictionaryChecksums: dictionaryChecksums ?? dictionaries.map { Checksum.crc32($0) }) else { return nil }
+            let dictionary = number == 0 ? UnsafeRawBufferPointer(start: nil, count: 0) : dictionaries[number - 1]
+            return decodeChecked(body, dictionary: dictionary, prefix: prefix, decompressor: decompressor ?? Decompressor())
+        }
         guard let (number, rest) = split(blob, layout: layout), number <= dictionaries.count else { return nil }
         let checked = layout == .version3
         guard !checked || rest.count >= 4 else { return nil }
         let body = checked ? UnsafeRawBufferPointer(rebasing: rest[0..<(rest.count - 4)]) : rest
         var r = ByteReader(body)
-        guard let count = r.readInt(limit: body.count) else { return nil }
+        guard let checkpoints = readCheckpoints(&r) else { return nil }
+        let dictionary = number == 0 ? UnsafeRawBufferPointer(start: nil, count: 0) : dictionaries[number - 1]
+        guard let text = Compression.decompress(UnsafeRawBufferPointer(rebasing: body[r.offset...]), dictionary: dictionary, raw: checked) else { return nil }
+        if checked {
+            let stored = ByteReader(rest).getU32(at: rest.count - 4)!
+            let actual = text.withUnsafeBytes { Checksum.crc32($0, continuing: Checksum.crc32(body)) }
+            guard stored == actual else { return nil }
+        }
+        return (text, checkpoints)
+    }
+
+    /// Decodes a `version4` blob whose checksum has been verified (`body`: without it).
+    private static func decodeChecked(_ body: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer,
+                                      prefix: Int, decompressor: Decompressor) -> (text: [UInt8], checkpoints: [Checkpoint])? {
+        var r = ByteReader(body)
+        guard r.readInt(limit: Int(Int32.max)) != nil, let checkpoints = readCheckpoints(&r) else { return nil }
+        guard let text = decompressor.decompress(UnsafeRawBufferPointer(rebasing: body[r.offset...]), dictionary: dictionary,
+                                                 prefix: prefix) else { return nil }
+        return (text, checkpoints)
+    }
+
+    private static func readCheckpoints(_ r: inout ByteReader) -> [Checkpoint]? {
+        guard let count = r.readInt(limit: r.remaining) else { return nil }
         var checkpoints: [Checkpoint] = []
         checkpoints.reserveCapacity(count)
         var position: Int64 = 0
@@ -104,13 +164,6 @@ public enum StoredDocument {
             guard position <= Int64(Int32.max), offset <= Int64(Int32.max) else { return nil }
             checkpoints.append(Checkpoint(position: Int32(position), offset: Int32(offset)))
         }
-        let dictionary = number == 0 ? UnsafeRawBufferPointer(start: nil, count: 0) : dictionaries[number - 1]
-        guard let text = Compression.decompress(UnsafeRawBufferPointer(rebasing: body[r.offset...]), dictionary: dictionary, raw: checked) else { return nil }
-        if checked {
-            let stored = ByteReader(rest).getU32(at: rest.count - 4)!
-            let actual = text.withUnsafeBytes { Checksum.crc32($0, continuing: Checksum.crc32(body)) }
-            guard stored == actual else { return nil }
-        }
-        return (text, checkpoints)
+        return checkpoints
     }
 }

@@ -111,7 +111,7 @@ final class DocumentAnalyzer {
             next[Int(t)] += 1
         }
         var doc = AnalyzedDocument(
-            record: DocumentRecord(path: path, title: Self.title(of: decoded.utf16), size: size, mtime: mtime, contentHash: contentHash),
+            record: DocumentRecord(path: path, size: size, mtime: mtime, contentHash: contentHash),
             length: length, termBytes: [], terms: [], positionBytes: [], storedBlob: [],
             detectedCharset: decoded.detectedCharset, worker: worker, vocabularyEpoch: analyzer.vocabularyEpoch)
         doc.terms.reserveCapacity(termCount)
@@ -162,31 +162,5 @@ final class DocumentAnalyzer {
             doc.storedBlob = utf8.withUnsafeBytes { store($0) }
         }
         return doc
-    }
-
-    /// The first non-empty line, trimmed, at most 300 characters.
-    static func title(of text: [UInt16]) -> String {
-        var start = 0
-        let n = text.count
-        while start < n {
-            var end = start
-            while end < n && text[end] != 0x0A && text[end] != 0x0D { end += 1 }
-            let line = String(decoding: text[start..<end], as: UTF16.self)
-            let trimmed = line.trimmingWhitespace()
-            if !trimmed.isEmpty {
-                return trimmed.count > 300 ? String(trimmed.prefix(300)) + "…" : trimmed
-            }
-            start = end + 1
-        }
-        return ""
-    }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
-        return String(scalars[first...last])
     }
 }

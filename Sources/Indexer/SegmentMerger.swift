@@ -74,16 +74,38 @@ enum SegmentMerger {
             let reader = inputs[s].reader
             docMap[s][doc] = newId
             newId += 1
-            if reader.storedLayout == .version3 {
-                let stored = try reader.storedBlobParts(doc)
-                try writer.addDocument(try reader.document(doc), length: reader.length(of: doc),
-                                       storedDictionary: dictionaryMap[s][stored.dictionary], storedRest: stored.rest)
+            let record = try reader.document(doc)
+            let blob = try reader.storedBlob(doc)
+            let number = try reader.storedBlobParts(doc).dictionary
+            if reader.storedLayout == .version4 && dictionaryMap[s][number] == number {
+                try writer.addDocument(record, length: reader.length(of: doc), storedBlob: blob)
             } else {
-                // An older layout is re-encoded (without a dictionary).
-                let old = try reader.storedDocument(doc)
-                let blob = old.text.withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: old.checkpoints, compressor: compressor) }
-                let record = try reader.document(doc)
-                try blob.withUnsafeBufferPointer { (b) throws(IndexError) in
+                // Renumbered, or of an older layout: checked (an older one by inflating
+                // it), and written in the current layout with the same compressed text
+                // (version 2 text is compressed again, with no dictionary).
+                let rebuilt: [UInt8]
+                let checksum = number == 0 ? 0 : reader.storedDictionaryChecksums[number - 1]
+                switch reader.storedLayout {
+                case .version4, .version3:
+                    // Checked first: by its checksum, or (version 3) by inflating it.
+                    if reader.storedLayout == .version4 {
+                        guard StoredDocument.checkedBody(blob, dictionaryChecksums: reader.storedDictionaryChecksums) != nil else {
+                            throw .corrupt(file: reader.path, offset: nil, reason: "stored text of document \(doc) fails its checksum")
+                        }
+                    } else {
+                        _ = try reader.storedDocument(doc)
+                    }
+                    // The same checkpoints and compressed text (version 3: without its CRC).
+                    let rest = try reader.storedBlobParts(doc).rest
+                    var body = ByteWriter(capacity: rest.count + 4)
+                    body.varint(dictionaryMap[s][number])
+                    body.append(UnsafeRawBufferPointer(rebasing: rest[0..<(rest.count - 4)]))
+                    rebuilt = StoredDocument.sealed(body.bytes, dictionaryChecksum: checksum)
+                case .version2:
+                    let old = try reader.storedDocument(doc)
+                    rebuilt = old.text.withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: old.checkpoints, compressor: compressor) }
+                }
+                try rebuilt.withUnsafeBufferPointer { (b) throws(IndexError) in
                     try writer.addDocument(record, length: reader.length(of: doc), storedBlob: UnsafeRawBufferPointer(b))
                 }
             }

@@ -38,6 +38,8 @@ public final class Searcher {
     public let snapshot: IndexSnapshot
     let analyzer: Analyzer
     let windowScorer: WindowScorer
+    /// Inflates the stored text of hits (titles, snippets).
+    let decompressor = Decompressor()
 
     public convenience init(snapshot: IndexSnapshot) throws(AnalysisError) {
         try self.init(snapshot: snapshot, windowSize: WindowScorer.defaultWindowSize)
@@ -105,10 +107,10 @@ public final class Searcher {
         var highlightInfos: [Int: [TermInfo?]] = [:]
         for (i, c) in ranked.enumerated() where i >= options.offset {
             let reader = snapshot.segments[c.segment].reader
-            let record = try reader.document(Int(c.doc))
-            var hit = SearchHit(rank: i + 1, path: record.path, score: c.score, title: record.title)
+            var hit = SearchHit(rank: i + 1, path: try reader.path(of: Int(c.doc)), score: c.score, title: "")
             if let highlight {
-                let stored = try reader.storedDocument(Int(c.doc))
+                let stored = try reader.storedDocument(Int(c.doc), decompressor: decompressor)
+                hit.title = try reader.title(of: Int(c.doc), text: stored.text)
                 let infos: [TermInfo?]
                 if let known = highlightInfos[c.segment] {
                     infos = known
@@ -120,6 +122,8 @@ public final class Searcher {
                 }
                 let matches = try matchPositions(of: infos, in: reader, doc: c.doc)
                 hit.snippet = highlight.make(utf8: stored.text, checkpoints: stored.checkpoints, matches: matches)
+            } else {
+                hit.title = try reader.title(of: Int(c.doc), decompressor: decompressor)
             }
             if options.explain {
                 // Re-run the plan on this one document to collect the per-clause figures.

@@ -49,8 +49,20 @@ final class SegmentFormatTests: XCTestCase {
         let pos = Array(reader.file.bytes[reader.sections[.positions]!.range])
         XCTAssertEqual(pos, [4, 0] + [UInt8](repeating: 1, count: 60))
         let header = Array(reader.file.bytes[0..<16])
-        // Version 3: CRC-32C checksums, stored text with preset dictionaries, inline lists.
-        XCTAssertEqual(header, Array("SCTLSEGM".utf8) + [3, 0, 0, 0, 0, 0, 0, 0])
+        // Version 4: CRC-32C checksums, stored text with preset dictionaries, inline lists,
+        // records without titles, u32 offsets.
+        XCTAssertEqual(header, Array("SCTLSEGM".utf8) + [4, 0, 0, 0, 0, 0, 0, 0])
+        // Records: path, size, mtime, hash and CRC-32C, no title (31 bytes each here);
+        // offsets as u32 (the sections are far below 4 GiB), one more than documents.
+        let documents = Array(reader.file.bytes[reader.sections[.documents]!.range])
+        XCTAssertEqual(documents.count, 12 * 31)
+        let first = Array(documents[0..<27])
+        XCTAssertEqual(first, [9] + Array("doc00.txt".utf8) + [1] + [UInt8](repeating: 0, count: 16))
+        XCTAssertEqual(Array(documents[27..<31]), first.withUnsafeBytes { c in withUnsafeBytes(of: Checksum.crc32(c).littleEndian) { Array($0) } })
+        XCTAssertEqual(reader.sections[.documentOffsets]!.range.count, 13 * 4)
+        XCTAssertEqual(reader.sections[.storedOffsets]!.range.count, 13 * 4)
+        XCTAssertEqual(try reader.document(3).path, "doc03.txt")
+        XCTAssertEqual(try reader.document(3).title, "", "not stored")
         // No dictionary was given: the section holds a count of 0.
         XCTAssertEqual(Array(reader.file.bytes[reader.sections[.storedDictionaries]!.range]), [0])
         // The two CRC-32Cs: of the tail's positions, then of its documents.
@@ -217,7 +229,7 @@ final class SegmentFormatTests: XCTestCase {
         let deflate = Array(zlib[3..<(zlib.count - 4)])
         XCTAssertEqual(Array(blob.prefix(5)), [0x00, 0x01, 0x00, 0x00, 0x04])
         XCTAssertEqual(Array(blob[5..<(blob.count - 4)]), deflate)
-        let crc = Checksum.crc32(text.withUnsafeBytes { _ in Array(blob[1..<(blob.count - 4)]) + text })
+        let crc = Checksum.crc32(Array(blob[0..<(blob.count - 4)]))
         XCTAssertEqual(Array(blob.suffix(4)), [UInt8(crc & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 24)])
         XCTAssertEqual(blob.withUnsafeBytes { StoredDocument.decode($0) }?.text, text)
         // Every damaged byte is found: by inflate or by the CRC-32C.

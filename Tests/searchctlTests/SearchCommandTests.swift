@@ -327,4 +327,35 @@ final class SearchCommandTests: CLITestCase {
         XCTAssertEqual(r.exitCode, 0, r.stderr)
         XCTAssertEqual(try searchHits("mango", index: globbed).hits.map(\.path), ["e.md", "é.txt"])
     }
+
+    /// Titles come from the stored text (not stored apart): the same with and without
+    /// snippets (without, from a prefix of the text), also when the first non-empty line
+    /// lies or ends past that prefix, or is long (300 characters, then "…").
+    func testTitlesFromStoredTextWithAndWithoutSnippets() throws {
+        let long = (0..<400).map { "w\($0 % 10)" }.joined(separator: " ")  // 1,199 characters
+        let files: [String: String] = [
+            "late.txt": String(repeating: " \n", count: 700) + "Laat begin\nkiwi\n",
+            "long.txt": long + "\nkiwi\n",
+            "wide.txt": "   " + String(repeating: "é", count: 600) + "  \r\nkiwi\n",
+            "one.txt": "kiwi",
+            "cr.txt": "\r\r  Oud Mac-einde \rkiwi\r",
+        ]
+        let folder = try makeCorpus(files, name: "titles")
+        let idx = scratch.appendingPathComponent("titles-idx")
+        XCTAssertEqual(run(["index", folder.path, "--index", idx.path, "--quiet"]).exitCode, 0)
+        let expected = [
+            "late.txt": "Laat begin",
+            "long.txt": String(long.prefix(300)) + "…",
+            "wide.txt": String(repeating: "é", count: 300) + "…",
+            "one.txt": "kiwi",
+            "cr.txt": "Oud Mac-einde",
+        ]
+        for flags in [[], ["--no-snippet"]] {
+            let result = try jsonObject(run(["search", "kiwi", "--json", "--index", idx.path] + flags).stdout)
+            let titles = Dictionary(uniqueKeysWithValues: (result["hits"] as? [[String: Any]] ?? []).map {
+                ($0["path"] as? String ?? "", $0["title"] as? String ?? "")
+            })
+            XCTAssertEqual(titles, expected, "\(flags)")
+        }
+    }
 }

@@ -35,40 +35,61 @@ final class StoredTextTests: CLITestCase {
         return int(kinds["stored dictionaries"]) ?? -1
     }
 
-    func testVersion2IndexIsReadAndMergeRewritesItAsVersion3() throws {
+    func testVersion2IndexIsReadAndMergeRewritesItAsVersion4() throws {
+        try checkOlderIndex("index-v2", version: 2)
+    }
+
+    func testVersion3IndexIsReadAndMergeRewritesItAsVersion4() throws {
+        try checkOlderIndex("index-v3", version: 3)
+    }
+
+    /// The fixture index of an older format version answers as a fresh index of the demo
+    /// corpus does (paths, titles, snippets, highlights); an incremental run adds a
+    /// current segment beside the old one, and merging both rewrites everything in the
+    /// current version with the same answers.
+    func checkOlderIndex(_ fixture: String, version: UInt32, file: StaticString = #filePath, line: UInt = #line) throws {
         let old = scratch.appendingPathComponent("old")
-        try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("index-v2"), to: old)
-        XCTAssertEqual(try segmentVersions(old), [2])
+        try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent(fixture), to: old)
+        XCTAssertEqual(try segmentVersions(old), [version], file: file, line: line)
         let fresh = scratch.appendingPathComponent("fresh")
         let seeds = Self.repoRoot.appendingPathComponent("seeds")
-        XCTAssertEqual(run(["index", seeds.path, "--index", fresh.path, "--quiet"]).exitCode, 0)
-        XCTAssertEqual(try segmentVersions(fresh), [3])
+        XCTAssertEqual(run(["index", seeds.path, "--index", fresh.path, "--quiet"]).exitCode, 0, file: file, line: line)
+        XCTAssertEqual(try segmentVersions(fresh), [4], file: file, line: line)
 
         let queries = ["aanval syrië", "\"zenuwgas sarin\"", "g7 top", "ministers"]
         for q in queries {
             let expected = try snippets(q, index: fresh)
-            XCTAssertFalse(expected.isEmpty, q)
-            XCTAssertEqual(try snippets(q, index: old), expected, "version 2 index: \(q)")
+            XCTAssertFalse(expected.isEmpty, q, file: file, line: line)
+            XCTAssertEqual(try snippets(q, index: old), expected, "version \(version) index: \(q)", file: file, line: line)
+            XCTAssertEqual(try titles(q, index: old), try titles(q, index: fresh), "without snippets: \(q)", file: file, line: line)
         }
-        XCTAssertEqual(run(["check", "--index", old.path]).exitCode, 0)
+        XCTAssertEqual(run(["check", "--index", old.path]).exitCode, 0, file: file, line: line)
 
-        // An incremental run adds a version 3 segment beside the version 2 one; merging
-        // both rewrites everything as version 3 with the same answers.
         let corpus = scratch.appendingPathComponent("corpus")
         try FileManager.default.copyItem(at: seeds, to: corpus)
         try write("Extra\nEen derde bericht over de aanval.\n", to: corpus.appendingPathComponent("extra.txt"))
         var r = run(["index", corpus.path, "--index", old.path, "--quiet"])
-        XCTAssertEqual(r.exitCode, 0, r.stderr)
-        XCTAssertEqual(try segmentVersions(old).sorted(), [2, 3])
+        XCTAssertEqual(r.exitCode, 0, r.stderr, file: file, line: line)
+        XCTAssertEqual(try segmentVersions(old).sorted(), [version, 4], file: file, line: line)
         r = run(["index", corpus.path, "--index", fresh.path, "--quiet"])
-        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        XCTAssertEqual(r.exitCode, 0, r.stderr, file: file, line: line)
         r = run(["merge", "--index", old.path])
-        XCTAssertEqual(r.exitCode, 0, r.stderr)
-        XCTAssertEqual(try segmentVersions(old), [3])
-        XCTAssertEqual(run(["check", "--index", old.path]).exitCode, 0)
-        for q in queries {
-            XCTAssertEqual(try snippets(q, index: old), try snippets(q, index: fresh), "after merge: \(q)")
+        XCTAssertEqual(r.exitCode, 0, r.stderr, file: file, line: line)
+        XCTAssertEqual(try segmentVersions(old), [4], file: file, line: line)
+        XCTAssertEqual(run(["check", "--index", old.path]).exitCode, 0, file: file, line: line)
+        for q in queries + ["extra"] {
+            XCTAssertEqual(try snippets(q, index: old), try snippets(q, index: fresh), "after merge: \(q)", file: file, line: line)
+            XCTAssertEqual(try titles(q, index: old), try titles(q, index: fresh), "after merge, without snippets: \(q)", file: file, line: line)
         }
+    }
+
+    /// Paths and titles of the hits of `--no-snippet` (titles then come from a prefix of
+    /// the stored text alone).
+    func titles(_ query: String, index: URL) throws -> [String] {
+        let r = run(["search", query, "--json", "--no-snippet", "--index", index.path])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        let hits = try jsonObject(r.stdout)["hits"] as? [[String: Any]] ?? []
+        return hits.map { "\($0["path"] ?? "")|\($0["title"] ?? "")" }
     }
 
     /// A corpus large enough for a dictionary: every document's text comes back whole

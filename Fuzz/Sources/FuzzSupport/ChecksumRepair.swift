@@ -21,14 +21,14 @@ func storeU32(_ b: inout [UInt8], _ at: Int, _ v: UInt32) {
     for i in 0..<4 { b[at + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) }
 }
 
-func crc(_ b: [UInt8], _ range: Range<Int>) -> UInt32 {
-    b.withUnsafeBytes { Checksum.crc32(UnsafeRawBufferPointer(rebasing: $0[range])) }
+func crc(_ b: [UInt8], _ range: Range<Int>, continuing seed: UInt32 = 0) -> UInt32 {
+    b.withUnsafeBytes { Checksum.crc32(UnsafeRawBufferPointer(rebasing: $0[range]), continuing: seed) }
 }
 
 public enum ChecksumRepair {
     /// A segment file with every checksum recomputed, as far as its footer, section
     /// table and dictionary can be read: term block CRCs (in the term index), document
-    /// record CRCs, the CRCs of each postings block, tail and their positions (in the
+    /// record CRCs, stored document CRCs (version 4), the CRCs of each postings block, tail and their positions (in the
     /// skip entries and tails), every section's CRC, the footer CRC. Magic numbers and
     /// versions are left alone.
     public static func segment(_ input: [UInt8]) -> [UInt8] {
@@ -36,6 +36,7 @@ public enum ChecksumRepair {
         var b = input
         layout.repairTermBlocks(&b)
         layout.repairDocumentRecords(&b)
+        layout.repairStoredDocuments(&b)
         layout.repairSectionsAndFooter(&b)
         // The postings CRCs need the dictionary: read it with the real reader from a
         // copy of the file whose other checksums now match.
@@ -136,16 +137,63 @@ struct SegmentLayout {
         }
     }
 
+    /// The format version in the header.
+    func version(_ b: [UInt8]) -> UInt32 { loadU32(b, 8) ?? 0 }
+
+    /// Entry `d` of an offset table (u32 or u64 by the version and the section's length).
+    func offset(_ b: [UInt8], table: Range<Int>, into section: Range<Int>, _ d: Int) -> UInt64? {
+        let width = SegmentFormat.offsetWidth(sectionLength: section.count, version: version(b))
+        guard table.count == (documentCount + 1) * width else { return nil }
+        return width == 4 ? loadU32(b, table.lowerBound + d * 4).map(UInt64.init) : loadU64(b, table.lowerBound + d * 8)
+    }
+
     /// Document record CRCs: the last 4 bytes of each record.
     func repairDocumentRecords(_ b: inout [UInt8]) {
-        guard let documents = section(.documents), let documentOffsets = section(.documentOffsets),
-              documentOffsets.count == (documentCount + 1) * 8 else { return }
+        guard let documents = section(.documents), let documentOffsets = section(.documentOffsets) else { return }
         for d in 0..<documentCount {
-            guard let start = loadU64(b, documentOffsets.lowerBound + d * 8),
-                  let end = loadU64(b, documentOffsets.lowerBound + d * 8 + 8),
+            guard let start = offset(b, table: documentOffsets, into: documents, d),
+                  let end = offset(b, table: documentOffsets, into: documents, d + 1),
                   start <= end, end <= UInt64(documents.count), end - start >= 4 else { continue }
             let body = (documents.lowerBound + Int(start))..<(documents.lowerBound + Int(end) - 4)
             storeU32(&b, body.upperBound, crc(b, body))
+        }
+    }
+
+    /// Stored document CRCs (format version 4 on: the last 4 bytes of each blob, over the
+    /// rest of it, continuing from the CRC of the dictionary its first varint names).
+    func repairStoredDocuments(_ b: inout [UInt8]) {
+        guard version(b) >= SegmentFormat.versionDerivedTitles, let stored = section(.stored),
+              let storedOffsets = section(.storedOffsets), let dictionaries = section(.storedDictionaries) else { return }
+        var seeds: [UInt32] = []
+        var at = dictionaries.lowerBound
+        func varint(_ limit: Int) -> Int? {
+            var value = 0
+            var shift = 0
+            while at < limit, shift < 35 {
+                let byte = b[at]
+                at += 1
+                value |= Int(byte & 0x7F) << shift
+                if byte < 0x80 { return value }
+                shift += 7
+            }
+            return nil
+        }
+        if let count = varint(dictionaries.upperBound) {
+            for _ in 0..<min(count, 64) {
+                guard let length = varint(dictionaries.upperBound), length <= dictionaries.upperBound - at else { break }
+                seeds.append(crc(b, at..<(at + length)))
+                at += length
+            }
+        }
+        for d in 0..<documentCount {
+            guard let start = offset(b, table: storedOffsets, into: stored, d),
+                  let end = offset(b, table: storedOffsets, into: stored, d + 1),
+                  start <= end, end <= UInt64(stored.count), end - start >= 5 else { continue }
+            let body = (stored.lowerBound + Int(start))..<(stored.lowerBound + Int(end) - 4)
+            at = body.lowerBound
+            guard let number = varint(body.upperBound), number <= seeds.count else { continue }
+            let seed = number == 0 ? 0 : seeds[number - 1]
+            storeU32(&b, body.upperBound, crc(b, body, continuing: seed))
         }
     }
 

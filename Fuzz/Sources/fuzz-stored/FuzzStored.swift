@@ -3,7 +3,8 @@
 // with one preset dictionary available (number 1), as in a segment with one.
 //
 // Properties checked besides "no crash": checkpoints come out non-decreasing and
-// within Int32, and a decoded blob encodes to one that decodes to the same.
+// within Int32, a decoded blob encodes to one that decodes to the same, and a prefix
+// decoded alone (as titles are) is the start of the whole text.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,6 +25,12 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
         StoredSeeds.dictionary.withUnsafeBytes { StoredDocument.decode(blob, dictionaries: [$0]) }
     }) else { return 0 }
     let number = bytes.withUnsafeBytes { StoredDocument.split($0)!.dictionary }
+    for prefix in [0, 1, decoded.text.count / 2, decoded.text.count + 1] {
+        let part = bytes.withUnsafeBytes { blob in
+            StoredSeeds.dictionary.withUnsafeBytes { StoredDocument.decode(blob, dictionaries: [$0], prefix: prefix) }
+        }
+        fuzzCheck(part.map { Array(decoded.text.prefix(prefix)) == $0.text } ?? false, "prefix \(prefix) is not the start of the text")
+    }
     var previous = StoredDocument.Checkpoint(position: 0, offset: 0)
     for c in decoded.checkpoints {
         fuzzCheck(c.position >= previous.position && c.offset >= previous.offset, "checkpoints decrease: \(decoded.checkpoints)")

@@ -57,6 +57,27 @@ int64_t czlib_deflater_compress(czlib_deflater *deflater, const uint8_t *source,
 int64_t czlib_uncompress(const uint8_t *source, size_t length, const uint8_t *dictionary, size_t dictionary_length,
                          int32_t raw, uint8_t *destination, size_t expected);
 
+/// A reusable raw DEFLATE decompressor: one zlib stream, reset between documents, so
+/// that reading many stored documents does not set up (allocate and initialize) a
+/// stream and its 32 KiB window for each. Not thread-safe.
+typedef struct czlib_inflater czlib_inflater;
+
+/// A raw DEFLATE decompressor, or NULL when zlib cannot allocate one.
+czlib_inflater *czlib_inflater_create(void);
+
+void czlib_inflater_destroy(czlib_inflater *inflater);
+
+/// Decompresses the raw DEFLATE `source` (compressed with the preset `dictionary`,
+/// `dictionary_length` 0: none) into `destination`. With `wanted` equal to `expected`
+/// (the text's whole length), exactly `expected` bytes and then the end of the stream
+/// must come; with `wanted` smaller, only the first `wanted` bytes are produced (the
+/// rest of the stream is not read). Returns the length produced, or -1 when the data
+/// is damaged. The corresponding zlib functions are `inflateReset`,
+/// `inflateSetDictionary` and `inflate`.
+int64_t czlib_inflater_run(czlib_inflater *inflater, const uint8_t *source, size_t length,
+                           const uint8_t *dictionary, size_t dictionary_length,
+                           uint8_t *destination, size_t wanted, size_t expected);
+
 #ifdef __cplusplus
 }
 #endif
