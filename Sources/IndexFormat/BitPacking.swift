@@ -21,14 +21,20 @@ public enum BitPacking {
 
     /// Appends one packed block of exactly `blockSize` values.
     public static func pack(_ values: UnsafeBufferPointer<UInt32>, into out: inout [UInt8]) {
-        precondition(values.count == blockSize)
-        let w = bitWidth(values)
+        pack(values, bitWidth: bitWidth(values), into: &out)
+    }
+
+    /// Appends one packed block of exactly `blockSize` values of width `w`: the low `w`
+    /// bits of each value (the rest is the caller's to keep elsewhere).
+    public static func pack(_ values: UnsafeBufferPointer<UInt32>, bitWidth w: Int, into out: inout [UInt8]) {
+        precondition(values.count == blockSize && (0...32).contains(w))
         out.append(UInt8(w))
         if w == 0 { return }
+        let mask: UInt64 = (1 << UInt64(w)) - 1
         var acc: UInt64 = 0
         var bits = 0
         for v in values {
-            acc |= UInt64(v) << UInt64(bits)
+            acc |= (UInt64(v) & mask) << UInt64(bits)
             bits += w
             while bits >= 8 {
                 out.append(UInt8(truncatingIfNeeded: acc))

@@ -41,6 +41,20 @@ public final class PostingsIterator {
     private var blockPositionsCRC: UInt32 = 0
     private var blockPositionsVerified = false
 
+    /// Version 5 positions (`PackedPositions`): the current block's values are decoded a
+    /// chunk at a time into `chunk` (chunk `decodedChunk`, -1 for none); chunk
+    /// `nextChunk` starts at `nextChunkOffset`. `blockValues` is the block's number of
+    /// values (the sum of its frequencies; -1 until needed), and the values of document
+    /// `valueDoc` of the block start at `valueStart`.
+    private let packedPositions: Bool
+    private let chunk: UnsafeMutablePointer<UInt32>
+    private var decodedChunk = -1
+    private var nextChunk = 0
+    private var nextChunkOffset = 0
+    private var blockValues = -1
+    private var valueDoc = 0
+    private var valueStart = 0
+
     /// The current document, or `exhausted`.
     public private(set) var doc: Int32 = -1
 
@@ -53,6 +67,8 @@ public final class PostingsIterator {
         tailCount = df % BitPacking.blockSize
         docs = .allocate(capacity: BitPacking.blockSize)
         freqs = .allocate(capacity: BitPacking.blockSize)
+        packedPositions = segment.version >= SegmentFormat.versionPackedPositions
+        chunk = .allocate(capacity: PackedPositions.chunkSize)
         if let inlined = info.inline {
             // Checked by `scanBlock`: inside the term block, df < 128.
             inline = true
@@ -108,6 +124,7 @@ public final class PostingsIterator {
     deinit {
         docs.deallocate()
         freqs.deallocate()
+        chunk.deallocate()
     }
 
     /// Where the current full block's packed frequencies start; they are unpacked on
@@ -251,6 +268,12 @@ public final class PostingsIterator {
         // An inline list's positions are covered by its term block's checksum.
         blockPositionsVerified = inline
         positionsCursor = positionsBase + blockPositionsStart
+        decodedChunk = -1
+        nextChunk = 0
+        nextChunkOffset = positionsCursor
+        blockValues = -1
+        valueDoc = 0
+        valueStart = 0
         doc = Int32(bitPattern: docs[0])
     }
 
@@ -371,22 +394,17 @@ public final class PostingsIterator {
         try decodePositions(into: output, upTo: Int64(Int32.max))
     }
 
-    /// Like `positions(intoBuffer:)`, but stops after the first position greater than
-    /// `limit` (a phrase check that needs no position past it). - Returns: how many were
-    /// written: all `frequency` of them, or fewer whose last ones (at most eight) are past
-    /// `limit`.
+    /// Like `positions(intoBuffer:)`, but may stop once a position greater than `limit`
+    /// is written (a phrase check that needs no position past it). - Returns: how many
+    /// were written: all `frequency` of them, or fewer whose last ones (at most 128; at
+    /// most eight before version 5) are past `limit`.
     @discardableResult
     public func positions(intoBuffer output: UnsafeMutablePointer<Int32>, upTo limit: Int64) throws(IndexError) -> Int {
         try decodePositions(into: output, upTo: limit)
     }
 
-    private func decodePositions(into output: UnsafeMutablePointer<Int32>, upTo limit: Int64) throws(IndexError) -> Int {
-        if !frequenciesReady { unpackFrequencies() }
-        if positionsDocIndex == index + 1 {
-            // Asked again for the same document: read it again from its start.
-            positionsCursor = lastPositionsStart
-            positionsDocIndex = index
-        }
+    /// Checks the current block's positions against their CRC-32C, once.
+    private func verifyBlockPositions() throws(IndexError) {
         if !blockPositionsVerified {
             // Full blocks are remembered for the process; the tail (small) is not.
             let key = block < fullBlocks ? verificationKey(ofBlock: block) : -1
@@ -398,6 +416,17 @@ public final class PostingsIterator {
                 if key >= 0 { segment.verifiedPositions.insert(key) }
             }
             blockPositionsVerified = true
+        }
+    }
+
+    private func decodePositions(into output: UnsafeMutablePointer<Int32>, upTo limit: Int64) throws(IndexError) -> Int {
+        if !frequenciesReady { unpackFrequencies() }
+        try verifyBlockPositions()
+        if packedPositions { return try decodePackedPositions(into: output, upTo: limit) }
+        if positionsDocIndex == index + 1 {
+            // Asked again for the same document: read it again from its start.
+            positionsCursor = lastPositionsStart
+            positionsDocIndex = index
         }
         let base = bytes.baseAddress!
         var cursor = positionsCursor
@@ -493,5 +522,87 @@ public final class PostingsIterator {
         positionsCursor = cursor
         positionsDocIndex = index + 1
         return tf
+    }
+
+    /// `decodePositions` for version 5: the current document's values are found by the
+    /// frequencies before it in the block, and read from the chunk(s) holding them.
+    private func decodePackedPositions(into output: UnsafeMutablePointer<Int32>, upTo limit: Int64) throws(IndexError) -> Int {
+        if blockValues < 0 {
+            var total = 0
+            for i in 0..<blockCount { total += Int(freqs[i]) }
+            blockValues = total
+        }
+        if valueDoc > index {
+            valueDoc = 0
+            valueStart = 0
+        }
+        while valueDoc < index {
+            valueStart += Int(freqs[valueDoc])
+            valueDoc += 1
+        }
+        let tf = Int(freqs[index])
+        let fullChunks = blockValues / PackedPositions.chunkSize
+        var v = valueStart
+        var k = 0
+        var p: UInt64 = 0
+        while k < tf {
+            let c = v / PackedPositions.chunkSize
+            let local = v - c * PackedPositions.chunkSize
+            let length = c < fullChunks ? PackedPositions.chunkSize : blockValues - fullChunks * PackedPositions.chunkSize
+            let n = min(length - local, tf - k)
+            if c != decodedChunk { try loadChunk(c, fullChunks: fullChunks) }
+            // The first value is the position itself: p starts at 0. (Values are at most
+            // 2³²−1, so a run of 128 cannot overflow p.)
+            let values = chunk + local
+            let out = output + k
+            for j in 0..<n {
+                p &+= UInt64(values[j])
+                out[j] = Int32(truncatingIfNeeded: p)
+            }
+            guard p <= UInt64(Int32.max) else { throw segment.corrupt("position out of range", at: positionsBase + blockPositionsStart) }
+            k += n
+            v += n
+            // Stopped early: this run went past `limit`.
+            if Int64(p) > limit && k < tf { return k }
+        }
+        return tf
+    }
+
+    /// Moves `nextChunk` to chunk `c` of the current block's positions.
+    private func seekChunk(_ c: Int, fullChunks: Int) throws(IndexError) {
+        let end = positionsBase + blockPositionsEnd
+        if c < nextChunk {
+            nextChunk = 0
+            nextChunkOffset = positionsBase + blockPositionsStart
+        }
+        while nextChunk < c {
+            guard nextChunk < fullChunks, let after = PackedPositions.skipChunk(bytes, at: nextChunkOffset, end: end) else {
+                throw segment.corrupt("positions of block \(block) are damaged", at: nextChunkOffset)
+            }
+            nextChunkOffset = after
+            nextChunk += 1
+        }
+    }
+
+    /// Decodes chunk `c` of the current block's positions into `chunk` (the last, when
+    /// `c == fullChunks`, is the varints after the full chunks).
+    private func loadChunk(_ c: Int, fullChunks: Int) throws(IndexError) {
+        try seekChunk(c, fullChunks: fullChunks)
+        let end = positionsBase + blockPositionsEnd
+        if c < fullChunks {
+            guard let after = PackedPositions.decodeChunk(bytes, at: nextChunkOffset, end: end, into: chunk),
+                  c + 1 < fullChunks || blockValues % PackedPositions.chunkSize != 0 || after == end else {
+                throw segment.corrupt("positions of block \(block) are damaged", at: nextChunkOffset)
+            }
+            nextChunkOffset = after
+            nextChunk = c + 1
+        } else {
+            let count = blockValues - fullChunks * PackedPositions.chunkSize
+            guard let after = PackedPositions.decodeVarints(bytes, at: nextChunkOffset, end: end, count: count, into: chunk),
+                  after == end else {
+                throw segment.corrupt("positions of block \(block) are damaged", at: nextChunkOffset)
+            }
+        }
+        decodedChunk = c
     }
 }

@@ -34,7 +34,10 @@
 ///                TailPositions, bytes from the term's positions to the tail's, when n > 0)
 /// FullBlock  --> Packed(DocDelta^128), Packed(TF−1 ^128)          (see `BitPacking`)
 /// TailDoc    --> DocDelta·2 + (TF == 1 ? 1 : 0) vint, [TF vint when TF ≠ 1]
-/// positions  --> for each term, for each of its documents: (Position delta vint)^TF
+/// positions  --> for each term, for each group of its documents (each FullBlock's, the
+///                Tail's): GroupPositions (see `PackedPositions`), the documents'
+///                position deltas (the first of each document its position) in order;
+///                before version 5, (Position delta vint)^TF for each document
 /// lengths    --> Length u32 ^DocCount                 (positions per document: dl)
 /// documents  --> DocRecord^DocCount
 /// DocRecord  --> Path (vint length + UTF-8), Size vint, MTimeNanoseconds u64,
@@ -91,8 +94,12 @@ public enum SegmentFormat {
     /// text can be inflated alone. Versions 2 and 3 are still read (and rewritten as
     /// version 4 by merges).
     public static let versionDerivedTitles: UInt32 = 4
-    public static let currentVersion: UInt32 = versionDerivedTitles
-    public static let supportedVersions: ClosedRange<UInt32> = versionCRC32C...versionDerivedTitles
+    /// The positions of each group of documents as patched frame-of-reference chunks of
+    /// 128 values (`PackedPositions`) instead of varints. Versions 2 to 4 are still read
+    /// (and rewritten as version 5 by merges).
+    public static let versionPackedPositions: UInt32 = 5
+    public static let currentVersion: UInt32 = versionPackedPositions
+    public static let supportedVersions: ClosedRange<UInt32> = versionCRC32C...versionPackedPositions
 
     /// The width of an offset into a section of `length` bytes, in a segment of `version`.
     public static func offsetWidth(sectionLength length: Int, version: UInt32) -> Int {

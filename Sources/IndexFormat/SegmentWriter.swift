@@ -70,18 +70,17 @@ public struct SegmentWriter {
     /// The current dictionary block has an entry with postings in the postings section
     /// (the next such entry's offsets are deltas from it).
     private var blockHasOffsets = false
-    /// The current term's positions not yet written to the positions stream: all of them
-    /// while the term may still be inlined in its dictionary entry
+    /// The current term's encoded positions not yet written to the positions stream: all
+    /// of them while the term may still be inlined in its dictionary entry
     /// (`SegmentFormat.inlineLimit`), else up to `positionsChunk` bytes. Written in one
-    /// piece (one checksum pass) instead of a document at a time.
+    /// piece instead of a document at a time.
     private var termPositions: [UInt8] = []
     /// Bytes of the current term's positions already in the positions stream.
     private var spilledPositions = 0
-    /// The current term's positions (from its start) covered by `groupPositionCRCs`, and
-    /// the group that covers the last of them.
-    private var checkedPositions = 0
-    private var checkedGroup = 0
     private static let positionsChunk = 1 << 20
+    /// The position deltas of the current group of `BitPacking.blockSize` documents, encoded
+    /// (`PackedPositions`) into `termPositions` when the group is complete.
+    private var groupValues: [UInt32] = []
 
     // The current term.
     private var currentTerm: [UInt8] = []
@@ -89,8 +88,9 @@ public struct SegmentWriter {
     private var termDocs: [UInt32] = []
     private var termFreqs: [UInt32] = []
     private var termPositionsStart = 0
-    private var docPositionStarts: [Int] = []
-    /// CRC-32C of the positions of each group of `BitPacking.blockSize` documents.
+    /// Where the encoded positions of each group of `BitPacking.blockSize` documents start
+    /// (from the term's first), and their CRC-32C.
+    private var groupPositionStarts: [Int] = []
     private var groupPositionCRCs: [UInt32] = []
     private var postingsStart = 0
     private var blocks: [UInt8] = []
@@ -164,13 +164,12 @@ public struct SegmentWriter {
         inTerm = true
         termDocs.removeAll(keepingCapacity: true)
         termFreqs.removeAll(keepingCapacity: true)
-        docPositionStarts.removeAll(keepingCapacity: true)
+        groupPositionStarts.removeAll(keepingCapacity: true)
         groupPositionCRCs.removeAll(keepingCapacity: true)
+        groupValues.removeAll(keepingCapacity: true)
         termPositionsStart = positions.offset
         termPositions.removeAll(keepingCapacity: true)
         spilledPositions = 0
-        checkedPositions = 0
-        checkedGroup = 0
     }
 
     /// Adds one document of the current term: its id, frequency and its positions already
@@ -179,38 +178,26 @@ public struct SegmentWriter {
         assert(inTerm)
         assert(termDocs.isEmpty || UInt32(document) > termDocs.last!, "documents in increasing order")
         assert(document < lengths.count)
-        if termDocs.count % BitPacking.blockSize == 0 {
-            groupPositionCRCs.append(0)
-        }
         termDocs.append(UInt32(document))
         termFreqs.append(UInt32(frequency))
-        docPositionStarts.append(spilledPositions + termPositions.count)
-        termPositions.append(contentsOf: encodedPositions)
-        if termPositions.count >= Self.positionsChunk { try spillPositions() }
+        // The deltas: varints of our own writers (the buffer, a merge), well-formed.
+        var r = ByteReader(encodedPositions)
+        for _ in 0..<frequency { groupValues.append(UInt32(truncatingIfNeeded: r.readVarint()!)) }
+        if termDocs.count % BitPacking.blockSize == 0 { try encodeGroup() }
     }
 
-    /// Brings `groupPositionCRCs` up to the end of the current term's positions so far.
-    private mutating func checksumPositions() {
-        let end = spilledPositions + termPositions.count
-        termPositions.withUnsafeBytes { buffer in
-            while checkedPositions < end {
-                let nextGroup = (checkedGroup + 1) * BitPacking.blockSize
-                let groupEnd = nextGroup < docPositionStarts.count ? docPositionStarts[nextGroup] : end
-                if checkedPositions >= groupEnd {
-                    checkedGroup += 1
-                    continue
-                }
-                let stop = min(groupEnd, end)
-                let bytes = UnsafeRawBufferPointer(rebasing: buffer[(checkedPositions - spilledPositions)..<(stop - spilledPositions)])
-                groupPositionCRCs[checkedGroup] = Checksum.crc32(bytes, continuing: groupPositionCRCs[checkedGroup])
-                checkedPositions = stop
-            }
-        }
+    /// Encodes the current group's positions into `termPositions`, with its start and CRC.
+    private mutating func encodeGroup() throws(IndexError) {
+        let start = termPositions.count
+        groupPositionStarts.append(spilledPositions + start)
+        groupValues.withUnsafeBufferPointer { PackedPositions.encode($0, into: &termPositions) }
+        groupValues.removeAll(keepingCapacity: true)
+        groupPositionCRCs.append(termPositions.withUnsafeBytes { Checksum.crc32(UnsafeRawBufferPointer(rebasing: $0[start...])) })
+        if termPositions.count >= Self.positionsChunk { try spillPositions() }
     }
 
     /// Writes the current term's buffered positions to the positions stream.
     private mutating func spillPositions() throws(IndexError) {
-        checksumPositions()
         try positions.write(termPositions)
         spilledPositions += termPositions.count
         termPositions.removeAll(keepingCapacity: true)
@@ -231,10 +218,10 @@ public struct SegmentWriter {
         tail.bytes.removeAll(keepingCapacity: true)
         tailDocs.bytes.removeAll(keepingCapacity: true)
         var previous: UInt32 = 0
-        checksumPositions()
+        if df % BitPacking.blockSize != 0 { try encodeGroup() }
         let termPositionsLength = spilledPositions + termPositions.count
         func positionsEnd(ofGroup g: Int) -> Int {
-            (g + 1) * BitPacking.blockSize < df ? docPositionStarts[(g + 1) * BitPacking.blockSize] : termPositionsLength
+            g + 1 < groupPositionStarts.count ? groupPositionStarts[g + 1] : termPositionsLength
         }
         for block in 0..<fullBlocks {
             var blockMaxTf: UInt32 = 0
@@ -251,7 +238,7 @@ public struct SegmentWriter {
             let blockStart = blocks.count
             deltas.withUnsafeBufferPointer { BitPacking.pack($0, into: &blocks) }
             freqs.withUnsafeBufferPointer { BitPacking.pack($0, into: &blocks) }
-            let positionsStart = docPositionStarts[block * BitPacking.blockSize]
+            let positionsStart = groupPositionStarts[block]
             skip.u32(previous)
             skip.u32(UInt32(blocks.count))
             skip.u32(UInt32(positionsStart))
@@ -277,7 +264,7 @@ public struct SegmentWriter {
         let inline = fullBlocks == 0 && spilledPositions == 0 && tailDocs.bytes.count + termPositions.count <= SegmentFormat.inlineLimit
         if !inline { try spillPositions() }
         if !inline && df % BitPacking.blockSize != 0 {
-            let tailPositionsStart = docPositionStarts[fullBlocks * BitPacking.blockSize]
+            let tailPositionsStart = groupPositionStarts[fullBlocks]
             if fullBlocks > 0 { tail.varint(tailPositionsStart) }
             tail.varint(termPositionsLength - tailPositionsStart)
             tail.u32(groupPositionCRCs[fullBlocks])

@@ -49,9 +49,9 @@ final class SegmentFormatTests: XCTestCase {
         let pos = Array(reader.file.bytes[reader.sections[.positions]!.range])
         XCTAssertEqual(pos, [4, 0] + [UInt8](repeating: 1, count: 60))
         let header = Array(reader.file.bytes[0..<16])
-        // Version 4: CRC-32C checksums, stored text with preset dictionaries, inline lists,
-        // records without titles, u32 offsets.
-        XCTAssertEqual(header, Array("SCTLSEGM".utf8) + [4, 0, 0, 0, 0, 0, 0, 0])
+        // Version 5: CRC-32C checksums, stored text with preset dictionaries, inline lists,
+        // records without titles, u32 offsets, packed positions.
+        XCTAssertEqual(header, Array("SCTLSEGM".utf8) + [5, 0, 0, 0, 0, 0, 0, 0])
         // Records: path, size, mtime, hash and CRC-32C, no title (31 bytes each here);
         // offsets as u32 (the sections are far below 4 GiB), one more than documents.
         let documents = Array(reader.file.bytes[reader.sections[.documents]!.range])
@@ -237,6 +237,62 @@ final class SegmentFormatTests: XCTestCase {
             var damaged = blob
             damaged[i] ^= 0x10
             XCTAssertNotEqual(damaged.withUnsafeBytes { StoredDocument.decode($0, dictionaries: [UnsafeRawBufferPointer(start: nil, count: 0)]) }?.text, text, "byte \(i)")
+        }
+    }
+
+    /// The worked example of `PackedPositions`, byte for byte: 128 values of 3 but one
+    /// 1000 pack with width 2 and one exception.
+    func testPackedPositionsWorkedExample() {
+        var values = [UInt32](repeating: 3, count: 128)
+        values[5] = 1000
+        var out: [UInt8] = []
+        values.withUnsafeBufferPointer { PackedPositions.encode($0, into: &out) }
+        var packed = [UInt8](repeating: 0xFF, count: 32)
+        packed[1] = 0xF3  // value 5: bits 2...3 of byte 1 hold 1000's low bits, 0
+        XCTAssertEqual(out, [0x02] + packed + [0x01, 0x05, 0xFA, 0x01])
+        XCTAssertEqual(PackedPositions.bestWidth(values.withUnsafeBufferPointer { $0 }), 2)
+    }
+
+    /// Groups of every shape decode to their values: full chunks with and without
+    /// exceptions (up to 32-bit values), zero chunks, the varint remainder; and a chunk's
+    /// bytes skipped by `skipChunk` end where `decodeChunk` ends.
+    func testPackedPositionsRoundTrip() throws {
+        var state: UInt64 = 12345
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 11 }
+        for count in [0, 1, 5, 127, 128, 129, 256, 300, 1000] {
+            for shape in 0..<5 {
+                let values: [UInt32] = (0..<count).map { _ in
+                    switch shape {
+                    case 0: return 0
+                    case 1: return UInt32(next() % 8)
+                    case 2: return next() % 20 == 0 ? UInt32(next() % 100_000) : UInt32(next() % 16)
+                    case 3: return next() % 50 == 0 ? UInt32.max - UInt32(next() % 3) : UInt32(next() % 300)
+                    default: return UInt32(truncatingIfNeeded: next())
+                    }
+                }
+                var out: [UInt8] = []
+                values.withUnsafeBufferPointer { PackedPositions.encode($0, into: &out) }
+                let end = out.count
+                out += [UInt8](repeating: 0, count: 8)  // the slack unpacking may read
+                var decoded: [UInt32] = []
+                let chunk = UnsafeMutablePointer<UInt32>.allocate(capacity: 128)
+                defer { chunk.deallocate() }
+                try out.withUnsafeBytes { bytes in
+                    var offset = 0
+                    for _ in 0..<(count / 128) {
+                        let skipped = PackedPositions.skipChunk(bytes, at: offset, end: end)
+                        let after = try XCTUnwrap(PackedPositions.decodeChunk(bytes, at: offset, end: end, into: chunk))
+                        XCTAssertEqual(skipped, after)
+                        decoded += UnsafeBufferPointer(start: chunk, count: 128)
+                        offset = after
+                    }
+                    let rest = count % 128
+                    let after = try XCTUnwrap(PackedPositions.decodeVarints(bytes, at: offset, end: end, count: rest, into: chunk))
+                    XCTAssertEqual(after, end)
+                    decoded += UnsafeBufferPointer(start: chunk, count: rest)
+                }
+                XCTAssertEqual(decoded, values, "\(count) values of shape \(shape)")
+            }
         }
     }
 

@@ -35,12 +35,19 @@ final class StoredTextTests: CLITestCase {
         return int(kinds["stored dictionaries"]) ?? -1
     }
 
-    func testVersion2IndexIsReadAndMergeRewritesItAsVersion4() throws {
+    /// The segment format version `searchctl index` writes.
+    static let currentVersion: UInt32 = 5
+
+    func testVersion2IndexIsReadAndMergeRewritesItAsCurrent() throws {
         try checkOlderIndex("index-v2", version: 2)
     }
 
-    func testVersion3IndexIsReadAndMergeRewritesItAsVersion4() throws {
+    func testVersion3IndexIsReadAndMergeRewritesItAsCurrent() throws {
         try checkOlderIndex("index-v3", version: 3)
+    }
+
+    func testVersion4IndexIsReadAndMergeRewritesItAsCurrent() throws {
+        try checkOlderIndex("index-v4", version: 4)
     }
 
     /// The fixture index of an older format version answers as a fresh index of the demo
@@ -54,7 +61,7 @@ final class StoredTextTests: CLITestCase {
         let fresh = scratch.appendingPathComponent("fresh")
         let seeds = Self.repoRoot.appendingPathComponent("seeds")
         XCTAssertEqual(run(["index", seeds.path, "--index", fresh.path, "--quiet"]).exitCode, 0, file: file, line: line)
-        XCTAssertEqual(try segmentVersions(fresh), [4], file: file, line: line)
+        XCTAssertEqual(try segmentVersions(fresh), [Self.currentVersion], file: file, line: line)
 
         let queries = ["aanval syrië", "\"zenuwgas sarin\"", "g7 top", "ministers"]
         for q in queries {
@@ -70,12 +77,12 @@ final class StoredTextTests: CLITestCase {
         try write("Extra\nEen derde bericht over de aanval.\n", to: corpus.appendingPathComponent("extra.txt"))
         var r = run(["index", corpus.path, "--index", old.path, "--quiet"])
         XCTAssertEqual(r.exitCode, 0, r.stderr, file: file, line: line)
-        XCTAssertEqual(try segmentVersions(old).sorted(), [version, 4], file: file, line: line)
+        XCTAssertEqual(try segmentVersions(old).sorted(), [version, Self.currentVersion], file: file, line: line)
         r = run(["index", corpus.path, "--index", fresh.path, "--quiet"])
         XCTAssertEqual(r.exitCode, 0, r.stderr, file: file, line: line)
         r = run(["merge", "--index", old.path])
         XCTAssertEqual(r.exitCode, 0, r.stderr, file: file, line: line)
-        XCTAssertEqual(try segmentVersions(old), [4], file: file, line: line)
+        XCTAssertEqual(try segmentVersions(old), [Self.currentVersion], file: file, line: line)
         XCTAssertEqual(run(["check", "--index", old.path]).exitCode, 0, file: file, line: line)
         for q in queries + ["extra"] {
             XCTAssertEqual(try snippets(q, index: old), try snippets(q, index: fresh), "after merge: \(q)", file: file, line: line)
