@@ -22,7 +22,8 @@ row ---------------------- -------- -------- ------- --------- ------ ------ ---
 measure() {
     local name=$1 folder=$2 index=$work/index-$1
     rm -rf "$index"
-    local input_bytes; input_bytes=$(du -sb "$folder" | cut -f1)
+    # The bytes of the files themselves (not `du`, which adds the folders' own sizes).
+    local input_bytes; input_bytes=$(find "$folder" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
     local log; log=$(mktemp)
     /usr/bin/time -f "%e %M" -o "$log" $bin/searchctl index "$folder" --index "$index" --threads "$threads" --quiet
     read -r seconds peak_kb < "$log"
