@@ -103,25 +103,29 @@ public final class Searcher {
         let ranked = try heap.sorted()
         var hits: [SearchHit] = []
         let highlight = options.snippets ? snippetMaker(for: plan) : nil
-        // Per segment: the dictionary entries of the highlighted terms, looked up once.
-        var highlightInfos: [Int: [TermInfo?]] = [:]
+        // The query terms' positions in the hits, from the postings: per segment one
+        // iterator per term, moved forward through the segment's hits in document order.
+        var matchesByRank: [Int: [SnippetMaker.MatchPosition]] = [:]
+        if let highlight {
+            let shown = ranked.enumerated().filter { $0.offset >= options.offset }
+            for (s, group) in Dictionary(grouping: shown, by: { $0.element.segment }) {
+                let reader = snapshot.segments[s].reader
+                let iterators = try highlight.terms.map { (term) throws(IndexError) -> PostingsIterator? in
+                    guard let info = try term.withUnsafeBufferPointer({ (b) throws(IndexError) in try reader.lookup(b) }) else { return nil }
+                    return try reader.postings(info)
+                }
+                for (rank, c) in group.sorted(by: { $0.element.doc < $1.element.doc }) {
+                    matchesByRank[rank] = try matchPositions(of: iterators, doc: c.doc)
+                }
+            }
+        }
         for (i, c) in ranked.enumerated() where i >= options.offset {
             let reader = snapshot.segments[c.segment].reader
             var hit = SearchHit(rank: i + 1, path: try reader.path(of: Int(c.doc)), score: c.score, title: "")
             if let highlight {
                 let stored = try reader.storedDocument(Int(c.doc), decompressor: decompressor)
                 hit.title = try reader.title(of: Int(c.doc), text: stored.text)
-                let infos: [TermInfo?]
-                if let known = highlightInfos[c.segment] {
-                    infos = known
-                } else {
-                    infos = try highlight.terms.map { (term) throws(IndexError) -> TermInfo? in
-                        try term.withUnsafeBufferPointer { (b) throws(IndexError) in try reader.lookup(b) }
-                    }
-                    highlightInfos[c.segment] = infos
-                }
-                let matches = try matchPositions(of: infos, in: reader, doc: c.doc)
-                hit.snippet = highlight.make(utf8: stored.text, checkpoints: stored.checkpoints, matches: matches)
+                hit.snippet = highlight.make(utf8: stored.text, checkpoints: stored.checkpoints, matches: matchesByRank[i] ?? [])
             } else {
                 hit.title = try reader.title(of: Int(c.doc), decompressor: decompressor)
             }
@@ -137,14 +141,14 @@ public final class Searcher {
         return SearchResult(total: total, hits: hits)
     }
 
-    /// Where the query's terms occur in `doc`, read from the postings.
-    private func matchPositions(of terms: [TermInfo?], in reader: SegmentReader, doc: Int32) throws(IndexError) -> [SnippetMaker.MatchPosition] {
+    /// Where the query's terms occur in `doc`, read from the postings: `iterators` (one
+    /// per term, nil for a term the segment lacks) are at or before `doc`, and are left
+    /// at or after it.
+    private func matchPositions(of iterators: [PostingsIterator?], doc: Int32) throws(IndexError) -> [SnippetMaker.MatchPosition] {
         var result: [SnippetMaker.MatchPosition] = []
         var positions: [Int32] = []
-        for (i, term) in terms.enumerated() {
-            guard let info = term else { continue }
-            let it = try reader.postings(info)
-            guard try it.advance(to: doc) == doc else { continue }
+        for (i, iterator) in iterators.enumerated() {
+            guard let it = iterator, try it.advance(to: doc) == doc else { continue }
             try it.positions(into: &positions)
             for p in positions { result.append(.init(position: p, term: i)) }
         }
