@@ -78,8 +78,12 @@ public struct SegmentWriter {
     /// Bytes of the current term's positions already in the positions stream.
     private var spilledPositions = 0
     private static let positionsChunk = 1 << 20
-    /// The position deltas of the current group of `BitPacking.blockSize` documents, encoded
-    /// (`PackedPositions`) into `termPositions` when the group is complete.
+    /// The position deltas of the current group of `BitPacking.blockSize` documents as
+    /// given (varints), and how many: encoded (`PackedPositions`) into `termPositions`
+    /// when the group is complete. Fewer than a chunk's worth are copied as they are (the
+    /// encoding of so few values is their varints).
+    private var groupVarints: [UInt8] = []
+    private var groupValueCount = 0
     private var groupValues: [UInt32] = []
 
     // The current term.
@@ -166,7 +170,8 @@ public struct SegmentWriter {
         termFreqs.removeAll(keepingCapacity: true)
         groupPositionStarts.removeAll(keepingCapacity: true)
         groupPositionCRCs.removeAll(keepingCapacity: true)
-        groupValues.removeAll(keepingCapacity: true)
+        groupVarints.removeAll(keepingCapacity: true)
+        groupValueCount = 0
         termPositionsStart = positions.offset
         termPositions.removeAll(keepingCapacity: true)
         spilledPositions = 0
@@ -180,9 +185,8 @@ public struct SegmentWriter {
         assert(document < lengths.count)
         termDocs.append(UInt32(document))
         termFreqs.append(UInt32(frequency))
-        // The deltas: varints of our own writers (the buffer, a merge), well-formed.
-        var r = ByteReader(encodedPositions)
-        for _ in 0..<frequency { groupValues.append(UInt32(truncatingIfNeeded: r.readVarint()!)) }
+        groupVarints.append(contentsOf: encodedPositions)
+        groupValueCount += frequency
         if termDocs.count % BitPacking.blockSize == 0 { try encodeGroup() }
     }
 
@@ -190,8 +194,19 @@ public struct SegmentWriter {
     private mutating func encodeGroup() throws(IndexError) {
         let start = termPositions.count
         groupPositionStarts.append(spilledPositions + start)
-        groupValues.withUnsafeBufferPointer { PackedPositions.encode($0, into: &termPositions) }
-        groupValues.removeAll(keepingCapacity: true)
+        if groupValueCount < PackedPositions.chunkSize {
+            termPositions.append(contentsOf: groupVarints)
+        } else {
+            // The deltas: minimal varints of our own writers (the buffer, a merge).
+            groupValues.removeAll(keepingCapacity: true)
+            groupVarints.withUnsafeBytes { raw in
+                var r = ByteReader(raw)
+                for _ in 0..<groupValueCount { groupValues.append(UInt32(truncatingIfNeeded: r.readVarint()!)) }
+            }
+            groupValues.withUnsafeBufferPointer { PackedPositions.encode($0, into: &termPositions) }
+        }
+        groupVarints.removeAll(keepingCapacity: true)
+        groupValueCount = 0
         groupPositionCRCs.append(termPositions.withUnsafeBytes { Checksum.crc32(UnsafeRawBufferPointer(rebasing: $0[start...])) })
         if termPositions.count >= Self.positionsChunk { try spillPositions() }
     }
