@@ -76,7 +76,7 @@ public final class IndexWriter {
             free(resolved)
         }
         let walker = FolderWalker(includes: options.includes, excludes: options.excludes, warn: warn)
-        let files = try walker.walk(root)
+        var files = try walker.walk(root)
 
         var manifest = Manifest(generation: (previous?.generation ?? taken.generation) + 1, analysis: AnalysisChain.identifier,
                                 root: root, nextSegment: previous?.nextSegment ?? taken.segment + 1)
@@ -114,13 +114,14 @@ public final class IndexWriter {
             segments[Int(old.segment)].delete(Int(old.doc))
             summary.removed += 1
         }
+        files = []
 
         // Analyze in parallel, add in path order, flush at the memory bound.
         let dictionary = storedDictionary(for: todo, existing: segments)
         var builder = SegmentBuilder(storedDictionaries: dictionary.map { [$0] } ?? [])
         // The buffer and the segment being written from it are both in memory at flush time.
         let flushBytes = max(1, options.memoryMB) * 1024 * 1024 * 2 / 5
-        let workers = try (0..<max(1, options.threads)).map { (w) throws(AnalysisError) in try DocumentAnalyzer(worker: w) }
+        var workers = try (0..<max(1, options.threads)).map { (w) throws(AnalysisError) in try DocumentAnalyzer(worker: w) }
         for w in workers { w.storedDictionary = dictionary }
         let totalBytes = todo.reduce(0) { $0 + Int($1.size) }
         var done = 0
@@ -195,6 +196,13 @@ public final class IndexWriter {
             segments.append(try flush(&builder, manifest: &manifest))
             summary.segmentsWritten += 1
         }
+        // Merging needs none of the analysis state: give its memory back first (the
+        // workers' vocabularies, the buffer's, the file lists of a large run).
+        workers = []
+        builder = SegmentBuilder()
+        todo = []
+        batches = []
+        existing = [:]
 
         let changed = summary.segmentsWritten > 0 || segments.contains { $0.changed } || options.rebuild || previous == nil
         if !changed {
