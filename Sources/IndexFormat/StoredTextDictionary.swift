@@ -23,8 +23,15 @@ public struct StoredTextDictionary: Sendable, Equatable {
     public static let maximumSize = 8 << 10
     /// Below this much sampled text a dictionary would cost more than it saves.
     public static let minimumSample = 64 << 10
-    /// How much text `IndexWriter` samples, spread over the documents of a run.
+    /// The most text `IndexWriter` samples, spread over the documents of a run.
     public static let sampleSize = 1 << 20
+
+    /// How much text to sample from a run of `bytes` of input: a sixteenth of it, from
+    /// 256 KiB up to `sampleSize` (training costs about 12 ms a megabyte, a serial step
+    /// before the run's analysis starts; a small corpus gains little from a larger sample).
+    public static func sampleSize(forInput bytes: Int) -> Int {
+        min(sampleSize, max(256 << 10, bytes / 16))
+    }
 
     /// A dictionary of the most frequent words and word pairs of `samples` (each with the
     /// byte that follows it: a space, a comma, a full stop), or `nil` when the samples

@@ -231,11 +231,12 @@ public final class IndexWriter {
         }
         let perFile = 16 << 10
         let totalBytes = files.reduce(0) { $0 + min(Int($1.size), perFile) }
-        let step = max(1, totalBytes / StoredTextDictionary.sampleSize)
+        let sampleSize = StoredTextDictionary.sampleSize(forInput: totalBytes)
+        let step = max(1, totalBytes / sampleSize)
         var samples: [[UInt8]] = []
         var buffer: [UInt8] = []
         var sampled = 0
-        for i in stride(from: 0, to: files.count, by: step) where sampled < StoredTextDictionary.sampleSize {
+        for i in stride(from: 0, to: files.count, by: step) where sampled < sampleSize {
             guard let n = try? Self.readPrefix(files[i].absolutePath, count: perFile, into: &buffer), n > 0 else { continue }
             // Binary files are skipped by the indexer; keep them out of the sample too.
             if buffer[0..<min(n, 8192)].contains(0) { continue }
