@@ -107,14 +107,27 @@ public struct TermTable: Sendable {
         return arena[s..<(s + Int(lengths[id]))]
     }
 
-    /// Ids sorted by their bytes (UTF-8 byte order = code point order).
+    /// Ids sorted by their bytes (UTF-8 byte order = code point order): by their first
+    /// eight bytes as one big-endian integer (zero-padded: terms hold no NUL, so a
+    /// shorter term sorts first, as byte order wants), the rest compared only on ties.
     public func sortedIds() -> [Int] {
         arena.withUnsafeBufferPointer { a in
-            (0..<count).sorted { x, y in
-                let bx = UnsafeBufferPointer(rebasing: a[Int(starts[x])..<Int(starts[x] + lengths[x])])
-                let by = UnsafeBufferPointer(rebasing: a[Int(starts[y])..<Int(starts[y] + lengths[y])])
+            var keyed: [(key: UInt64, id: Int32)] = []
+            keyed.reserveCapacity(count)
+            for id in 0..<count {
+                let start = Int(starts[id])
+                let n = min(8, Int(lengths[id]))
+                var key: UInt64 = 0
+                for k in 0..<8 { key = key << 8 | (k < n ? UInt64(a[start + k]) : 0) }
+                keyed.append((key, Int32(id)))
+            }
+            keyed.sort { x, y in
+                if x.key != y.key { return x.key < y.key }
+                let bx = UnsafeBufferPointer(rebasing: a[Int(starts[Int(x.id)])..<Int(starts[Int(x.id)] + lengths[Int(x.id)])])
+                let by = UnsafeBufferPointer(rebasing: a[Int(starts[Int(y.id)])..<Int(starts[Int(y.id)] + lengths[Int(y.id)])])
                 return compareBytes(bx, by) < 0
             }
+            return keyed.map { Int($0.id) }
         }
     }
 }

@@ -124,14 +124,27 @@ struct SegmentBuilder {
         for term in table.sortedIds() {
             try table.bytes(of: term).withUnsafeBufferPointer { (b) throws(IndexError) in try writer.beginTerm(b) }
             try postings.withList(term) { (p) throws(IndexError) in
-                var r = ByteReader(p)
+                guard let base = p.baseAddress else { return }
+                // Our own buffer: the varints are well-formed.
+                @inline(__always) func varint(_ at: inout Int) -> Int {
+                    var value = 0
+                    var shift = 0
+                    while true {
+                        let byte = base.load(fromByteOffset: at, as: UInt8.self)
+                        at += 1
+                        value |= Int(byte & 0x7F) << shift
+                        if byte < 0x80 { return value }
+                        shift += 7
+                    }
+                }
+                var at = 0
                 var doc = 0
-                while !r.isAtEnd {
-                    // Our own buffer: the varints are well-formed.
-                    doc += Int(r.readVarint()!)
-                    let tf = Int(r.readVarint()!)
-                    let count = Int(r.readVarint()!)
-                    try writer.addPosting(document: doc, frequency: tf, encodedPositions: r.readBytes(count)!)
+                while at < p.count {
+                    doc += varint(&at)
+                    let tf = varint(&at)
+                    let count = varint(&at)
+                    try writer.addPosting(document: doc, frequency: tf, encodedPositions: UnsafeRawBufferPointer(rebasing: p[at..<(at + count)]))
+                    at += count
                 }
             }
             try writer.endTerm()
