@@ -271,6 +271,16 @@ public final class SegmentReader: @unchecked Sendable {
         return decoded
     }
 
+    /// The checkpoints and text length of `doc`'s stored text, not yet checked (see
+    /// `StoredDocument.outline`), from format version 4 on; `nil` before.
+    public func storedOutline(_ doc: Int) throws(IndexError) -> (checkpoints: [StoredDocument.Checkpoint], length: Int)? {
+        guard storedLayout == .version4 else { return nil }
+        guard let outline = StoredDocument.outline(try storedBlob(doc)) else {
+            throw corrupt("stored text of document \(doc) is damaged")
+        }
+        return outline
+    }
+
     /// The stored text of `doc` as written, split into its dictionary number and the rest
     /// (for merging without recompressing; version 2 documents give number 0).
     public func storedBlobParts(_ doc: Int) throws(IndexError) -> (dictionary: Int, rest: UnsafeRawBufferPointer) {

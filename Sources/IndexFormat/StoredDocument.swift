@@ -141,6 +141,16 @@ public enum StoredDocument {
         return (text, checkpoints)
     }
 
+    /// The checkpoints and text length of a `version4` blob, read without checking or
+    /// inflating it (to decide how much of the text to inflate; `decode` checks it), or
+    /// `nil` when they do not parse.
+    public static func outline(_ blob: UnsafeRawBufferPointer) -> (checkpoints: [Checkpoint], length: Int)? {
+        var r = ByteReader(blob)
+        guard r.readInt(limit: Int(Int32.max)) != nil, let checkpoints = readCheckpoints(&r),
+              let length = r.readInt(limit: 1 << 31) else { return nil }
+        return (checkpoints, length)
+    }
+
     /// Decodes a `version4` blob whose checksum has been verified (`body`: without it).
     private static func decodeChecked(_ body: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer,
                                       prefix: Int, decompressor: Decompressor) -> (text: [UInt8], checkpoints: [Checkpoint])? {

@@ -123,9 +123,15 @@ public final class Searcher {
             let reader = snapshot.segments[c.segment].reader
             var hit = SearchHit(rank: i + 1, path: try reader.path(of: Int(c.doc)), score: c.score, title: "")
             if let highlight {
-                let stored = try reader.storedDocument(Int(c.doc), decompressor: decompressor)
-                hit.title = try reader.title(of: Int(c.doc), text: stored.text)
-                hit.snippet = highlight.make(utf8: stored.text, checkpoints: stored.checkpoints, matches: matchesByRank[i] ?? [])
+                let matches = matchesByRank[i] ?? []
+                if let (title, snippet) = try fromPrefix(reader, Int(c.doc), highlight: highlight, matches: matches) {
+                    hit.title = title
+                    hit.snippet = snippet
+                } else {
+                    let stored = try reader.storedDocument(Int(c.doc), decompressor: decompressor)
+                    hit.title = try reader.title(of: Int(c.doc), text: stored.text)
+                    hit.snippet = highlight.make(utf8: stored.text, checkpoints: stored.checkpoints, matches: matches)
+                }
             } else {
                 hit.title = try reader.title(of: Int(c.doc), decompressor: decompressor)
             }
@@ -139,6 +145,20 @@ public final class Searcher {
             hits.append(hit)
         }
         return SearchResult(total: total, hits: hits)
+    }
+
+    /// The title and snippet of `doc` from a prefix of its stored text, when its
+    /// checkpoints show that the snippet lies well before the end of a longer text and the
+    /// prefix gives the same snippet and title as the whole text would; else `nil`.
+    private func fromPrefix(_ reader: SegmentReader, _ doc: Int, highlight: SnippetMaker,
+                            matches: [SnippetMaker.MatchPosition]) throws(IndexError) -> (String, Snippet)? {
+        guard let outline = try reader.storedOutline(doc), outline.length <= highlight.maximumTextBytes,
+              let needed = highlight.textNeeded(checkpoints: outline.checkpoints, matches: matches),
+              needed < outline.length else { return nil }
+        let prefix = try reader.storedDocument(doc, prefix: needed, decompressor: decompressor).text
+        guard let snippet = highlight.make(utf8: prefix, complete: false, checkpoints: outline.checkpoints, matches: matches),
+              let title = DocumentTitle.title(utf8: prefix, complete: false) else { return nil }
+        return (title, snippet)
     }
 
     /// Where the query's terms occur in `doc`, read from the postings: `iterators` (one

@@ -155,9 +155,23 @@ struct SnippetMaker {
     /// is analyzed (to find the words' offsets). Falls back to scanning the text when
     /// no position is known.
     func make(utf8 text: [UInt8], checkpoints: [StoredDocument.Checkpoint], matches: [MatchPosition]) -> Snippet {
-        guard !matches.isEmpty, text.count <= maximumTextBytes else { return make(utf8: text) }
+        make(utf8: text, complete: true, checkpoints: checkpoints, matches: matches)!
+    }
+
+    /// How many bytes of the text's start `make` needs for the snippet of `matches`, or
+    /// `nil` when it may need all of them: three per UTF-16 unit (the most UTF-8 takes)
+    /// up to the first checkpoint well past the best window.
+    func textNeeded(checkpoints: [StoredDocument.Checkpoint], matches: [MatchPosition]) -> Int? {
+        guard !matches.isEmpty else { return nil }
         let sorted = matches.sorted { $0.position < $1.position }
-        // Best window of `windowTokens` positions starting at a match.
+        let end = Self.windowStart(sorted, windowTokens: windowTokens) + Int32(windowTokens)
+        guard let after = checkpoints.first(where: { $0.position >= end + 8 }) else { return nil }
+        return 3 * Int(after.offset) + 64
+    }
+
+    /// The first position of the snippet window for `sorted` matches: a few tokens before
+    /// the start of the best window of `windowTokens` positions that starts at a match.
+    static func windowStart(_ sorted: [MatchPosition], windowTokens: Int) -> Int32 {
         var best = 0
         var bestKey = (-1, -1)
         var counts: [Int: Int] = [:]
@@ -173,12 +187,32 @@ struct SnippetMaker {
             counts[t]! -= 1
             if counts[t] == 0 { counts[t] = nil }
         }
+        return max(0, sorted[best].position - 3)
+    }
+
+    /// `make(utf8:checkpoints:matches:)` on `text`, the whole text or (`complete` false)
+    /// a prefix of its bytes; `nil` when the prefix does not reach far enough to give the
+    /// same snippet as the whole text.
+    func make(utf8 whole: [UInt8], complete: Bool, checkpoints: [StoredDocument.Checkpoint], matches: [MatchPosition]) -> Snippet? {
+        var text = whole
+        if !complete {
+            // Not into a character: drop the start of one the prefix cuts.
+            var cut = text.count
+            while cut > 0 && text[cut - 1] & 0xC0 == 0x80 { cut -= 1 }
+            if cut > 0 && text[cut - 1] >= 0xC0 {
+                let lead = text[cut - 1]
+                let width = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+                if text.count - (cut - 1) < width { text.removeSubrange((cut - 1)...) }
+            }
+        }
+        guard !matches.isEmpty, text.count <= maximumTextBytes else { return complete ? make(utf8: text) : nil }
+        let sorted = matches.sorted { $0.position < $1.position }
         let matchedPositions = Set(sorted.map(\.position))
-        let start = max(0, sorted[best].position - 3)
+        let start = Self.windowStart(sorted, windowTokens: windowTokens)
         let end = start + Int32(windowTokens)
         let checkpoint = checkpoints.last { $0.position <= start } ?? .init(position: 0, offset: 0)
         let utf16 = Self.utf16(text)
-        guard Int(checkpoint.offset) <= utf16.count else { return make(utf8: text) }
+        guard Int(checkpoint.offset) <= utf16.count else { return complete ? make(utf8: text) : nil }
         // Analyze from the checkpoint until the window's last position is passed.
         var limit = min(utf16.count, Int(checkpoint.offset) + Int(end - checkpoint.position + 8) * 12)
         var tokens: [(position: Int32, start: Int, end: Int, matched: Bool)] = []
@@ -210,14 +244,18 @@ struct SnippetMaker {
                     tokens.append((position, base + Int(token.start), base + Int(token.end), matched!))
                 }
             }
+            // A prefix's last word may be cut: it must not reach the prefix's end.
+            if !complete && limit >= utf16.count { return nil }
             if limit >= utf16.count || (tokens.last.map { $0.position >= end - 1 } ?? false) { break }
             limit = min(utf16.count, Int(checkpoint.offset) + (limit - Int(checkpoint.offset)) * 2)
         }
-        guard let first = tokens.first, let last = tokens.last else { return make(utf8: text) }
+        guard let first = tokens.first, let last = tokens.last else { return complete ? make(utf8: text) : nil }
         let from = start == 0 ? 0 : first.start
         // Up to the end of the text when no indexed word follows the window's last one.
         let rest = utf16[last.end...]
-        let to = last.position < end - 1 && limit >= utf16.count || rest.allSatisfy({ !Self.isWordUnit($0) }) ? utf16.count : last.end
+        let nothingFollows = rest.allSatisfy({ !Self.isWordUnit($0) })
+        if !complete && nothingFollows { return nil }
+        let to = last.position < end - 1 && limit >= utf16.count || nothingFollows ? utf16.count : last.end
         return build(utf16, from: from, to: to, highlighting: tokens.filter(\.matched).map { ($0.start, $0.end) })
     }
 

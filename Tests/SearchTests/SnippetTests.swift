@@ -260,4 +260,45 @@ final class SnippetTests: XCTestCase {
         }
         XCTAssertGreaterThan(checked, 60)
     }
+
+    /// A snippet made from a prefix of the text (as search does when the checkpoints
+    /// show the window well before the end of a long document) is the snippet of the
+    /// whole text, or `nil` (then search reads the whole text); on long documents with
+    /// multi-byte characters, random query terms and prefixes cut anywhere.
+    func testSnippetFromATextPrefixIsTheWholeTextsSnippet() throws {
+        let analyzer = try Analyzer()
+        let words = ["de", "het", "één", "café", "coördinatie", "overleg", "rusland", "sancties", "𝔘nicode", "🍎appel",
+                     "naïef", "minister", "regering", "zeeën", "aanval", "verklaring", "België", "financiële"]
+        var state: UInt64 = 99
+        func next(_ n: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int((state >> 33) % UInt64(n)) }
+        var fromPrefix = 0
+        var cases = 0
+        for _ in 0..<60 {
+            var text = "Titel \(next(1000))\n\n"
+            for w in 0..<(200 + next(1200)) {
+                text += words[next(words.count)] + (w % 13 == 12 ? ".\n" : next(9) == 0 ? ",  " : " ")
+            }
+            let utf8 = Array(text.utf8)
+            let tokens = try analyzer.tokens(of: text)
+            var checkpoints: [StoredDocument.Checkpoint] = []
+            for t in tokens where t.position >= checkpoints.count * StoredDocument.checkpointInterval {
+                checkpoints.append(.init(position: Int32(t.position), offset: Int32(t.range.lowerBound)))
+            }
+            for _ in 0..<4 {
+                let query = Set((0..<(1 + next(3))).map { _ in tokens[next(tokens.count)].term })
+                let terms = Array(query)
+                let maker = SnippetMaker(analyzer: analyzer, terms: terms.map { Array($0.utf8) }, prefixes: [])
+                let matches = tokens.compactMap { t in terms.firstIndex(of: t.term).map { SnippetMaker.MatchPosition(position: Int32(t.position), term: $0) } }
+                let whole = maker.make(utf8: utf8, checkpoints: checkpoints, matches: matches)
+                guard let needed = maker.textNeeded(checkpoints: checkpoints, matches: matches), needed < utf8.count else { continue }
+                for cutAt in [needed, needed - 1, needed - 2, needed / 2, needed / 4] where cutAt > 0 {
+                    cases += 1
+                    guard let part = maker.make(utf8: Array(utf8[0..<cutAt]), complete: false, checkpoints: checkpoints, matches: matches) else { continue }
+                    fromPrefix += 1
+                    XCTAssertEqual(part, whole, "prefix of \(cutAt) of \(utf8.count) bytes, terms \(terms)")
+                }
+            }
+        }
+        XCTAssertGreaterThan(fromPrefix, cases / 4, "the prefix path is taken (\(fromPrefix) of \(cases))")
+    }
 }
