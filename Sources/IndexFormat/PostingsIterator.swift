@@ -373,8 +373,19 @@ public final class PostingsIterator {
         return doc
     }
 
+    /// Throws when the current document's frequency is more than its block's positions
+    /// could hold (a damaged count must not make a caller allocate room for billions of
+    /// positions): a varint takes a byte, a packed chunk of 128 values two at least.
+    public func checkFrequencyFitsPositions() throws(IndexError) {
+        let bytes = blockPositionsEnd - blockPositionsStart
+        guard frequency <= bytes * (packedPositions ? 64 : 1) + PackedPositions.chunkSize else {
+            throw segment.corrupt("a frequency exceeds what the positions of block \(block) hold")
+        }
+    }
+
     /// Decodes the positions of the current document into `output` (replacing its contents).
     public func positions(into output: inout [Int32]) throws(IndexError) {
+        try checkFrequencyFitsPositions()
         let tf = frequency
         output.removeAll(keepingCapacity: true)
         output.reserveCapacity(tf)

@@ -199,6 +199,7 @@ final class PhraseScorer: DocScorer {
             for i in 0..<n {
                 let tf = unretained[i].frequency
                 if tf > capacities[i] {
+                    try unretained[i].checkFrequencyFitsPositions()
                     lists[i].deallocate()
                     let grown = max(tf, capacities[i] * 2)
                     lists[i] = .allocate(capacity: grown)
@@ -479,6 +480,14 @@ extension Unmanaged where Instance == PostingsIterator {
 
     @inline(__always)
     var frequency: Int { _withUnsafeGuaranteedRef { $0.frequency } }
+
+    func checkFrequencyFitsPositions() throws(IndexError) {
+        var failure: IndexError?
+        _withUnsafeGuaranteedRef { it in
+            do throws(IndexError) { try it.checkFrequencyFitsPositions() } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
 
     @inline(__always)
     func positions(intoBuffer buffer: UnsafeMutablePointer<Int32>, upTo limit: Int64 = Int64(Int32.max)) throws(IndexError) -> Int {
