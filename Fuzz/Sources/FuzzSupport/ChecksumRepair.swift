@@ -140,16 +140,22 @@ struct SegmentLayout {
     /// The format version in the header.
     func version(_ b: [UInt8]) -> UInt32 { loadU32(b, 8) ?? 0 }
 
-    /// Entry `d` of an offset table (u32 or u64 by the version and the section's length).
+    /// Whether an offset table has one entry per document and one more (u32 or u64 by
+    /// the version and the length of the section it points into).
+    func fits(_ b: [UInt8], table: Range<Int>, into section: Range<Int>) -> Bool {
+        table.count == (documentCount + 1) * SegmentFormat.offsetWidth(sectionLength: section.count, version: version(b))
+    }
+
+    /// Entry `d` of an offset table that `fits`.
     func offset(_ b: [UInt8], table: Range<Int>, into section: Range<Int>, _ d: Int) -> UInt64? {
-        let width = SegmentFormat.offsetWidth(sectionLength: section.count, version: version(b))
-        guard table.count == (documentCount + 1) * width else { return nil }
-        return width == 4 ? loadU32(b, table.lowerBound + d * 4).map(UInt64.init) : loadU64(b, table.lowerBound + d * 8)
+        SegmentFormat.offsetWidth(sectionLength: section.count, version: version(b)) == 4
+            ? loadU32(b, table.lowerBound + d * 4).map(UInt64.init) : loadU64(b, table.lowerBound + d * 8)
     }
 
     /// Document record CRCs: the last 4 bytes of each record.
     func repairDocumentRecords(_ b: inout [UInt8]) {
-        guard let documents = section(.documents), let documentOffsets = section(.documentOffsets) else { return }
+        guard let documents = section(.documents), let documentOffsets = section(.documentOffsets),
+              fits(b, table: documentOffsets, into: documents) else { return }
         for d in 0..<documentCount {
             guard let start = offset(b, table: documentOffsets, into: documents, d),
                   let end = offset(b, table: documentOffsets, into: documents, d + 1),
@@ -163,7 +169,8 @@ struct SegmentLayout {
     /// rest of it, continuing from the CRC of the dictionary its first varint names).
     func repairStoredDocuments(_ b: inout [UInt8]) {
         guard version(b) >= SegmentFormat.versionDerivedTitles, let stored = section(.stored),
-              let storedOffsets = section(.storedOffsets), let dictionaries = section(.storedDictionaries) else { return }
+              let storedOffsets = section(.storedOffsets), let dictionaries = section(.storedDictionaries),
+              fits(b, table: storedOffsets, into: stored) else { return }
         var seeds: [UInt32] = []
         var at = dictionaries.lowerBound
         func varint(_ limit: Int) -> Int? {
