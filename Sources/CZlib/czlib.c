@@ -158,39 +158,10 @@ int64_t czlib_deflater_compress(czlib_deflater *d, const uint8_t *source, size_t
     return (int64_t)(capacity - outLeft - s->avail_out);
 }
 
-int64_t czlib_uncompress(const uint8_t *source, size_t length, const uint8_t *dictionary, size_t dictionary_length,
-                         int32_t raw, uint8_t *destination, size_t expected) {
-    if (!raw && dictionary_length == 0) {
-        uLongf out = (uLongf)expected;
-        int rc = uncompress(destination, &out, source, (uLong)length);
-        return (rc == Z_OK && out == expected) ? (int64_t)out : -1;
-    }
-    if (length > (uInt)-1 || expected > (uInt)-1 || dictionary_length > (uInt)-1) return -1;
-    z_stream s;
-    memset(&s, 0, sizeof s);
-    if (inflateInit2(&s, raw ? -15 : 15) != Z_OK) return -1;
-    // Raw DEFLATE takes its dictionary before the data; a zlib stream asks for it
-    // (Z_NEED_DICT), and inflateSetDictionary checks its Adler-32 against the stream's.
-    if (raw && dictionary_length > 0 && inflateSetDictionary(&s, dictionary, (uInt)dictionary_length) != Z_OK) {
-        inflateEnd(&s);
-        return -1;
-    }
-    s.next_in = (Bytef *)source;
-    s.avail_in = (uInt)length;
-    s.next_out = destination;
-    s.avail_out = (uInt)expected;
-    int rc = inflate(&s, Z_FINISH);
-    if (rc == Z_NEED_DICT && !raw) {
-        if (inflateSetDictionary(&s, dictionary, (uInt)dictionary_length) != Z_OK) {
-            inflateEnd(&s);
-            return -1;
-        }
-        rc = inflate(&s, Z_FINISH);
-    }
-    // Exactly `expected` bytes, and the stream's end right there.
-    int64_t produced = (int64_t)(expected - s.avail_out);
-    inflateEnd(&s);
-    return (rc == Z_STREAM_END && produced == (int64_t)expected) ? produced : -1;
+int64_t czlib_uncompress(const uint8_t *source, size_t length, uint8_t *destination, size_t expected) {
+    uLongf out = (uLongf)expected;
+    int rc = uncompress(destination, &out, source, (uLong)length);
+    return (rc == Z_OK && out == expected) ? (int64_t)out : -1;
 }
 
 struct czlib_inflater {
@@ -227,8 +198,6 @@ int64_t czlib_inflater_run(czlib_inflater *d, const uint8_t *source, size_t leng
     int rc = inflate(s, wanted == expected ? Z_FINISH : Z_SYNC_FLUSH);
     int64_t produced = (int64_t)(wanted - s->avail_out);
     if (wanted == expected) return (rc == Z_STREAM_END && produced == (int64_t)expected) ? produced : -1;
-    // A prefix: the output filled up (the stream may not end there, nor anywhere
-    // before `expected` bytes).
-    if (produced != (int64_t)wanted) return -1;
-    return (rc == Z_OK || rc == Z_BUF_ERROR || (rc == Z_STREAM_END && wanted == expected)) ? produced : -1;
+    // A prefix: the output filled up, and the stream goes on past it.
+    return (produced == (int64_t)wanted && (rc == Z_OK || rc == Z_BUF_ERROR)) ? produced : -1;
 }

@@ -53,12 +53,9 @@ public enum Compression {
     /// in 2 bits), so a longer stated length is damage.
     public static let maximumExpansion = 1032
 
-    /// Decompresses what `compress` (or `Compressor.compress` with `dictionary`, raw
-    /// DEFLATE when `raw`) made, or `nil` when the bytes are damaged or, for a zlib stream,
-    /// were compressed with another dictionary. (Raw DEFLATE has no checksum: its caller
-    /// checks the text.)
-    public static func decompress(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
-                                  raw: Bool = false, limit: Int = 1 << 31) -> [UInt8]? {
+    /// Decompresses what `compress` made, or `nil` when the bytes are damaged. (Raw
+    /// DEFLATE, as stored documents hold it, is read by a `Decompressor`.)
+    public static func decompress(_ bytes: UnsafeRawBufferPointer, limit: Int = 1 << 31) -> [UInt8]? {
         var reader = ByteReader(bytes)
         guard let length = reader.readInt(limit: limit) else { return nil }
         if length == 0 { return reader.isAtEnd ? [] : nil }
@@ -69,8 +66,7 @@ public enum Compression {
         var out = [UInt8](repeating: 0, count: length)
         let n = out.withUnsafeMutableBufferPointer { dst in
             czlib_uncompress(payload.baseAddress!.assumingMemoryBound(to: UInt8.self), payload.count,
-                             dictionary.baseAddress?.assumingMemoryBound(to: UInt8.self), dictionary.count,
-                             raw ? 1 : 0, dst.baseAddress!, length)
+                             dst.baseAddress!, length)
         }
         return n == Int64(length) ? out : nil
     }

@@ -43,8 +43,9 @@ public final class Compressor {
     }
 
     /// Appends to `output` the length of `bytes` as a varint, then (when not empty) their
-    /// zlib stream, compressed with the preset `dictionary` when it is not empty: the
-    /// format `Compression.decompress` reads (given the same dictionary).
+    /// zlib stream or raw DEFLATE, compressed with the preset `dictionary` when it is not
+    /// empty: what `Compression.decompress` reads (a zlib stream without a dictionary) or
+    /// a `Decompressor` (raw DEFLATE, given the same dictionary).
     public func compress(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
                          appendingTo output: inout [UInt8]) {
         appendVarint(bytes.count, to: &output)

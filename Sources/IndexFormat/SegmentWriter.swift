@@ -400,9 +400,10 @@ public struct SegmentWriter {
     private static func offsetTable(_ offsets: [UInt64], end: Int) -> [UInt8] {
         let width = SegmentFormat.offsetWidth(sectionLength: end, version: SegmentFormat.currentVersion)
         var table = ByteWriter(capacity: (offsets.count + 1) * width)
-        for o in offsets + [UInt64(end)] {
+        for o in offsets {
             if width == 4 { table.u32(UInt32(o)) } else { table.u64(o) }
         }
+        if width == 4 { table.u32(UInt32(end)) } else { table.u64(UInt64(end)) }
         return table.bytes
     }
 

@@ -132,7 +132,10 @@ public enum StoredDocument {
         var r = ByteReader(body)
         guard let checkpoints = readCheckpoints(&r) else { return nil }
         let dictionary = number == 0 ? UnsafeRawBufferPointer(start: nil, count: 0) : dictionaries[number - 1]
-        guard let text = Compression.decompress(UnsafeRawBufferPointer(rebasing: body[r.offset...]), dictionary: dictionary, raw: checked) else { return nil }
+        let compressed = UnsafeRawBufferPointer(rebasing: body[r.offset...])
+        // Version 3: raw DEFLATE; version 2: a zlib stream without a dictionary.
+        guard let text = checked ? (decompressor ?? Decompressor()).decompress(compressed, dictionary: dictionary)
+                                 : Compression.decompress(compressed) else { return nil }
         if checked {
             let stored = ByteReader(rest).getU32(at: rest.count - 4)!
             let actual = text.withUnsafeBytes { Checksum.crc32($0, continuing: Checksum.crc32(body)) }

@@ -76,38 +76,41 @@ enum SegmentMerger {
             newId += 1
             let record = try reader.document(doc)
             let blob = try reader.storedBlob(doc)
-            let number = try reader.storedBlobParts(doc).dictionary
-            if reader.storedLayout == .version4 && dictionaryMap[s][number] == number {
-                try writer.addDocument(record, length: reader.length(of: doc), storedBlob: blob)
-            } else {
-                // Renumbered, or of an older layout: checked (an older one by inflating
-                // it), and written in the current layout with the same compressed text
-                // (version 2 text is compressed again, with no dictionary).
-                let rebuilt: [UInt8]
-                let checksum = number == 0 ? 0 : reader.storedDictionaryChecksums[number - 1]
-                switch reader.storedLayout {
-                case .version4, .version3:
-                    // Checked first: by its checksum, or (version 3) by inflating it.
-                    if reader.storedLayout == .version4 {
-                        guard StoredDocument.checkedBody(blob, dictionaryChecksums: reader.storedDictionaryChecksums) != nil else {
-                            throw .corrupt(file: reader.path, offset: nil, reason: "stored text of document \(doc) fails its checksum")
-                        }
-                    } else {
-                        _ = try reader.storedDocument(doc)
-                    }
-                    // The same checkpoints and compressed text (version 3: without its CRC).
-                    let rest = try reader.storedBlobParts(doc).rest
-                    var body = ByteWriter(capacity: rest.count + 4)
-                    body.varint(dictionaryMap[s][number])
-                    body.append(UnsafeRawBufferPointer(rebasing: rest[0..<(rest.count - 4)]))
-                    rebuilt = StoredDocument.sealed(body.bytes, dictionaryChecksum: checksum)
-                case .version2:
-                    let old = try reader.storedDocument(doc)
-                    rebuilt = old.text.withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: old.checkpoints, compressor: compressor) }
+            let (number, rest) = try reader.storedBlobParts(doc)
+            let renumbered = dictionaryMap[s][number]
+            // The same checkpoints and compressed text under the new number, with a new
+            // CRC-32C (the old one, version 3's included, is dropped).
+            func resealed() -> [UInt8] {
+                var body = ByteWriter(capacity: rest.count + 4)
+                body.varint(renumbered)
+                body.append(UnsafeRawBufferPointer(rebasing: rest[0..<(rest.count - 4)]))
+                return StoredDocument.sealed(body.bytes, dictionaryChecksum: number == 0 ? 0 : reader.storedDictionaryChecksums[number - 1])
+            }
+            // The current layout is copied as it is unless renumbered; older ones, and
+            // renumbered ones, are checked first (version 3 by inflating it; version 2 text
+            // is compressed again, with no dictionary).
+            let rebuilt: [UInt8]?
+            switch reader.storedLayout {
+            case .version4 where renumbered == number:
+                rebuilt = nil
+            case .version4:
+                guard StoredDocument.checkedBody(blob, dictionaryChecksums: reader.storedDictionaryChecksums) != nil else {
+                    throw .corrupt(file: reader.path, offset: nil, reason: "stored text of document \(doc) fails its checksum")
                 }
+                rebuilt = resealed()
+            case .version3:
+                _ = try reader.storedDocument(doc)
+                rebuilt = resealed()
+            case .version2:
+                let old = try reader.storedDocument(doc)
+                rebuilt = old.text.withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: old.checkpoints, compressor: compressor) }
+            }
+            if let rebuilt {
                 try rebuilt.withUnsafeBufferPointer { (b) throws(IndexError) in
                     try writer.addDocument(record, length: reader.length(of: doc), storedBlob: UnsafeRawBufferPointer(b))
                 }
+            } else {
+                try writer.addDocument(record, length: reader.length(of: doc), storedBlob: blob)
             }
             next[s] += 1
             heads[s] = try advance(s)

@@ -48,14 +48,10 @@ int64_t czlib_deflater_compress(czlib_deflater *deflater, const uint8_t *source,
                                 const uint8_t *dictionary, size_t dictionary_length,
                                 uint8_t *destination, size_t capacity);
 
-/// Decompresses exactly `expected` bytes into `destination`, with the preset
-/// `dictionary` the stream was compressed with (`dictionary_length` 0: none); the stream
-/// is raw DEFLATE when `raw` is 1, else a zlib stream. Returns the length produced, or -1
-/// when the data is damaged (or, for a zlib stream, the dictionary is not the stream's).
-/// The corresponding zlib functions are `uncompress`, or `inflateInit2`,
-/// `inflateSetDictionary` and `inflate`.
-int64_t czlib_uncompress(const uint8_t *source, size_t length, const uint8_t *dictionary, size_t dictionary_length,
-                         int32_t raw, uint8_t *destination, size_t expected);
+/// Decompresses exactly `expected` bytes of a zlib stream into `destination`; returns the
+/// length produced, or -1 when the data is damaged. The corresponding zlib function is
+/// `uncompress`.
+int64_t czlib_uncompress(const uint8_t *source, size_t length, uint8_t *destination, size_t expected);
 
 /// A reusable raw DEFLATE decompressor: one zlib stream, reset between documents, so
 /// that reading many stored documents does not set up (allocate and initialize) a
