@@ -184,6 +184,18 @@ void czlib_inflater_destroy(czlib_inflater *d) {
     free(d);
 }
 
+/* Inflates the next `wanted` bytes of the stream into `destination`, of which
+   `remaining` are left: with all of them asked for, the stream must end right after;
+   with fewer, the output fills up and the stream goes on past it. */
+static int64_t inflate_step(z_stream *s, uint8_t *destination, size_t wanted, size_t remaining) {
+    s->next_out = destination;
+    s->avail_out = (uInt)wanted;
+    int rc = inflate(s, wanted == remaining ? Z_FINISH : Z_SYNC_FLUSH);
+    int64_t produced = (int64_t)(wanted - s->avail_out);
+    if (wanted == remaining) return (rc == Z_STREAM_END && produced == (int64_t)remaining) ? produced : -1;
+    return (produced == (int64_t)wanted && (rc == Z_OK || rc == Z_BUF_ERROR)) ? produced : -1;
+}
+
 int64_t czlib_inflater_run(czlib_inflater *d, const uint8_t *source, size_t length,
                            const uint8_t *dictionary, size_t dictionary_length,
                            uint8_t *destination, size_t wanted, size_t expected) {
@@ -193,11 +205,10 @@ int64_t czlib_inflater_run(czlib_inflater *d, const uint8_t *source, size_t leng
     if (dictionary_length > 0 && inflateSetDictionary(s, dictionary, (uInt)dictionary_length) != Z_OK) return -1;
     s->next_in = (Bytef *)source;
     s->avail_in = (uInt)length;
-    s->next_out = destination;
-    s->avail_out = (uInt)wanted;
-    int rc = inflate(s, wanted == expected ? Z_FINISH : Z_SYNC_FLUSH);
-    int64_t produced = (int64_t)(wanted - s->avail_out);
-    if (wanted == expected) return (rc == Z_STREAM_END && produced == (int64_t)expected) ? produced : -1;
-    // A prefix: the output filled up, and the stream goes on past it.
-    return (produced == (int64_t)wanted && (rc == Z_OK || rc == Z_BUF_ERROR)) ? produced : -1;
+    return inflate_step(s, destination, wanted, expected);
+}
+
+int64_t czlib_inflater_more(czlib_inflater *d, uint8_t *destination, size_t wanted, size_t remaining) {
+    if (wanted > (uInt)-1 || wanted > remaining || wanted == 0) return -1;
+    return inflate_step(&d->stream, destination, wanted, remaining);
 }

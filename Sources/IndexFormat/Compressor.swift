@@ -121,4 +121,52 @@ public final class Decompressor {
         }
         return n == Int64(wanted) ? out : nil
     }
+
+    /// The shortest start of the text (as `decompress` reads it) that holds at least
+    /// `units` UTF-16 code units, or the whole text when it has fewer; `nil` when the
+    /// data is damaged. Inflates in steps, each a lower bound of what is still missing
+    /// (a UTF-16 unit takes at least one byte of UTF-8), so that little beyond the
+    /// needed start is inflated whatever the script.
+    public func decompress(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer,
+                           utf16Units units: Int) -> [UInt8]? {
+        var reader = ByteReader(bytes)
+        guard let length = reader.readInt(limit: 1 << 31) else { return nil }
+        if length == 0 { return reader.isAtEnd ? [] : nil }
+        guard let payload = reader.readBytes(reader.remaining), !payload.isEmpty,
+              length <= payload.count * Compression.maximumExpansion else { return nil }
+        var wanted = min(max(units, 0) + 16, length)
+        var out = [UInt8](repeating: 0, count: wanted)
+        let first = out.withUnsafeMutableBufferPointer { dst in
+            czlib_inflater_run(stream, payload.baseAddress!.assumingMemoryBound(to: UInt8.self), payload.count,
+                               dictionary.baseAddress?.assumingMemoryBound(to: UInt8.self), dictionary.count,
+                               dst.baseAddress!, wanted, length)
+        }
+        guard first == Int64(wanted) else { return nil }
+        var counted = Self.utf16Count(out, from: 0)
+        while counted < units && wanted < length {
+            let more = min(length - wanted, max(units - counted + 16, 256))
+            out.append(contentsOf: repeatElement(0, count: more))
+            let n = out.withUnsafeMutableBufferPointer { dst in
+                czlib_inflater_more(stream, dst.baseAddress! + wanted, more, length - wanted)
+            }
+            guard n == Int64(more) else { return nil }
+            counted += Self.utf16Count(out, from: wanted)
+            wanted += more
+        }
+        return out
+    }
+
+    /// The UTF-16 length of the UTF-8 `bytes[from...]`: a unit per byte that starts a
+    /// character, two for a four-byte one (a character cut at either end counts as
+    /// its bytes there show).
+    static func utf16Count(_ bytes: [UInt8], from: Int) -> Int {
+        bytes.withUnsafeBufferPointer { b in
+            var n = 0
+            for i in from..<b.count {
+                let c = b[i]
+                n &+= (c & 0xC0 != 0x80 ? 1 : 0) &+ (c >= 0xF0 ? 1 : 0)
+            }
+            return n
+        }
+    }
 }

@@ -261,11 +261,14 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// The stored text of `doc` with its position checkpoints: only its first `prefix`
     /// bytes (or all of them, when fewer) from format version 4 on, the whole text before.
+    /// With `utf16Prefix`, the shortest start that holds that many UTF-16 units instead.
     /// `decompressor` (one per thread) saves setting up zlib for each document.
-    public func storedDocument(_ doc: Int, prefix: Int = Int.max, decompressor: Decompressor? = nil) throws(IndexError) -> (text: [UInt8], checkpoints: [StoredDocument.Checkpoint]) {
+    public func storedDocument(_ doc: Int, prefix: Int = Int.max, utf16Prefix: Int? = nil,
+                               decompressor: Decompressor? = nil) throws(IndexError) -> (text: [UInt8], checkpoints: [StoredDocument.Checkpoint]) {
         let blob = try storedBlob(doc)
         guard let decoded = StoredDocument.decode(blob, dictionaries: storedDictionaries, dictionaryChecksums: storedDictionaryChecksums,
-                                                  layout: storedLayout, prefix: prefix, decompressor: decompressor) else {
+                                                  layout: storedLayout, prefix: prefix, utf16Prefix: utf16Prefix,
+                                                  decompressor: decompressor) else {
             throw corrupt("stored text of document \(doc) does not decompress")
         }
         return decoded

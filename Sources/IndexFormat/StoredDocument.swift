@@ -114,16 +114,18 @@ public enum StoredDocument {
     ///
     /// With `prefix`, a `version4` blob gives only the first `prefix` bytes of its text
     /// (checked all the same: its CRC-32C covers the compressed bytes); older layouts give
-    /// the whole text. `dictionaryChecksums` (the CRC-32C of each of `dictionaries`) saves
+    /// the whole text; with `utf16Prefix`, the shortest start holding that many UTF-16
+    /// units. `dictionaryChecksums` (the CRC-32C of each of `dictionaries`) saves
     /// computing them; `decompressor` (one per thread) saves setting up zlib per call.
     public static func decode(_ blob: UnsafeRawBufferPointer, dictionaries: [UnsafeRawBufferPointer] = [],
                               dictionaryChecksums: [UInt32]? = nil,
-                              layout: Layout = .version4, prefix: Int = Int.max,
+                              layout: Layout = .version4, prefix: Int = Int.max, utf16Prefix: Int? = nil,
                               decompressor: Decompressor? = nil) -> (text: [UInt8], checkpoints: [Checkpoint])? {
         if layout == .version4 {
             guard let (number, body) = checkedBody(blob, dictionaryChecksums: dictionaryChecksums ?? dictionaries.map { Checksum.crc32($0) }) else { return nil }
             let dictionary = number == 0 ? UnsafeRawBufferPointer(start: nil, count: 0) : dictionaries[number - 1]
-            return decodeChecked(body, dictionary: dictionary, prefix: prefix, decompressor: decompressor ?? Decompressor())
+            return decodeChecked(body, dictionary: dictionary, prefix: prefix, utf16Prefix: utf16Prefix,
+                                 decompressor: decompressor ?? Decompressor())
         }
         guard let (number, rest) = split(blob, layout: layout), number <= dictionaries.count else { return nil }
         let checked = layout == .version3
@@ -156,11 +158,12 @@ public enum StoredDocument {
 
     /// Decodes a `version4` blob whose checksum has been verified (`body`: without it).
     private static func decodeChecked(_ body: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer,
-                                      prefix: Int, decompressor: Decompressor) -> (text: [UInt8], checkpoints: [Checkpoint])? {
+                                      prefix: Int, utf16Prefix: Int?, decompressor: Decompressor) -> (text: [UInt8], checkpoints: [Checkpoint])? {
         var r = ByteReader(body)
         guard r.readInt(limit: Int(Int32.max)) != nil, let checkpoints = readCheckpoints(&r) else { return nil }
-        guard let text = decompressor.decompress(UnsafeRawBufferPointer(rebasing: body[r.offset...]), dictionary: dictionary,
-                                                 prefix: prefix) else { return nil }
+        let compressed = UnsafeRawBufferPointer(rebasing: body[r.offset...])
+        guard let text = utf16Prefix.map({ decompressor.decompress(compressed, dictionary: dictionary, utf16Units: $0) })
+                ?? decompressor.decompress(compressed, dictionary: dictionary, prefix: prefix) else { return nil }
         return (text, checkpoints)
     }
 

@@ -155,9 +155,10 @@ public final class Searcher {
         guard let outline = try reader.storedOutline(doc), outline.length <= highlight.maximumTextBytes,
               let needed = highlight.textNeeded(checkpoints: outline.checkpoints, matches: matches),
               needed < outline.length else { return nil }
-        let prefix = try reader.storedDocument(doc, prefix: needed, decompressor: decompressor).text
-        guard let snippet = highlight.make(utf8: prefix, complete: false, checkpoints: outline.checkpoints, matches: matches),
-              let title = DocumentTitle.title(utf8: prefix, complete: false) else { return nil }
+        let prefix = try reader.storedDocument(doc, utf16Prefix: needed, decompressor: decompressor).text
+        let complete = prefix.count == outline.length
+        guard let snippet = highlight.make(utf8: prefix, complete: complete, checkpoints: outline.checkpoints, matches: matches),
+              let title = DocumentTitle.title(utf8: prefix, complete: complete) else { return nil }
         return (title, snippet)
     }
 

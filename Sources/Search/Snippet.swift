@@ -158,15 +158,15 @@ struct SnippetMaker {
         make(utf8: text, complete: true, checkpoints: checkpoints, matches: matches)!
     }
 
-    /// How many bytes of the text's start `make` needs for the snippet of `matches`, or
-    /// `nil` when it may need all of them: three per UTF-16 unit (the most UTF-8 takes)
-    /// up to the first checkpoint well past the best window.
+    /// How many UTF-16 units of the text's start `make` needs for the snippet of
+    /// `matches`, or `nil` when it may need all of them: up to the first checkpoint well
+    /// past the best window.
     func textNeeded(checkpoints: [StoredDocument.Checkpoint], matches: [MatchPosition]) -> Int? {
         guard !matches.isEmpty else { return nil }
         let sorted = matches.sorted { $0.position < $1.position }
         let end = Self.windowStart(sorted, windowTokens: windowTokens) + Int32(windowTokens)
         guard let after = checkpoints.first(where: { $0.position >= end + 8 }) else { return nil }
-        return 3 * Int(after.offset) + 64
+        return Int(after.offset) + 32
     }
 
     /// The first position of the snippet window for `sorted` matches: a few tokens before
@@ -174,18 +174,21 @@ struct SnippetMaker {
     static func windowStart(_ sorted: [MatchPosition], windowTokens: Int) -> Int32 {
         var best = 0
         var bestKey = (-1, -1)
-        var counts: [Int: Int] = [:]
+        // Matches per term in the window [i, j), and how many terms have any.
+        var counts = [Int](repeating: 0, count: (sorted.lazy.map(\.term).max() ?? 0) + 1)
+        var distinct = 0
         var j = 0
         for i in sorted.indices {
             while j < sorted.count && sorted[j].position < sorted[i].position + Int32(windowTokens) {
-                counts[sorted[j].term, default: 0] += 1
+                if counts[sorted[j].term] == 0 { distinct += 1 }
+                counts[sorted[j].term] += 1
                 j += 1
             }
-            let key = (counts.count, j - i)
+            let key = (distinct, j - i)
             if key > bestKey { bestKey = key; best = i }
             let t = sorted[i].term
-            counts[t]! -= 1
-            if counts[t] == 0 { counts[t] = nil }
+            counts[t] -= 1
+            if counts[t] == 0 { distinct -= 1 }
         }
         return max(0, sorted[best].position - 3)
     }
@@ -207,19 +210,24 @@ struct SnippetMaker {
         }
         guard !matches.isEmpty, text.count <= maximumTextBytes else { return complete ? make(utf8: text) : nil }
         let sorted = matches.sorted { $0.position < $1.position }
-        let matchedPositions = Set(sorted.map(\.position))
+        let matchedPositions = sorted.map(\.position)
         let start = Self.windowStart(sorted, windowTokens: windowTokens)
         let end = start + Int32(windowTokens)
         let checkpoint = checkpoints.last { $0.position <= start } ?? .init(position: 0, offset: 0)
         let utf16 = Self.utf16(text)
         guard Int(checkpoint.offset) <= utf16.count else { return complete ? make(utf8: text) : nil }
-        // Analyze from the checkpoint until the window's last position is passed.
-        var limit = min(utf16.count, Int(checkpoint.offset) + Int(end - checkpoint.position + 8) * 12)
+        // Analyze from the checkpoint until the window's last position is passed; in a
+        // prefix, only up to its last space or line end (the word after it may be cut).
+        func isBreak(_ u: UInt16) -> Bool { u == 0x20 || u == 0x0A }
+        let usable = complete ? utf16.count : (utf16.lastIndex(where: isBreak) ?? 0)
+        guard Int(checkpoint.offset) <= usable else { return nil }
+        var limit = min(usable, Int(checkpoint.offset) + Int(end - checkpoint.position + 8) * 12)
         var tokens: [(position: Int32, start: Int, end: Int, matched: Bool)] = []
         while true {
-            while limit < utf16.count && !(utf16[limit] == 0x20 || utf16[limit] == 0x0A) { limit += 1 }
+            while limit < usable && !isBreak(utf16[limit]) { limit += 1 }
             tokens.removeAll(keepingCapacity: true)
             var matchOfTerm: [Int32: Bool] = [:]
+            var nextMatch = 0   // in `matchedPositions`: tokens come in position order
             utf16.withUnsafeBufferPointer { buffer in
                 let base = Int(checkpoint.offset)
                 let span = UnsafeBufferPointer(rebasing: buffer[base..<limit])
@@ -229,7 +237,9 @@ struct SnippetMaker {
                     try? analyzer.forEachSegment(in: span) { p, s, e in
                         let position = checkpoint.position + p
                         guard position >= start && position < end else { return }
-                        tokens.append((position, base + Int(s), base + Int(e), matchedPositions.contains(position)))
+                        while nextMatch < matchedPositions.count && matchedPositions[nextMatch] < position { nextMatch += 1 }
+                        let matched = nextMatch < matchedPositions.count && matchedPositions[nextMatch] == position
+                        tokens.append((position, base + Int(s), base + Int(e), matched))
                     }
                     return
                 }
@@ -244,10 +254,11 @@ struct SnippetMaker {
                     tokens.append((position, base + Int(token.start), base + Int(token.end), matched!))
                 }
             }
-            // A prefix's last word may be cut: it must not reach the prefix's end.
-            if !complete && limit >= utf16.count { return nil }
-            if limit >= utf16.count || (tokens.last.map { $0.position >= end - 1 } ?? false) { break }
-            limit = min(utf16.count, Int(checkpoint.offset) + (limit - Int(checkpoint.offset)) * 2)
+            let covered = tokens.last.map { $0.position >= end - 1 } ?? false
+            // A prefix must hold the whole window.
+            if !complete && !covered && limit >= usable { return nil }
+            if limit >= usable || covered { break }
+            limit = min(usable, Int(checkpoint.offset) + (limit - Int(checkpoint.offset)) * 2)
         }
         guard let first = tokens.first, let last = tokens.last else { return complete ? make(utf8: text) : nil }
         let from = start == 0 ? 0 : first.start

@@ -219,6 +219,32 @@ final class SegmentFormatTests: XCTestCase {
         XCTAssertEqual(decoded?.checkpoints, checkpoints)
     }
 
+    /// A prefix asked for in UTF-16 units is the shortest start of the text that holds
+    /// them (in steps: ASCII, two-, three- and four-byte characters mixed), whole when the
+    /// text has fewer, and damage is still found.
+    func testStoredTextPrefixByUTF16Units() throws {
+        var text: [UInt8] = []
+        for i in 0..<900 { text += Array(["De kat zit ", "één café ", "€ 5 ", "𝄞 noot ", "\n"][i % 5].utf8) }
+        let checkpoints: [StoredDocument.Checkpoint] = [.init(position: 0, offset: 0)]
+        let blob = text.withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: checkpoints, compressor: Compressor(raw: true)) }
+        let decompressor = Decompressor()
+        let units = Array(String(decoding: text, as: UTF8.self).utf16).count
+        for wanted in [0, 1, 7, 100, 257, 1000, 3000, units - 1, units, units + 5] {
+            let prefix = try XCTUnwrap(blob.withUnsafeBytes { StoredDocument.decode($0, utf16Prefix: wanted, decompressor: decompressor) }?.text)
+            XCTAssertEqual(Array(text.prefix(prefix.count)), prefix, "\(wanted) units")
+            // Every start of the text that holds `wanted` units is at least this long
+            // minus what the steps may add (16 bytes, or one 256-byte step).
+            let held = prefix.reduce(0) { $0 + ($1 & 0xC0 != 0x80 ? 1 : 0) + ($1 >= 0xF0 ? 1 : 0) }
+            XCTAssertGreaterThanOrEqual(held, min(wanted, units), "\(wanted) units")
+            XCTAssertLessThanOrEqual(prefix.count, min(text.count, 4 * wanted + 16 + 256), "\(wanted) units")
+            if wanted >= units { XCTAssertEqual(prefix, text) }
+        }
+        // A text with fewer units than asked for comes whole, and must end where it says.
+        var damaged = blob
+        damaged[damaged.count - 6] ^= 0x01
+        XCTAssertNil(damaged.withUnsafeBytes { StoredDocument.decode($0, utf16Prefix: units, decompressor: decompressor) })
+    }
+
     /// The worked example of `StoredDocument`'s doc comment, byte for byte.
     func testStoredDocumentWorkedExample() {
         let text = Array("aaaa".utf8)

@@ -74,6 +74,12 @@ int64_t czlib_inflater_run(czlib_inflater *inflater, const uint8_t *source, size
                            const uint8_t *dictionary, size_t dictionary_length,
                            uint8_t *destination, size_t wanted, size_t expected);
 
+/// Continues the stream of the last `czlib_inflater_run` that produced a prefix (its
+/// source must still be in place): the next `wanted` bytes of the text, of which
+/// `remaining` are left (with `wanted` equal to `remaining` the stream must then end).
+/// Returns `wanted`, or -1 when the data is damaged.
+int64_t czlib_inflater_more(czlib_inflater *inflater, uint8_t *destination, size_t wanted, size_t remaining);
+
 #ifdef __cplusplus
 }
 #endif
