@@ -162,9 +162,21 @@ public final class Decompressor {
     static func utf16Count(_ bytes: [UInt8], from: Int) -> Int {
         bytes.withUnsafeBufferPointer { b in
             var n = 0
-            for i in from..<b.count {
+            var i = from
+            // Eight bytes at a time: a byte's bit 7 set and bit 6 clear marks a
+            // continuation byte, its bits 7 to 4 set a four-byte lead.
+            let high: UInt64 = 0x8080_8080_8080_8080
+            while i + 8 <= b.count {
+                let x = UInt64(littleEndian: UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self))
+                let continuations = x & ~(x << 1) & high
+                let fourByteLeads = x & (x << 1) & (x << 2) & (x << 3) & high
+                n &+= 8 &- continuations.nonzeroBitCount &+ fourByteLeads.nonzeroBitCount
+                i += 8
+            }
+            while i < b.count {
                 let c = b[i]
                 n &+= (c & 0xC0 != 0x80 ? 1 : 0) &+ (c >= 0xF0 ? 1 : 0)
+                i += 1
             }
             return n
         }

@@ -270,11 +270,74 @@ struct SnippetMaker {
         return build(utf16, from: from, to: to, highlighting: tokens.filter(\.matched).map { ($0.start, $0.end) })
     }
 
-    /// Stored text (valid UTF-8, written by the indexer) as UTF-16, through ICU's fast
-    /// converter; anything unexpected falls back to the standard library's repairing decoder.
+    /// Stored text (valid UTF-8, written by the indexer) as UTF-16, a leading BOM
+    /// dropped as `TextDecoder` drops it; anything that is not valid UTF-8 goes to the
+    /// standard library's repairing decoder instead.
     static func utf16(_ bytes: [UInt8]) -> [UInt16] {
-        if let decoded = try? TextDecoder.decode(bytes), decoded.detectedCharset == nil { return decoded.utf16 }
-        return Array(String(decoding: bytes, as: UTF8.self).utf16)
+        bytes.withUnsafeBufferPointer { b in
+            let n = b.count
+            let start = n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF ? 3 : 0
+            var valid = true
+            let units = [UInt16](unsafeUninitializedCapacity: n - start) { out, count in
+                valid = decodeUTF8(UnsafeBufferPointer(rebasing: b[start...]), into: out.baseAddress!, count: &count)
+                if !valid { count = 0 }
+            }
+            return valid ? units : Array(String(decoding: bytes, as: UTF8.self).utf16)
+        }
+    }
+
+    /// UTF-8 to UTF-16 (room for `bytes.count` units), eight ASCII bytes at a time; false
+    /// at the first ill-formed sequence (overlong, surrogate, beyond U+10FFFF, cut).
+    private static func decodeUTF8(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt16>, count: inout Int) -> Bool {
+        guard let base = bytes.baseAddress else { count = 0; return true }
+        let n = bytes.count
+        var i = 0
+        var j = 0
+        @inline(__always) func continuation(_ k: Int) -> UInt32? {
+            k < n && base[k] & 0xC0 == 0x80 ? UInt32(base[k] & 0x3F) : nil
+        }
+        while i < n {
+            if i + 8 <= n {
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+                if word & 0x8080_8080_8080_8080 == 0 {
+                    for k in 0..<8 { out[j + k] = UInt16(truncatingIfNeeded: word >> UInt64(8 * k)) & 0xFF }
+                    i += 8
+                    j += 8
+                    continue
+                }
+            }
+            let lead = base[i]
+            if lead < 0x80 {
+                out[j] = UInt16(lead)
+                i += 1
+                j += 1
+            } else if lead >= 0xC2 && lead < 0xE0 {
+                guard let c1 = continuation(i + 1) else { count = j; return false }
+                out[j] = UInt16(UInt32(lead & 0x1F) << 6 | c1)
+                i += 2
+                j += 1
+            } else if lead >= 0xE0 && lead < 0xF0 {
+                guard let c1 = continuation(i + 1), let c2 = continuation(i + 2) else { count = j; return false }
+                let v = UInt32(lead & 0x0F) << 12 | c1 << 6 | c2
+                guard v >= 0x800, v & 0xF800 != 0xD800 else { count = j; return false }
+                out[j] = UInt16(v)
+                i += 3
+                j += 1
+            } else if lead >= 0xF0 && lead < 0xF5 {
+                guard let c1 = continuation(i + 1), let c2 = continuation(i + 2), let c3 = continuation(i + 3) else { count = j; return false }
+                let v = UInt32(lead & 0x07) << 18 | c1 << 12 | c2 << 6 | c3
+                guard v >= 0x10000, v <= 0x10FFFF else { count = j; return false }
+                out[j] = UInt16(0xD800 + ((v - 0x10000) >> 10))
+                out[j + 1] = UInt16(0xDC00 + ((v - 0x10000) & 0x3FF))
+                i += 4
+                j += 2
+            } else {
+                count = j
+                return false
+            }
+        }
+        count = j
+        return true
     }
 
     /// White space, with an ASCII fast path.

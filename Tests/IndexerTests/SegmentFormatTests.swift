@@ -239,6 +239,10 @@ final class SegmentFormatTests: XCTestCase {
             XCTAssertLessThanOrEqual(prefix.count, min(text.count, 4 * wanted + 16 + 256), "\(wanted) units")
             if wanted >= units { XCTAssertEqual(prefix, text) }
         }
+        // The count of units, word by word and byte by byte, from every start.
+        for from in 0..<40 where text[from] & 0xC0 != 0x80 {
+            XCTAssertEqual(Decompressor.utf16Count(text, from: from), String(decoding: text[from...], as: UTF8.self).utf16.count, "from \(from)")
+        }
         // A text with fewer units than asked for comes whole, and must end where it says.
         var damaged = blob
         damaged[damaged.count - 6] ^= 0x01

@@ -309,4 +309,34 @@ final class SnippetTests: XCTestCase {
         }
         XCTAssertGreaterThan(fromPrefix, cases / 4, "the prefix path is taken (\(fromPrefix) of \(cases))")
     }
+
+    /// Stored text to UTF-16: what ICU's decoder (`TextDecoder`) gives for valid UTF-8,
+    /// a leading BOM dropped, and the standard library's repair for anything else.
+    func testStoredTextToUTF16MatchesTheReferenceDecoders() throws {
+        var state: UInt64 = 7
+        func next(_ n: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int((state >> 33) % UInt64(n)) }
+        let pieces: [[UInt8]] = ["De kat zit op de mat. ", "één", "café", "€", "𝔘", "🍎", "\u{FEFF}", "\n", "abcdefghij"].map { Array($0.utf8) }
+            + [[0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x80], [0xFF], [0xF0, 0x9F, 0x8D]]
+        var invalid = 0
+        for round in 0..<3000 {
+            var bytes: [UInt8] = next(5) == 0 ? [0xEF, 0xBB, 0xBF] : []
+            for _ in 0..<next(40) {
+                let piece = pieces[next(pieces.count)]
+                if piece.first.map({ $0 >= 0x80 && piece.count < 5 && !String(decoding: piece, as: UTF8.self).utf8.elementsEqual(piece) }) == true {
+                    if next(4) != 0 { continue }   // ill-formed pieces in a quarter of the texts' draws
+                }
+                bytes += piece
+            }
+            let got = SnippetMaker.utf16(bytes)
+            if let decoded = try? TextDecoder.decode(bytes), decoded.detectedCharset == nil {
+                XCTAssertEqual(got, decoded.utf16, "round \(round)")
+            } else {
+                invalid += 1
+                XCTAssertEqual(got, Array(String(decoding: bytes, as: UTF8.self).utf16), "round \(round)")
+            }
+        }
+        XCTAssertGreaterThan(invalid, 100)
+        XCTAssertLessThan(invalid, 2900)
+    }
+
 }
