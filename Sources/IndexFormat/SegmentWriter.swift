@@ -70,40 +70,15 @@ public struct SegmentWriter {
     /// The current dictionary block has an entry with postings in the postings section
     /// (the next such entry's offsets are deltas from it).
     private var blockHasOffsets = false
-    /// The current term's encoded positions not yet written to the positions stream: all
-    /// of them while the term may still be inlined in its dictionary entry
-    /// (`SegmentFormat.inlineLimit`), else up to `positionsChunk` bytes. Written in one
-    /// piece instead of a document at a time.
-    private var termPositions: [UInt8] = []
-    /// Bytes of the current term's positions already in the positions stream.
-    private var spilledPositions = 0
     private static let positionsChunk = 1 << 20
-    /// The position deltas of the current group of `BitPacking.blockSize` documents as
-    /// given (varints), and how many: encoded (`PackedPositions`) into `termPositions`
-    /// when the group is complete. Fewer than a chunk's worth are copied as they are (the
-    /// encoding of so few values is their varints).
-    private var groupVarints: [UInt8] = []
-    private var groupValueCount = 0
-    private var groupValues: [UInt32] = []
+    /// Encodes the streamed terms (`beginTerm`…`endTerm`); made once the documents are in.
+    private var encoder: TermEncoder?
+    private var encoded = EncodedTerm()
 
     // The current term.
     private var currentTerm: [UInt8] = []
     private var inTerm = false
-    private var termDocs: [UInt32] = []
-    private var termFreqs: [UInt32] = []
     private var termPositionsStart = 0
-    /// Where the encoded positions of each group of `BitPacking.blockSize` documents start
-    /// (from the term's first), and their CRC-32C.
-    private var groupPositionStarts: [Int] = []
-    private var groupPositionCRCs: [UInt32] = []
-    private var postingsStart = 0
-    private var blocks: [UInt8] = []
-    // Scratch space of `endTerm`, kept between terms.
-    private var deltas = [UInt32](repeating: 0, count: BitPacking.blockSize)
-    private var freqs = [UInt32](repeating: 0, count: BitPacking.blockSize)
-    private var skip = ByteWriter()
-    private var tail = ByteWriter()
-    private var tailDocs = ByteWriter()
     private var record = ByteWriter()
     /// The preset dictionaries the stored documents' `Dictionary` numbers refer to.
     public let storedDictionaries: [StoredTextDictionary]
@@ -166,163 +141,90 @@ public struct SegmentWriter {
         currentTerm.removeAll(keepingCapacity: true)
         currentTerm.append(contentsOf: term)
         inTerm = true
-        termDocs.removeAll(keepingCapacity: true)
-        termFreqs.removeAll(keepingCapacity: true)
-        groupPositionStarts.removeAll(keepingCapacity: true)
-        groupPositionCRCs.removeAll(keepingCapacity: true)
-        groupVarints.removeAll(keepingCapacity: true)
-        groupValueCount = 0
+        if encoder == nil { encoder = TermEncoder(lengths: lengths) }
+        encoder!.begin()
         termPositionsStart = positions.offset
-        termPositions.removeAll(keepingCapacity: true)
-        spilledPositions = 0
     }
 
     /// Adds one document of the current term: its id, frequency and its positions already
     /// encoded as `tf` position-delta varints (first position absolute).
     public mutating func addPosting(document: Int, frequency: Int, encodedPositions: UnsafeRawBufferPointer) throws(IndexError) {
         assert(inTerm)
-        assert(termDocs.isEmpty || UInt32(document) > termDocs.last!, "documents in increasing order")
-        assert(document < lengths.count)
-        termDocs.append(UInt32(document))
-        termFreqs.append(UInt32(frequency))
-        groupVarints.append(contentsOf: encodedPositions)
-        groupValueCount += frequency
-        if termDocs.count % BitPacking.blockSize == 0 { try encodeGroup() }
-    }
-
-    /// Encodes the current group's positions into `termPositions`, with its start and CRC.
-    private mutating func encodeGroup() throws(IndexError) {
-        let start = termPositions.count
-        groupPositionStarts.append(spilledPositions + start)
-        if groupValueCount < PackedPositions.chunkSize {
-            termPositions.append(contentsOf: groupVarints)
-        } else {
-            // The deltas: minimal varints of our own writers (the buffer, a merge).
-            groupValues.removeAll(keepingCapacity: true)
-            groupVarints.withUnsafeBytes { raw in
-                var r = ByteReader(raw)
-                for _ in 0..<groupValueCount { groupValues.append(UInt32(truncatingIfNeeded: r.readVarint()!)) }
-            }
-            groupValues.withUnsafeBufferPointer { PackedPositions.encode($0, into: &termPositions) }
+        encoder!.add(document: document, frequency: frequency, encodedPositions: encodedPositions)
+        // A huge term's positions go to the positions stream a megabyte at a time.
+        if encoder!.bufferedPositions.count >= Self.positionsChunk {
+            try positions.write(encoder!.bufferedPositions)
+            encoder!.takePositions()
         }
-        groupVarints.removeAll(keepingCapacity: true)
-        groupValueCount = 0
-        groupPositionCRCs.append(termPositions.withUnsafeBytes { Checksum.crc32(UnsafeRawBufferPointer(rebasing: $0[start...])) })
-        if termPositions.count >= Self.positionsChunk { try spillPositions() }
-    }
-
-    /// Writes the current term's buffered positions to the positions stream.
-    private mutating func spillPositions() throws(IndexError) {
-        try positions.write(termPositions)
-        spilledPositions += termPositions.count
-        termPositions.removeAll(keepingCapacity: true)
     }
 
     public mutating func endTerm() throws(IndexError) {
         assert(inTerm)
         inTerm = false
-        let df = termDocs.count
-        if df == 0 { return }  // nothing was written for it
+        if encoder!.documentCount == 0 { return }  // nothing was written for it
+        encoder!.finish(into: &encoded)
+        swap(&encoded.term, &currentTerm)
+        try add(encoded, positionsStart: termPositionsStart)
+        swap(&encoded.term, &currentTerm)
+    }
+
+    /// An encoder for this segment's terms (for `write(_:)`): call after the last
+    /// `addDocument`.
+    public func makeTermEncoder() -> TermEncoder {
+        TermEncoder(lengths: lengths)
+    }
+
+    /// Adds a term encoded by `makeTermEncoder()`'s encoder, in the same increasing
+    /// byte order as `beginTerm`; the same bytes as streaming its postings.
+    public mutating func write(_ term: EncodedTerm) throws(IndexError) {
+        assert(!inTerm)
+        assert(termCount == 0 || term.term.withUnsafeBufferPointer { lexicographicallyPrecedes(previousTerm, $0) }, "terms in increasing byte order")
+        try closeStored()
+        try add(term, positionsStart: positions.offset)
+    }
+
+    /// Writes an encoded term's postings (its positions at `positionsStart` of the
+    /// positions stream, where the part already written begins) and its dictionary entry.
+    private mutating func add(_ e: EncodedTerm, positionsStart termPositionsStart: Int) throws(IndexError) {
         let postingsStart = file.offset - file.endSection().range.lowerBound
-        // Skip table, full blocks, tail.
-        let fullBlocks = df / BitPacking.blockSize
-        var maxTf: UInt32 = 0
-        var minLength = UInt32.max
-        blocks.removeAll(keepingCapacity: true)
-        skip.bytes.removeAll(keepingCapacity: true)
-        tail.bytes.removeAll(keepingCapacity: true)
-        tailDocs.bytes.removeAll(keepingCapacity: true)
-        var previous: UInt32 = 0
-        if df % BitPacking.blockSize != 0 { try encodeGroup() }
-        let termPositionsLength = spilledPositions + termPositions.count
-        func positionsEnd(ofGroup g: Int) -> Int {
-            g + 1 < groupPositionStarts.count ? groupPositionStarts[g + 1] : termPositionsLength
-        }
-        for block in 0..<fullBlocks {
-            var blockMaxTf: UInt32 = 0
-            var blockMinLength = UInt32.max
-            for i in 0..<BitPacking.blockSize {
-                let k = block * BitPacking.blockSize + i
-                let doc = termDocs[k]
-                deltas[i] = k == 0 ? doc : doc - previous
-                previous = doc
-                freqs[i] = termFreqs[k] - 1
-                blockMaxTf = max(blockMaxTf, termFreqs[k])
-                blockMinLength = min(blockMinLength, lengths[Int(doc)])
-            }
-            let blockStart = blocks.count
-            deltas.withUnsafeBufferPointer { BitPacking.pack($0, into: &blocks) }
-            freqs.withUnsafeBufferPointer { BitPacking.pack($0, into: &blocks) }
-            let positionsStart = groupPositionStarts[block]
-            skip.u32(previous)
-            skip.u32(UInt32(blocks.count))
-            skip.u32(UInt32(positionsStart))
-            skip.u32(blockMaxTf)
-            skip.u32(blockMinLength)
-            skip.u32(blocks.withUnsafeBytes { Checksum.crc32(UnsafeRawBufferPointer(rebasing: $0[blockStart...])) })
-            skip.u32(UInt32(positionsEnd(ofGroup: block) - positionsStart))
-            skip.u32(groupPositionCRCs[block])
-            maxTf = max(maxTf, blockMaxTf)
-            minLength = min(minLength, blockMinLength)
-        }
-        for k in (fullBlocks * BitPacking.blockSize)..<df {
-            let doc = termDocs[k]
-            let delta = k == 0 ? doc : doc - previous
-            previous = doc
-            let tf = termFreqs[k]
-            tailDocs.varint(UInt64(delta) << 1 | (tf == 1 ? 1 : 0))
-            if tf != 1 { tailDocs.varint(UInt64(tf)) }
-            maxTf = max(maxTf, tf)
-            minLength = min(minLength, lengths[Int(doc)])
-        }
-        // A short list goes into its dictionary entry, under the term block's checksum.
-        let inline = fullBlocks == 0 && spilledPositions == 0 && tailDocs.bytes.count + termPositions.count <= SegmentFormat.inlineLimit
-        if !inline { try spillPositions() }
-        if !inline && df % BitPacking.blockSize != 0 {
-            let tailPositionsStart = groupPositionStarts[fullBlocks]
-            if fullBlocks > 0 { tail.varint(tailPositionsStart) }
-            tail.varint(termPositionsLength - tailPositionsStart)
-            tail.u32(groupPositionCRCs[fullBlocks])
-            tail.u32(Checksum.crc32(tailDocs.bytes))
-            tail.append(tailDocs.bytes)
-        }
-        if !inline {
-            try file.write(skip.bytes)
-            try file.write(blocks)
-            try file.write(tail.bytes)
+        if !e.inline {
+            try positions.write(e.positions)
+            try file.write(e.postings)
         }
         // Dictionary entry.
+        let term = e.term
         if termsInBlock == SegmentFormat.termsPerBlock { termsInBlock = 0 }
         let first = termsInBlock == 0
         if first { blockOffsets.append(UInt64(terms.count)) }
         var prefix = 0
         if !first {
-            let limit = min(previousTerm.count, currentTerm.count, 255)
-            while prefix < limit && previousTerm[prefix] == currentTerm[prefix] { prefix += 1 }
+            let limit = min(previousTerm.count, term.count, 255)
+            while prefix < limit && previousTerm[prefix] == term[prefix] { prefix += 1 }
         }
         terms.varint(prefix)
-        terms.varint(currentTerm.count - prefix)
-        terms.append(currentTerm[prefix...])
+        terms.varint(term.count - prefix)
+        terms.append(term[prefix...])
         if first { blockHasOffsets = false }
-        terms.varint(df << 1 | (inline ? 1 : 0))
-        if !inline {
+        terms.varint(e.documentFrequency << 1 | (e.inline ? 1 : 0))
+        if !e.inline {
             terms.varint(blockHasOffsets ? postingsStart - lastPostingsOffset : postingsStart)
             terms.varint(blockHasOffsets ? termPositionsStart - lastPositionsOffset : termPositionsStart)
             lastPostingsOffset = postingsStart
             lastPositionsOffset = termPositionsStart
             blockHasOffsets = true
         }
-        terms.varint(UInt64(maxTf))
-        terms.varint(UInt64(minLength))
-        if inline {
-            terms.varint(tailDocs.bytes.count)
-            terms.varint(termPositions.count)
-            terms.append(tailDocs.bytes)
-            terms.append(termPositions)
+        terms.varint(UInt64(e.maxFrequency))
+        terms.varint(UInt64(e.minLength))
+        if e.inline {
+            terms.varint(e.postings.count)
+            terms.varint(e.positions.count)
+            terms.append(e.postings)
+            terms.append(e.positions)
         }
         termsInBlock += 1
         termCount += 1
-        swap(&previousTerm, &currentTerm)
+        previousTerm.removeAll(keepingCapacity: true)
+        previousTerm.append(contentsOf: term)
     }
 
     private mutating func section(_ kind: SegmentFormat.Section, _ bytes: [UInt8]) throws(IndexError) {

@@ -177,7 +177,7 @@ public final class IndexWriter {
                     summary.bytesRead += Int(file.size)
                     builder.add(doc)
                     if builder.memoryUsage >= flushBytes {
-                        segments.append(try flush(&builder, manifest: &manifest))
+                        segments.append(try flush(&builder, manifest: &manifest, threads: options.threads))
                         summary.segmentsWritten += 1
                     }
                 case let .skipped(reason):
@@ -193,7 +193,7 @@ public final class IndexWriter {
             progress?(IndexProgress(filesDone: end, filesTotal: todo.count, bytesDone: done, bytesTotal: totalBytes))
         }
         if !builder.isEmpty {
-            segments.append(try flush(&builder, manifest: &manifest))
+            segments.append(try flush(&builder, manifest: &manifest, threads: options.threads))
             summary.segmentsWritten += 1
         }
         // Merging needs none of the analysis state: give its memory back first (the
@@ -426,9 +426,9 @@ public final class IndexWriter {
         return "seg-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
     }
 
-    private func flush(_ builder: inout SegmentBuilder, manifest: inout Manifest) throws(IndexError) -> WorkingSegment {
+    private func flush(_ builder: inout SegmentBuilder, manifest: inout Manifest, threads: Int) throws(IndexError) -> WorkingSegment {
         let name = newSegmentName(&manifest)
-        let info = try builder.flush(directory: directory.path, name: name)
+        let info = try builder.flush(directory: directory.path, name: name, threads: threads)
         return try opened(info)
     }
 

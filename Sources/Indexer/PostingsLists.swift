@@ -70,6 +70,9 @@ final class PostingsLists {
         list.capacity = capacity
     }
 
+    /// The length of list `index` in bytes.
+    func byteCount(of index: Int) -> Int { lists[index].count }
+
     /// The bytes of list `index`, borrowed for `body`.
     func withList<R, E: Error>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         let list = lists[index]

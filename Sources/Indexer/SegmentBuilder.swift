@@ -1,3 +1,4 @@
+import Dispatch
 import Analysis
 import IndexFormat
 
@@ -99,14 +100,15 @@ struct SegmentBuilder {
         }
     }
 
-    /// Writes the buffered documents as segment `name` and empties the buffer.
-    mutating func flush(directory: String, name: String) throws(IndexError) -> SegmentInfo {
+    /// Writes the buffered documents as segment `name` and empties the buffer, encoding
+    /// the postings on up to `threads` threads (the bytes are the same whatever the count).
+    mutating func flush(directory: String, name: String, threads: Int = 1) throws(IndexError) -> SegmentInfo {
         var writer = try SegmentWriter(directory: directory, name: name, storedDictionaries: storedDictionaries)
         do {
-            let info = try write(into: &writer)
-            let vocabularies = self.vocabularies
+            let info = try write(into: &writer, threads: threads)
+            let (vocabularies, streamed, wave) = (self.vocabularies, streamedTermBytes, waveBytes)
             self = SegmentBuilder(storedDictionaries: storedDictionaries)
-            self.vocabularies = vocabularies
+            (self.vocabularies, streamedTermBytes, waveBytes) = (vocabularies, streamed, wave)
             return info
         } catch {
             writer.abandon()
@@ -114,43 +116,139 @@ struct SegmentBuilder {
         }
     }
 
-    private mutating func write(into writer: inout SegmentWriter) throws(IndexError) -> SegmentInfo {
+    /// A term whose buffered postings are larger than this is streamed to the writer
+    /// (which writes its positions out as they grow) instead of encoded in memory.
+    var streamedTermBytes = 1 << 20
+    /// Terms are encoded in waves of about this many buffered bytes: split over the
+    /// threads by bytes, then written in order.
+    var waveBytes = 1 << 20
+
+    private mutating func write(into writer: inout SegmentWriter, threads: Int) throws(IndexError) -> SegmentInfo {
         for i in records.indices {
             try storedBlobs[i].withUnsafeBufferPointer { (b) throws(IndexError) in
                 try writer.addDocument(records[i], length: lengths[i], storedBlob: UnsafeRawBufferPointer(b))
             }
             storedBlobs[i] = []
         }
-        for term in table.sortedIds() {
-            try table.bytes(of: term).withUnsafeBufferPointer { (b) throws(IndexError) in try writer.beginTerm(b) }
-            try postings.withList(term) { (p) throws(IndexError) in
-                guard let base = p.baseAddress else { return }
-                // Our own buffer: the varints are well-formed.
-                @inline(__always) func varint(_ at: inout Int) -> Int {
-                    var value = 0
-                    var shift = 0
-                    while true {
-                        let byte = base.load(fromByteOffset: at, as: UInt8.self)
-                        at += 1
-                        value |= Int(byte & 0x7F) << shift
-                        if byte < 0x80 { return value }
-                        shift += 7
+        let order = table.sortedIds()
+        let postings = self.postings
+        let table = self.table
+        let lanes = max(1, threads)
+        var encoders = (0..<lanes).map { _ in writer.makeTermEncoder() }
+        var results = [[EncodedTerm]](repeating: [], count: lanes)
+        var produced = [Int](repeating: 0, count: lanes)
+        var i = 0
+        while i < order.count {
+            if postings.byteCount(of: order[i]) > streamedTermBytes {
+                try table.bytes(of: order[i]).withUnsafeBufferPointer { (b) throws(IndexError) in try writer.beginTerm(b) }
+                try Self.forEachPosting(in: postings, order[i]) { (doc, tf, positions) throws(IndexError) in
+                    try writer.addPosting(document: doc, frequency: tf, encodedPositions: positions)
+                }
+                try writer.endTerm()
+                postings.removeList(order[i])
+                i += 1
+                continue
+            }
+            // The wave order[i..<end], cut into `lanes` runs of about equal bytes.
+            var end = i
+            var bytes = 0
+            while end < order.count && bytes < waveBytes && postings.byteCount(of: order[end]) <= streamedTermBytes {
+                bytes += postings.byteCount(of: order[end])
+                end += 1
+            }
+            var cuts = [i]
+            var cumulative = 0
+            for k in i..<end {
+                cumulative += postings.byteCount(of: order[k])
+                if cuts.count < lanes && cumulative * lanes >= bytes * cuts.count { cuts.append(k + 1) }
+            }
+            while cuts.count <= lanes { cuts.append(end) }
+            encoders.withUnsafeMutableBufferPointer { encoders in
+                results.withUnsafeMutableBufferPointer { results in
+                    produced.withUnsafeMutableBufferPointer { produced in
+                        let wave = EncodingWave(order: order, cuts: cuts, postings: postings, table: table,
+                                                encoders: encoders, results: results, produced: produced)
+                        if lanes == 1 || end - i < 2 * lanes {
+                            for lane in 0..<lanes { wave.run(lane: lane) }
+                        } else {
+                            DispatchQueue.concurrentPerform(iterations: lanes) { wave.run(lane: $0) }
+                        }
                     }
                 }
-                var at = 0
-                var doc = 0
-                while at < p.count {
-                    doc += varint(&at)
-                    let tf = varint(&at)
-                    let count = varint(&at)
-                    try writer.addPosting(document: doc, frequency: tf, encodedPositions: UnsafeRawBufferPointer(rebasing: p[at..<(at + count)]))
-                    at += count
-                }
             }
-            try writer.endTerm()
-            postings.removeList(term)
+            for lane in 0..<lanes {
+                for r in 0..<produced[lane] { try writer.write(results[lane][r]) }
+            }
+            for k in i..<end { postings.removeList(order[k]) }
+            i = end
         }
         return try writer.finish()
+    }
+
+    /// One wave of the flush: lane k encodes `order[cuts[k]..<cuts[k + 1]]` with its own
+    /// encoder into its own results. Lanes share only what none of them changes (the
+    /// buffer's lists and terms, which are freed after the wave), hence `@unchecked`.
+    private struct EncodingWave: @unchecked Sendable {
+        let order: [Int]
+        let cuts: [Int]
+        let postings: PostingsLists
+        let table: TermTable
+        let encoders: UnsafeMutableBufferPointer<TermEncoder>
+        let results: UnsafeMutableBufferPointer<[EncodedTerm]>
+        let produced: UnsafeMutableBufferPointer<Int>
+
+        func run(lane: Int) {
+            produced[lane] = 0
+            for k in cuts[lane]..<cuts[lane + 1] {
+                if produced[lane] == results[lane].count { results[lane].append(EncodedTerm()) }
+                SegmentBuilder.encode(order[k], from: postings, table: table, with: &encoders[lane], into: &results[lane][produced[lane]])
+                produced[lane] += 1
+            }
+        }
+    }
+
+    /// Encodes term `id`'s buffered postings with `encoder` into `result` (the term has
+    /// at least one posting).
+    fileprivate static func encode(_ id: Int, from postings: PostingsLists, table: TermTable,
+                               with encoder: inout TermEncoder, into result: inout EncodedTerm) {
+        encoder.begin()
+        Self.forEachPosting(in: postings, id) { doc, tf, positions in
+            encoder.add(document: doc, frequency: tf, encodedPositions: positions)
+        }
+        encoder.finish(into: &result)
+        result.term.removeAll(keepingCapacity: true)
+        table.bytes(of: id).withUnsafeBufferPointer { result.term.append(contentsOf: $0) }
+    }
+
+    /// Calls `body` with each posting of term `id`'s buffered list: document, frequency
+    /// and the positions' varints.
+    @inline(__always)
+    private static func forEachPosting<E: Error>(in postings: PostingsLists, _ id: Int,
+                                                 _ body: (Int, Int, UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
+        try postings.withList(id) { (p) throws(E) in
+            guard let base = p.baseAddress else { return }
+            // Our own buffer: the varints are well-formed.
+            @inline(__always) func varint(_ at: inout Int) -> Int {
+                var value = 0
+                var shift = 0
+                while true {
+                    let byte = base.load(fromByteOffset: at, as: UInt8.self)
+                    at += 1
+                    value |= Int(byte & 0x7F) << shift
+                    if byte < 0x80 { return value }
+                    shift += 7
+                }
+            }
+            var at = 0
+            var doc = 0
+            while at < p.count {
+                doc += varint(&at)
+                let tf = varint(&at)
+                let count = varint(&at)
+                try body(doc, tf, UnsafeRawBufferPointer(rebasing: p[at..<(at + count)]))
+                at += count
+            }
+        }
     }
 }
 

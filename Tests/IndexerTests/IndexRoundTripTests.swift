@@ -64,6 +64,39 @@ final class IndexRoundTripTests: XCTestCase {
         XCTAssertEqual(a, b, "segment bytes differ between 1 and 2 threads")
     }
 
+    /// The flush encodes terms in waves split over threads, and streams the largest
+    /// terms: with tiny waves, terms streamed from a few hundred bytes on and 1 to 4
+    /// threads, the segment's bytes are those of one thread with defaults.
+    func testFlushWavesAndStreamedTermsGiveTheSameSegment() throws {
+        let docs = TemporaryFolder()
+        var generator = TextGenerator(state: 11)
+        let analyzer = try DocumentAnalyzer(worker: 0)
+        var analyzed: [AnalyzedDocument] = []
+        for i in 0..<300 {
+            let text = Array(("Titel \(i)\n\n" + generator.document(words: Int(generator.next() % 300) + 1)).utf8)
+            analyzed.append(try text.withUnsafeBytes { try analyzer.analyze($0, path: "doc-\(i).txt", size: UInt64(text.count), mtime: 0, contentHash: 0) })
+        }
+        var segments: [Data] = []
+        var streamedAny = false
+        for (threads, wave, streamed) in [(1, 1 << 20, 1 << 20), (1, 64, 300), (2, 64, 300), (4, 500, 2000), (3, 1, 1 << 20)] {
+            var builder = SegmentBuilder()
+            builder.waveBytes = wave
+            builder.streamedTermBytes = streamed
+            for doc in analyzed { builder.add(doc) }
+            let name = "seg-\(segments.count)"
+            _ = try builder.flush(directory: docs.path, name: name, threads: threads)
+            segments.append(try Data(contentsOf: URL(fileURLWithPath: docs.path + "/" + SegmentFormat.fileName(segment: name))))
+            streamedAny = streamedAny || streamed < 1 << 20
+        }
+        XCTAssertTrue(streamedAny)
+        for (k, segment) in segments.enumerated().dropFirst() {
+            XCTAssertTrue(segment == segments[0], "segment \(k) differs from the one-thread flush")
+        }
+        // The wave path wrote what the reader reads back: the largest term's postings.
+        let reader = try SegmentReader(directory: docs.path, name: "seg-2")
+        XCTAssertEqual(reader.documentCount, 300)
+    }
+
     /// With a small buffer (several flushes), the flush points, and so every segment and
     /// the manifest's segment lines, are the same whatever the thread count.
     func testThreadCountDoesNotChangeWhereTheBufferFlushes() throws {
