@@ -75,6 +75,9 @@ public final class IndexWriter {
             root = String(cString: resolved)
             free(resolved)
         }
+        // The workers' analyzers (ICU iterators, normalizer, stemmer) are set up on another
+        // core while this thread walks the folder and trains the stored-text dictionary.
+        let analyzers = AnalyzerSetup(count: max(1, options.threads))
         let walker = FolderWalker(includes: options.includes, excludes: options.excludes, warn: warn)
         var files = try walker.walk(root)
 
@@ -121,7 +124,7 @@ public final class IndexWriter {
         var builder = SegmentBuilder(storedDictionaries: dictionary.map { [$0] } ?? [])
         // The buffer and the segment being written from it are both in memory at flush time.
         let flushBytes = max(1, options.memoryMB) * 1024 * 1024 * 2 / 5
-        var workers = try (0..<max(1, options.threads)).map { (w) throws(AnalysisError) in try DocumentAnalyzer(worker: w) }
+        var workers = try analyzers.wait()
         for w in workers { w.storedDictionary = dictionary }
         let totalBytes = todo.reduce(0) { $0 + Int($1.size) }
         var done = 0
@@ -302,6 +305,26 @@ public final class IndexWriter {
         let workers: [DocumentAnalyzer]
         let existing: [String: IndexedFile]
         let slots: ResultSlots
+    }
+
+    /// `count` document analyzers, made on a background thread.
+    private final class AnalyzerSetup: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var result: Result<[DocumentAnalyzer], AnalysisError> = .success([])
+
+        init(count: Int) {
+            DispatchQueue.global().async {
+                self.result = Result { () throws(AnalysisError) in
+                    try (0..<count).map { (w) throws(AnalysisError) in try DocumentAnalyzer(worker: w) }
+                }
+                self.done.signal()
+            }
+        }
+
+        func wait() throws(AnalysisError) -> [DocumentAnalyzer] {
+            done.wait()
+            return try result.get()
+        }
     }
 
     /// Results of a batch being analyzed in the background.
