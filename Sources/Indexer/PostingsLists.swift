@@ -41,23 +41,26 @@ final class PostingsLists {
 
     /// Appends a posting of `document` (greater than the list's previous one) to list
     /// `index`: its varints, then `positions` (`frequency` position-delta varints).
+    /// Written in place, byte by byte for the usual few bytes: a `memcpy` call per
+    /// posting costs more than the copy itself.
     @inline(__always)
     func add(to index: Int, document: Int32, frequency: Int32, positions: UnsafeRawBufferPointer) {
         lists.withUnsafeMutableBufferPointer { all in
-            var head: (UInt64, UInt64) = (0, 0)
-            let headCount = withUnsafeMutableBytes(of: &head) { raw in
-                var n = 0
-                putVarint(UInt32(document - all[index].lastDocument), raw, &n)
-                putVarint(UInt32(frequency), raw, &n)
-                putVarint(UInt32(positions.count), raw, &n)
-                return n
+            let delta = UInt32(document - all[index].lastDocument)
+            let tf = UInt32(frequency)
+            let n = positions.count
+            let total = varintSize(delta) + varintSize(tf) + varintSize(UInt32(n)) + n
+            if all[index].count + total > all[index].capacity { grow(&all[index], toHold: all[index].count + total) }
+            var out = all[index].base! + all[index].count
+            putVarint(delta, &out)
+            putVarint(tf, &out)
+            putVarint(UInt32(n), &out)
+            if n <= 32 {
+                for i in 0..<n { out[i] = positions[i] }
+            } else {
+                UnsafeMutableRawPointer(out).copyMemory(from: positions.baseAddress!, byteCount: n)
             }
             all[index].lastDocument = document
-            let total = headCount + positions.count
-            if all[index].count + total > all[index].capacity { grow(&all[index], toHold: all[index].count + total) }
-            let end = UnsafeMutableRawPointer(all[index].base! + all[index].count)
-            withUnsafeBytes(of: &head) { end.copyMemory(from: $0.baseAddress!, byteCount: headCount) }
-            if positions.count > 0 { (end + headCount).copyMemory(from: positions.baseAddress!, byteCount: positions.count) }
             all[index].count += total
         }
     }
@@ -87,15 +90,21 @@ final class PostingsLists {
     }
 }
 
-/// Writes `value` as a varint at `raw[n...]` and advances `n` (at most 5 bytes).
+/// The length of `value` as a varint.
 @inline(__always)
-private func putVarint(_ value: UInt32, _ raw: UnsafeMutableRawBufferPointer, _ n: inout Int) {
+private func varintSize(_ value: UInt32) -> Int {
+    value < 1 << 7 ? 1 : value < 1 << 14 ? 2 : value < 1 << 21 ? 3 : value < 1 << 28 ? 4 : 5
+}
+
+/// Writes `value` as a varint at `out` and advances it (at most 5 bytes).
+@inline(__always)
+private func putVarint(_ value: UInt32, _ out: inout UnsafeMutablePointer<UInt8>) {
     var v = value
     while v >= 0x80 {
-        raw[n] = UInt8(truncatingIfNeeded: v) | 0x80
+        out.pointee = UInt8(truncatingIfNeeded: v) | 0x80
+        out += 1
         v >>= 7
-        n += 1
     }
-    raw[n] = UInt8(v)
-    n += 1
+    out.pointee = UInt8(v)
+    out += 1
 }
