@@ -7,9 +7,10 @@ import CZlib
 ///
 /// Its output is a complete zlib stream, the same bytes `compress2` gives at `level`
 /// (window and hash sizes are zlib's defaults: `windowBits` 15, `memLevel` 8), so
-/// `Compression.decompress` reads it; or, when `raw`, the same DEFLATE data without the
-/// zlib header and Adler-32 trailer (stored documents carry a CRC-32C of their own, and
-/// zlib would otherwise checksum every text and dictionary with Adler-32 once more).
+/// `Compression.decompress` reads it; or, when `raw`, raw DEFLATE without the zlib
+/// header and Adler-32 trailer (stored documents carry a CRC-32C of their own), from
+/// our `DeflateEncoder` up to `encoderLimit` bytes (faster on short texts with a preset
+/// dictionary, and smaller), from zlib beyond.
 ///
 /// Not thread-safe: one per thread. The corresponding zlib functions are
 /// `deflateInit2`, `deflateReset`, `deflate` and `deflateEnd`.
@@ -21,16 +22,26 @@ public final class Compressor {
     /// Compressed output, grown to the largest bound seen and reused.
     private var scratch: UnsafeMutableRawBufferPointer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
 
+    /// Raw DEFLATE of texts up to this size comes from our own encoder (larger ones,
+    /// rare in an index, from zlib, whose window slides).
+    static let encoderLimit = 1 << 20
+    // (DeflateEncoder keeps positions below 2^21: the limit plus a 32 KiB dictionary fit.)
+    private lazy var encoder = DeflateEncoder()
+
     /// zlib's own defaults: measured on the benchmark corpus, smaller hash tables or
     /// windows save no time per document once the stream is reused, and cost ratio.
     static let windowBits: Int32 = 15
     static let memLevel: Int32 = 8
 
+    /// Raw DEFLATE from zlib even for short texts (for comparisons).
+    public let zlibOnly: Bool
+
     /// A compressor at `level` (1 fastest … 9 smallest), of raw DEFLATE when `raw`.
-    public init(level: Int32 = 1, raw: Bool = false) {
+    public init(level: Int32 = 1, raw: Bool = false, zlibOnly: Bool = false) {
         precondition((1...9).contains(level), "zlib level \(level) is not in 1...9")
         self.level = level
         self.raw = raw
+        self.zlibOnly = zlibOnly
         guard let stream = czlib_deflater_create(level, raw ? -Self.windowBits : Self.windowBits, Self.memLevel) else {
             fatalError("zlib could not set up a compressor (out of memory)")
         }
@@ -50,6 +61,10 @@ public final class Compressor {
                          appendingTo output: inout [UInt8]) {
         appendVarint(bytes.count, to: &output)
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        if raw && !zlibOnly && bytes.count <= Self.encoderLimit {
+            encoder.compress(bytes, dictionary: dictionary, appendingTo: &output)
+            return
+        }
         // deflateBound leaves out the 4-byte dictionary id of a stream with a dictionary.
         let bound = czlib_deflater_bound(stream, bytes.count) + 8
         if scratch.count < bound {

@@ -1,9 +1,11 @@
 import Foundation
+import IndexFormat
 
 /// searchctl-bench: reproducible benchmarks, printed as tables. Run in release mode:
 ///   swift run -c release searchctl-bench analysis <folder>
 ///   swift run -c release searchctl-bench generate <out-folder> [--docs N] [--seed S]
 ///   swift run -c release searchctl-bench queries <index> [--count N] [--seed S] [--no-snippet] [--dump F] [--load F]
+///   swift run -c release searchctl-bench deflate <folder> [--repeats N]
 let arguments = Array(CommandLine.arguments.dropFirst())
 
 func option(_ name: String, _ fallback: Int) -> Int {
@@ -54,6 +56,32 @@ case "generate":
     var generator = CorpusGenerator(seed: UInt64(option("--seed", 42)))
     let (count, bytes) = try generator.write(documents: option("--docs", 10000), to: out)
     print("generated \(count) documents, \(String(format: "%.1f", Double(bytes) / 1_048_576)) MB in \(out)")
+case "deflate":
+    // Stored-text compression alone: our encoder against zlib level 1, same dictionary.
+    let list = files(under: arguments.count > 1 ? arguments[1] : "seeds")
+    let texts = try list.map { try Array(Data(contentsOf: URL(fileURLWithPath: $0))) }
+    var sample: [UInt8] = []
+    for t in texts.enumerated() where t.offset % 50 == 0 && sample.count < 8192 { sample += t.element.prefix(8192 - sample.count) }
+    var rows: [[String]] = []
+    for zlibOnly in [true, false] {
+        let compressor = IndexFormat.Compressor(raw: true, zlibOnly: zlibOnly)
+        var out: [UInt8] = []
+        var total = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<option("--repeats", 3) {
+            total = 0
+            for t in texts {
+                out.removeAll(keepingCapacity: true)
+                t.withUnsafeBytes { tb in sample.withUnsafeBytes { compressor.compress(tb, dictionary: $0, appendingTo: &out) } }
+                total += out.count
+            }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(option("--repeats", 3))
+        let input = texts.reduce(0) { $0 + $1.count }
+        rows.append([zlibOnly ? "zlib level 1" : "DeflateEncoder", String(format: "%.1f", Double(input) / seconds / 1_048_576),
+                     String(format: "%.4f", Double(total) / Double(input))])
+    }
+    table(["compressor", "MB/s", "ratio"], rows)
 case "queries":
     try QueryBenchmark.run(index: arguments[1], count: option("--count", 2000), seed: UInt64(option("--seed", 7)), snippets: !arguments.contains("--no-snippet"),
                              dump: stringOption("--dump"), load: stringOption("--load"))
