@@ -49,7 +49,7 @@ public final class DeflateEncoder {
     /// Symbols of the block being built: a literal byte, or 1 << 31 | (length − 3) << 16 |
     /// (distance − 1).
     private var symbols: [UInt32] = []
-    private var bits = BitWriter()
+    private let bits = BitWriter()
 
     public init() {
         head = [UInt32](repeating: 0, count: 1 << Self.hashBits)
@@ -287,33 +287,52 @@ public final class DeflateEncoder {
     }
 }
 
-/// Bits written least significant first, as DEFLATE packs them.
-struct BitWriter {
+/// Bits written least significant first, as DEFLATE packs them, into a buffer of its
+/// own (appended to the output once, at `finish`).
+final class BitWriter {
     private var accumulator: UInt64 = 0
     private var count = 0
+    private var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 14)
+    private var capacity = 1 << 14
+    private var used = 0
 
-    mutating func reset(into output: inout [UInt8]) {
+    deinit { buffer.deallocate() }
+
+    func reset(into output: inout [UInt8]) {
         accumulator = 0
         count = 0
+        used = 0
     }
 
     @inline(__always)
-    mutating func put(_ value: UInt64, _ width: Int, _ output: inout [UInt8]) {
+    func put(_ value: UInt64, _ width: Int, _ output: inout [UInt8]) {
         accumulator |= value << UInt64(count)
         count += width
         if count >= 32 {
-            withUnsafeBytes(of: UInt32(truncatingIfNeeded: accumulator).littleEndian) { output.append(contentsOf: $0) }
+            if used + 4 > capacity { grow() }
+            UnsafeMutableRawPointer(buffer + used).storeBytes(of: UInt32(truncatingIfNeeded: accumulator).littleEndian, as: UInt32.self)
+            used += 4
             accumulator >>= 32
             count -= 32
         }
     }
 
-    mutating func alignToByte(_ output: inout [UInt8]) {
+    private func grow() {
+        let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+        larger.update(from: buffer, count: used)
+        buffer.deallocate()
+        buffer = larger
+        capacity *= 2
+    }
+
+    func alignToByte(_ output: inout [UInt8]) {
         let pad = (8 - count % 8) % 8
         if pad > 0 { put(0, pad, &output) }
     }
 
-    mutating func finish(into output: inout [UInt8]) {
+    func finish(into output: inout [UInt8]) {
+        output.append(contentsOf: UnsafeBufferPointer(start: buffer, count: used))
+        used = 0
         while count > 0 {
             output.append(UInt8(truncatingIfNeeded: accumulator))
             accumulator >>= 8
