@@ -106,9 +106,9 @@ struct SegmentBuilder {
         var writer = try SegmentWriter(directory: directory, name: name, storedDictionaries: storedDictionaries)
         do {
             let info = try write(into: &writer, threads: threads)
-            let (vocabularies, streamed, wave) = (self.vocabularies, streamedTermBytes, waveBytes)
+            let (vocabularies, streamed, wave, terms) = (self.vocabularies, streamedTermBytes, waveBytes, waveTerms)
             self = SegmentBuilder(storedDictionaries: storedDictionaries)
-            (self.vocabularies, streamedTermBytes, waveBytes) = (vocabularies, streamed, wave)
+            (self.vocabularies, streamedTermBytes, waveBytes, waveTerms) = (vocabularies, streamed, wave, terms)
             return info
         } catch {
             writer.abandon()
@@ -119,9 +119,11 @@ struct SegmentBuilder {
     /// A term whose buffered postings are larger than this is streamed to the writer
     /// (which writes its positions out as they grow) instead of encoded in memory.
     var streamedTermBytes = 1 << 20
-    /// Terms are encoded in waves of about this many buffered bytes: split over the
-    /// threads by bytes, then written in order.
+    /// Terms are encoded in waves of about this many buffered bytes, and at most
+    /// `waveTerms` terms (each encoded term holds a few arrays until it is written):
+    /// split over the threads by bytes, then written in order.
     var waveBytes = 1 << 20
+    var waveTerms = 4096
 
     private mutating func write(into writer: inout SegmentWriter, threads: Int) throws(IndexError) -> SegmentInfo {
         for i in records.indices {
@@ -152,7 +154,7 @@ struct SegmentBuilder {
             // The wave order[i..<end], cut into `lanes` runs of about equal bytes.
             var end = i
             var bytes = 0
-            while end < order.count && bytes < waveBytes && postings.byteCount(of: order[end]) <= streamedTermBytes {
+            while end < order.count && bytes < waveBytes && end - i < waveTerms && postings.byteCount(of: order[end]) <= streamedTermBytes {
                 bytes += postings.byteCount(of: order[end])
                 end += 1
             }

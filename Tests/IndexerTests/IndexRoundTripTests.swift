@@ -78,9 +78,11 @@ final class IndexRoundTripTests: XCTestCase {
         }
         var segments: [Data] = []
         var streamedAny = false
-        for (threads, wave, streamed) in [(1, 1 << 20, 1 << 20), (1, 64, 300), (2, 64, 300), (4, 500, 2000), (3, 1, 1 << 20)] {
+        for (threads, wave, streamed, terms) in [(1, 1 << 20, 1 << 20, 4096), (1, 64, 300, 4096), (2, 64, 300, 4096), (4, 500, 2000, 7),
+                                                 (3, 1, 1 << 20, 4096), (2, 1 << 20, 1 << 20, 3)] {
             var builder = SegmentBuilder()
             builder.waveBytes = wave
+            builder.waveTerms = terms
             builder.streamedTermBytes = streamed
             for doc in analyzed { builder.add(doc) }
             let name = "seg-\(segments.count)"
