@@ -42,7 +42,8 @@ public struct SegmentInfo: Sendable, Equatable {
 ///
 /// Call order: `addDocument` for every document in id order (ids are implicit:
 /// 0, 1, 2, …), then for every term in increasing UTF-8 byte order `beginTerm`,
-/// `addPosting`… (increasing document ids), `endTerm`; finally `finish`. Debug builds
+/// `addPosting`… (increasing document ids), `endTerm` — or `write` of the term encoded
+/// by a `makeTermEncoder()` encoder, on any thread; finally `finish`. Debug builds
 /// assert the order. After an error, call `abandon` (the files are left for the next
 /// writer's clean-up of unreferenced files).
 public struct SegmentWriter {
