@@ -19,6 +19,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("fuzz-stored", [indexFormat]),
     ("fuzz-segment", [indexFormat, search, analysis]),
     ("fuzz-text", [analysis]),
+    ("fuzz-deflate", [indexFormat]),
 ]
 
 func fuzzTarget(_ name: String, dependencies: [Target.Dependency]) -> Target {

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 FUZZ_BUILD_ONLY=1 ./run.sh
 bin=$(swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --show-bin-path)
-for target in query manifest deletions stored segment text; do
+for target in query manifest deletions stored segment text deflate; do
     dir="Corpora/$target"
     mkdir -p "$dir"
     rm -f "$dir"/seed-*

@@ -3,7 +3,7 @@
 #
 #   Fuzz/run.sh [seconds-per-target] [target...]     default: 60 s, every target
 #
-# Targets: query manifest deletions stored segment text (the name after `fuzz-`).
+# Targets: query manifest deletions stored segment text deflate (the name after `fuzz-`).
 # Each run starts from the committed seeds in Fuzz/Corpora/<target>/ and writes the
 # inputs it finds new, and any crash input, to a scratch folder ($FUZZ_SCRATCH, else a
 # new temporary folder), never into Fuzz/Corpora. Prints one line per target with
@@ -19,7 +19,7 @@ cd "$(dirname "$0")"
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(query manifest deletions stored segment text)
+[ ${#targets[@]} -gt 0 ] || targets=(query manifest deletions stored segment text deflate)
 if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
     echo "usage: Fuzz/run.sh [seconds-per-target] [target...]" >&2
     exit 2
