@@ -12,12 +12,17 @@ enum QueryBenchmark {
         let searcher = try Searcher(snapshot: snapshot)
         let openMs = Double(DispatchTime.now().uptimeNanoseconds - openStart) / 1e6
         var rng = SplitMix64(seed: seed)
-        // Sample words from stored documents.
+        // Sample words from stored documents, drawn by their number across all segments
+        // (path order), so that the same corpus gives the same queries however its
+        // segments are cut.
         var sentences: [[String]] = []
-        let reader = snapshot.segments[0].reader
+        let readers = snapshot.segments.map(\.reader)
+        let documents = readers.reduce(0) { $0 + $1.documentCount }
         for _ in 0..<200 {
-            let doc = Int(rng.next() % UInt64(reader.documentCount))
-            let text = String(decoding: try reader.storedText(doc), as: UTF8.self)
+            var doc = Int(rng.next() % UInt64(documents))
+            var s = 0
+            while doc >= readers[s].documentCount { doc -= readers[s].documentCount; s += 1 }
+            let text = String(decoding: try readers[s].storedText(doc), as: UTF8.self)
             let words = text.split(whereSeparator: { !$0.isLetter }).map(String.init).filter { $0.count > 2 }
             if words.count > 10 { sentences.append(words) }
         }
