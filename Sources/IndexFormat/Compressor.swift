@@ -121,20 +121,7 @@ public final class Decompressor {
     /// must end right after it.
     public func decompress(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer,
                            prefix: Int = Int.max) -> [UInt8]? {
-        var reader = ByteReader(bytes)
-        guard let length = reader.readInt(limit: 1 << 31) else { return nil }
-        if length == 0 { return reader.isAtEnd ? [] : nil }
-        guard let payload = reader.readBytes(reader.remaining), !payload.isEmpty,
-              length <= payload.count * Compression.maximumExpansion else { return nil }
-        let wanted = min(prefix, length)
-        var out = [UInt8](repeating: 0, count: wanted)
-        if wanted == 0 { return out }
-        let n = out.withUnsafeMutableBufferPointer { dst in
-            czlib_inflater_run(stream, payload.baseAddress!.assumingMemoryBound(to: UInt8.self), payload.count,
-                               dictionary.baseAddress?.assumingMemoryBound(to: UInt8.self), dictionary.count,
-                               dst.baseAddress!, wanted, length)
-        }
-        return n == Int64(wanted) ? out : nil
+        begin(bytes, dictionary: dictionary) { min(prefix, $0) }?.text
     }
 
     /// The shortest start of the text (as `decompress` reads it) that holds at least
@@ -144,19 +131,10 @@ public final class Decompressor {
     /// needed start is inflated whatever the script.
     public func decompress(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer,
                            utf16Units units: Int) -> [UInt8]? {
-        var reader = ByteReader(bytes)
-        guard let length = reader.readInt(limit: 1 << 31) else { return nil }
-        if length == 0 { return reader.isAtEnd ? [] : nil }
-        guard let payload = reader.readBytes(reader.remaining), !payload.isEmpty,
-              length <= payload.count * Compression.maximumExpansion else { return nil }
-        var wanted = min(max(units, 0) + 16, length)
-        var out = [UInt8](repeating: 0, count: wanted)
-        let first = out.withUnsafeMutableBufferPointer { dst in
-            czlib_inflater_run(stream, payload.baseAddress!.assumingMemoryBound(to: UInt8.self), payload.count,
-                               dictionary.baseAddress?.assumingMemoryBound(to: UInt8.self), dictionary.count,
-                               dst.baseAddress!, wanted, length)
-        }
-        guard first == Int64(wanted) else { return nil }
+        guard let start = begin(bytes, dictionary: dictionary, wanted: { min(max(units, 0) + 16, $0) }) else { return nil }
+        var out = start.text
+        let length = start.length
+        var wanted = out.count
         var counted = Self.utf16Count(out, from: 0)
         while counted < units && wanted < length {
             let more = min(length - wanted, max(units - counted + 16, 256))
@@ -169,6 +147,27 @@ public final class Decompressor {
             wanted += more
         }
         return out
+    }
+
+    /// Reads the text's length from `bytes` and inflates its first `wanted(length)`
+    /// bytes (at most `length`), leaving the stream ready for `czlib_inflater_more`;
+    /// `nil` when the data is damaged.
+    private func begin(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer,
+                       wanted: (Int) -> Int) -> (text: [UInt8], length: Int)? {
+        var reader = ByteReader(bytes)
+        guard let length = reader.readInt(limit: 1 << 31) else { return nil }
+        if length == 0 { return reader.isAtEnd ? ([], 0) : nil }
+        guard let payload = reader.readBytes(reader.remaining), !payload.isEmpty,
+              length <= payload.count * Compression.maximumExpansion else { return nil }
+        let count = wanted(length)
+        var out = [UInt8](repeating: 0, count: count)
+        if count == 0 { return (out, length) }
+        let n = out.withUnsafeMutableBufferPointer { dst in
+            czlib_inflater_run(stream, payload.baseAddress!.assumingMemoryBound(to: UInt8.self), payload.count,
+                               dictionary.baseAddress?.assumingMemoryBound(to: UInt8.self), dictionary.count,
+                               dst.baseAddress!, count, length)
+        }
+        return n == Int64(count) ? (out, length) : nil
     }
 
     /// The UTF-16 length of the UTF-8 `bytes[from...]`: a unit per byte that starts a

@@ -90,7 +90,7 @@ public final class DeflateEncoder {
         precondition(text.count > 0 && text.count + Self.windowSize < 1 << Self.positionBits)
         prepare(UnsafeRawBufferPointer(rebasing: dictionary.suffix(Self.windowSize)))
         let d = dictionaryCount
-        window.removeSubrange(d...)
+        // The window holds the dictionary alone here (each text is removed when done).
         window.append(contentsOf: text)
         // Four readable bytes past the end for the hash and match loads.
         window.append(contentsOf: [0, 0, 0, 0, 0, 0, 0, 0])
@@ -104,7 +104,7 @@ public final class DeflateEncoder {
         }
         let stamp = generation << UInt32(Self.positionBits)
         let positionMask: UInt32 = (1 << UInt32(Self.positionBits)) - 1
-        bits.reset(into: &output)
+        bits.reset()
         symbols.removeAll(keepingCapacity: true)
         var blockStart = d
         window.withUnsafeBufferPointer { w in
@@ -171,7 +171,7 @@ public final class DeflateEncoder {
                                     p += 1
                                 }
                                 if symbols.count >= Self.blockSymbols || p >= end {
-                                    writeBlock(UnsafeBufferPointer(rebasing: w[blockStart..<p]), last: p >= end, output: &output)
+                                    writeBlock(UnsafeBufferPointer(rebasing: w[blockStart..<p]), last: p >= end)
                                     symbols.removeAll(keepingCapacity: true)
                                     blockStart = p
                                 }
@@ -190,7 +190,7 @@ public final class DeflateEncoder {
 
     /// Writes the current symbols (the bytes `raw`) as one block, the smallest of
     /// dynamic Huffman, fixed Huffman and stored.
-    private func writeBlock(_ raw: UnsafeBufferPointer<UInt8>, last: Bool, output: inout [UInt8]) {
+    private func writeBlock(_ raw: UnsafeBufferPointer<UInt8>, last: Bool) {
         var literalCounts = [UInt32](repeating: 0, count: 286)
         var distanceCounts = [UInt32](repeating: 0, count: 30)
         let lengthCode = Deflate.lengthCode, lengthExtra = Deflate.lengthExtra, distanceExtra = Deflate.distanceExtra
@@ -236,56 +236,55 @@ public final class DeflateEncoder {
         let storedBits = raw.count <= 65535 ? 3 + 7 + 32 + 8 * raw.count : Int.max
 
         if storedBits <= min(dynamicBits, fixedBits) {
-            bits.put(last ? 1 : 0, 3, &output)   // BTYPE 00
-            bits.alignToByte(&output)
-            bits.put(UInt64(raw.count), 16, &output)
-            bits.put(UInt64(~raw.count & 0xFFFF), 16, &output)
-            for b in raw { bits.put(UInt64(b), 8, &output) }
+            bits.put(last ? 1 : 0, 3)   // BTYPE 00
+            bits.alignToByte()
+            bits.put(UInt64(raw.count), 16)
+            bits.put(UInt64(~raw.count & 0xFFFF), 16)
+            for b in raw { bits.put(UInt64(b), 8) }
             return
         }
         if fixedBits <= dynamicBits {
-            bits.put((last ? 1 : 0) | 1 << 1, 3, &output)
-            writeSymbols(Huffman.codes(Deflate.fixedLiteralLengths), Deflate.fixedLiteralLengths,
-                         Huffman.codes(Deflate.fixedDistanceLengths), Deflate.fixedDistanceLengths, &output)
+            bits.put((last ? 1 : 0) | 1 << 1, 3)
+            writeSymbols(Deflate.fixedLiteralCodes, Deflate.fixedLiteralLengths, Deflate.fixedDistanceCodes, Deflate.fixedDistanceLengths)
             return
         }
-        bits.put((last ? 1 : 0) | 2 << 1, 3, &output)
-        bits.put(UInt64(literalUsed - 257), 5, &output)
-        bits.put(UInt64(distanceUsed - 1), 5, &output)
-        bits.put(UInt64(lengthsSent - 4), 4, &output)
-        for i in 0..<lengthsSent { bits.put(UInt64(lengthLengths[Deflate.lengthOrder[i]]), 3, &output) }
+        bits.put((last ? 1 : 0) | 2 << 1, 3)
+        bits.put(UInt64(literalUsed - 257), 5)
+        bits.put(UInt64(distanceUsed - 1), 5)
+        bits.put(UInt64(lengthsSent - 4), 4)
+        for i in 0..<lengthsSent { bits.put(UInt64(lengthLengths[Deflate.lengthOrder[i]]), 3) }
         let lengthCodes = Huffman.codes(lengthLengths)
         for r in runs {
             let symbol = Int(r & 0xFF)
-            bits.put(UInt64(lengthCodes[symbol]), Int(lengthLengths[symbol]), &output)
+            bits.put(UInt64(lengthCodes[symbol]), Int(lengthLengths[symbol]))
             let extra = Deflate.runExtraBits(r)
-            if extra > 0 { bits.put(UInt64(r >> 8), extra, &output) }
+            if extra > 0 { bits.put(UInt64(r >> 8), extra) }
         }
-        writeSymbols(Huffman.codes(literalLengths), literalLengths, Huffman.codes(distanceLengths), distanceLengths, &output)
+        writeSymbols(Huffman.codes(literalLengths), literalLengths, Huffman.codes(distanceLengths), distanceLengths)
     }
 
     private func writeSymbols(_ literalCodes: [UInt16], _ literalLengths: [UInt8],
-                              _ distanceCodes: [UInt16], _ distanceLengths: [UInt8], _ output: inout [UInt8]) {
+                              _ distanceCodes: [UInt16], _ distanceLengths: [UInt8]) {
         let lengthCode = Deflate.lengthCode, lengthExtra = Deflate.lengthExtra, lengthBase = Deflate.lengthBase
         let distanceExtra = Deflate.distanceExtra, distanceBase = Deflate.distanceBase
         let smallDistance = Deflate.smallDistanceCode, largeDistance = Deflate.largeDistanceCode
         for s in symbols {
             if s < 256 {
-                bits.put(UInt64(literalCodes[Int(s)]), Int(literalLengths[Int(s)]), &output)
+                bits.put(UInt64(literalCodes[Int(s)]), Int(literalLengths[Int(s)]))
                 continue
             }
             let lengthIndex = Int(s >> 16 & 0xFF)
             let code = Int(lengthCode[lengthIndex])
-            bits.put(UInt64(literalCodes[257 + code]), Int(literalLengths[257 + code]), &output)
+            bits.put(UInt64(literalCodes[257 + code]), Int(literalLengths[257 + code]))
             let lx = lengthExtra[code]
-            if lx > 0 { bits.put(UInt64(lengthIndex + 3 - lengthBase[code]), lx, &output) }
+            if lx > 0 { bits.put(UInt64(lengthIndex + 3 - lengthBase[code]), lx) }
             let distance = Int(s & 0xFFFF)
             let dc = distance < 256 ? Int(smallDistance[distance]) : Int(largeDistance[distance >> 7])
-            bits.put(UInt64(distanceCodes[dc]), Int(distanceLengths[dc]), &output)
+            bits.put(UInt64(distanceCodes[dc]), Int(distanceLengths[dc]))
             let dx = distanceExtra[dc]
-            if dx > 0 { bits.put(UInt64(distance + 1 - distanceBase[dc]), dx, &output) }
+            if dx > 0 { bits.put(UInt64(distance + 1 - distanceBase[dc]), dx) }
         }
-        bits.put(UInt64(literalCodes[256]), Int(literalLengths[256]), &output)
+        bits.put(UInt64(literalCodes[256]), Int(literalLengths[256]))
     }
 }
 
@@ -300,14 +299,14 @@ final class BitWriter {
 
     deinit { buffer.deallocate() }
 
-    func reset(into output: inout [UInt8]) {
+    func reset() {
         accumulator = 0
         count = 0
         used = 0
     }
 
     @inline(__always)
-    func put(_ value: UInt64, _ width: Int, _ output: inout [UInt8]) {
+    func put(_ value: UInt64, _ width: Int) {
         accumulator |= value << UInt64(count)
         count += width
         if count >= 32 {
@@ -327,9 +326,9 @@ final class BitWriter {
         capacity *= 2
     }
 
-    func alignToByte(_ output: inout [UInt8]) {
+    func alignToByte() {
         let pad = (8 - count % 8) % 8
-        if pad > 0 { put(0, pad, &output) }
+        if pad > 0 { put(0, pad) }
     }
 
     func finish(into output: inout [UInt8]) {
@@ -389,6 +388,8 @@ enum Deflate {
 
     static let fixedLiteralLengths: [UInt8] = (0..<288).map { $0 < 144 ? 8 : $0 < 256 ? 9 : $0 < 280 ? 7 : 8 }
     static let fixedDistanceLengths = [UInt8](repeating: 5, count: 30)
+    static let fixedLiteralCodes = Huffman.codes(fixedLiteralLengths)
+    static let fixedDistanceCodes = Huffman.codes(fixedDistanceLengths)
 
     /// Code lengths as code-length symbols: each value symbol | extra << 8 (16: repeat
     /// the previous length 3–6 times, 17: 3–10 zeros, 18: 11–138 zeros).

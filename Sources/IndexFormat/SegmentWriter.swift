@@ -74,10 +74,8 @@ public struct SegmentWriter {
     private static let positionsChunk = 1 << 20
     /// Encodes the streamed terms (`beginTerm`…`endTerm`); made once the documents are in.
     private var encoder: TermEncoder?
+    /// The current streamed term (its bytes set by `beginTerm`, the rest by `endTerm`).
     private var encoded = EncodedTerm()
-
-    // The current term.
-    private var currentTerm: [UInt8] = []
     private var inTerm = false
     private var termPositionsStart = 0
     private var record = ByteWriter()
@@ -139,10 +137,10 @@ public struct SegmentWriter {
         assert(!inTerm)
         assert(termCount == 0 || lexicographicallyPrecedes(previousTerm, term), "terms in increasing byte order")
         try closeStored()
-        currentTerm.removeAll(keepingCapacity: true)
-        currentTerm.append(contentsOf: term)
+        encoded.term.removeAll(keepingCapacity: true)
+        encoded.term.append(contentsOf: term)
         inTerm = true
-        if encoder == nil { encoder = TermEncoder(lengths: lengths) }
+        if encoder == nil { encoder = makeTermEncoder() }
         encoder!.begin()
         termPositionsStart = positions.offset
     }
@@ -164,9 +162,7 @@ public struct SegmentWriter {
         inTerm = false
         if encoder!.documentCount == 0 { return }  // nothing was written for it
         encoder!.finish(into: &encoded)
-        swap(&encoded.term, &currentTerm)
         try add(encoded, positionsStart: termPositionsStart)
-        swap(&encoded.term, &currentTerm)
     }
 
     /// An encoder for this segment's terms (for `write(_:)`): call after the last

@@ -82,6 +82,36 @@ final class PostingsLists {
         return try body(UnsafeRawBufferPointer(start: list.base, count: list.count))
     }
 
+    /// Calls `body` with each posting of list `index` in order: its document, frequency
+    /// and the positions' varints (what `add` wrote).
+    @inline(__always)
+    func forEachPosting<E: Error>(_ index: Int, _ body: (Int, Int, UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
+        try withList(index) { (p) throws(E) in
+            guard let base = p.baseAddress else { return }
+            // Our own lists: the varints are well-formed.
+            @inline(__always) func varint(_ at: inout Int) -> Int {
+                var value = 0
+                var shift = 0
+                while true {
+                    let byte = base.load(fromByteOffset: at, as: UInt8.self)
+                    at += 1
+                    value |= Int(byte & 0x7F) << shift
+                    if byte < 0x80 { return value }
+                    shift += 7
+                }
+            }
+            var at = 0
+            var doc = 0
+            while at < p.count {
+                doc += varint(&at)
+                let tf = varint(&at)
+                let count = varint(&at)
+                try body(doc, tf, UnsafeRawBufferPointer(rebasing: p[at..<(at + count)]))
+                at += count
+            }
+        }
+    }
+
     /// Frees list `index` (it reads as empty afterwards).
     func removeList(_ index: Int) {
         free(lists[index].base)

@@ -143,7 +143,7 @@ struct SegmentBuilder {
         while i < order.count {
             if postings.byteCount(of: order[i]) > streamedTermBytes {
                 try table.bytes(of: order[i]).withUnsafeBufferPointer { (b) throws(IndexError) in try writer.beginTerm(b) }
-                try Self.forEachPosting(in: postings, order[i]) { (doc, tf, positions) throws(IndexError) in
+                try postings.forEachPosting(order[i]) { (doc, tf, positions) throws(IndexError) in
                     try writer.addPosting(document: doc, frequency: tf, encodedPositions: positions)
                 }
                 try writer.endTerm()
@@ -203,53 +203,20 @@ struct SegmentBuilder {
             produced[lane] = 0
             for k in cuts[lane]..<cuts[lane + 1] {
                 if produced[lane] == results[lane].count { results[lane].append(EncodedTerm()) }
-                SegmentBuilder.encode(order[k], from: postings, table: table, with: &encoders[lane], into: &results[lane][produced[lane]])
+                encode(order[k], with: &encoders[lane], into: &results[lane][produced[lane]])
                 produced[lane] += 1
             }
         }
-    }
 
-    /// Encodes term `id`'s buffered postings with `encoder` into `result` (the term has
-    /// at least one posting).
-    fileprivate static func encode(_ id: Int, from postings: PostingsLists, table: TermTable,
-                               with encoder: inout TermEncoder, into result: inout EncodedTerm) {
-        encoder.begin()
-        Self.forEachPosting(in: postings, id) { doc, tf, positions in
-            encoder.add(document: doc, frequency: tf, encodedPositions: positions)
-        }
-        encoder.finish(into: &result)
-        result.term.removeAll(keepingCapacity: true)
-        table.bytes(of: id).withUnsafeBufferPointer { result.term.append(contentsOf: $0) }
-    }
-
-    /// Calls `body` with each posting of term `id`'s buffered list: document, frequency
-    /// and the positions' varints.
-    @inline(__always)
-    private static func forEachPosting<E: Error>(in postings: PostingsLists, _ id: Int,
-                                                 _ body: (Int, Int, UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
-        try postings.withList(id) { (p) throws(E) in
-            guard let base = p.baseAddress else { return }
-            // Our own buffer: the varints are well-formed.
-            @inline(__always) func varint(_ at: inout Int) -> Int {
-                var value = 0
-                var shift = 0
-                while true {
-                    let byte = base.load(fromByteOffset: at, as: UInt8.self)
-                    at += 1
-                    value |= Int(byte & 0x7F) << shift
-                    if byte < 0x80 { return value }
-                    shift += 7
-                }
+        /// Encodes term `id`'s buffered postings (at least one) into `result`.
+        private func encode(_ id: Int, with encoder: inout TermEncoder, into result: inout EncodedTerm) {
+            encoder.begin()
+            postings.forEachPosting(id) { doc, tf, positions in
+                encoder.add(document: doc, frequency: tf, encodedPositions: positions)
             }
-            var at = 0
-            var doc = 0
-            while at < p.count {
-                doc += varint(&at)
-                let tf = varint(&at)
-                let count = varint(&at)
-                try body(doc, tf, UnsafeRawBufferPointer(rebasing: p[at..<(at + count)]))
-                at += count
-            }
+            encoder.finish(into: &result)
+            result.term.removeAll(keepingCapacity: true)
+            table.bytes(of: id).withUnsafeBufferPointer { result.term.append(contentsOf: $0) }
         }
     }
 }

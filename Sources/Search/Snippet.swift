@@ -279,17 +279,19 @@ struct SnippetMaker {
             let start = n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF ? 3 : 0
             var valid = true
             let units = [UInt16](unsafeUninitializedCapacity: n - start) { out, count in
-                valid = decodeUTF8(UnsafeBufferPointer(rebasing: b[start...]), into: out.baseAddress!, count: &count)
-                if !valid { count = 0 }
+                let written = decodeUTF8(UnsafeBufferPointer(rebasing: b[start...]), into: out.baseAddress!)
+                valid = written != nil
+                count = written ?? 0
             }
             return valid ? units : Array(String(decoding: bytes, as: UTF8.self).utf16)
         }
     }
 
-    /// UTF-8 to UTF-16 (room for `bytes.count` units), eight ASCII bytes at a time; false
-    /// at the first ill-formed sequence (overlong, surrogate, beyond U+10FFFF, cut).
-    private static func decodeUTF8(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt16>, count: inout Int) -> Bool {
-        guard let base = bytes.baseAddress else { count = 0; return true }
+    /// UTF-8 to UTF-16 (room for `bytes.count` units), eight ASCII bytes at a time: the
+    /// units written, or `nil` at the first ill-formed sequence (overlong, surrogate,
+    /// beyond U+10FFFF, cut).
+    private static func decodeUTF8(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt16>) -> Int? {
+        guard let base = bytes.baseAddress else { return 0 }
         let n = bytes.count
         var i = 0
         var j = 0
@@ -312,32 +314,30 @@ struct SnippetMaker {
                 i += 1
                 j += 1
             } else if lead >= 0xC2 && lead < 0xE0 {
-                guard let c1 = continuation(i + 1) else { count = j; return false }
+                guard let c1 = continuation(i + 1) else { return nil }
                 out[j] = UInt16(UInt32(lead & 0x1F) << 6 | c1)
                 i += 2
                 j += 1
             } else if lead >= 0xE0 && lead < 0xF0 {
-                guard let c1 = continuation(i + 1), let c2 = continuation(i + 2) else { count = j; return false }
+                guard let c1 = continuation(i + 1), let c2 = continuation(i + 2) else { return nil }
                 let v = UInt32(lead & 0x0F) << 12 | c1 << 6 | c2
-                guard v >= 0x800, v & 0xF800 != 0xD800 else { count = j; return false }
+                guard v >= 0x800, v & 0xF800 != 0xD800 else { return nil }
                 out[j] = UInt16(v)
                 i += 3
                 j += 1
             } else if lead >= 0xF0 && lead < 0xF5 {
-                guard let c1 = continuation(i + 1), let c2 = continuation(i + 2), let c3 = continuation(i + 3) else { count = j; return false }
+                guard let c1 = continuation(i + 1), let c2 = continuation(i + 2), let c3 = continuation(i + 3) else { return nil }
                 let v = UInt32(lead & 0x07) << 18 | c1 << 12 | c2 << 6 | c3
-                guard v >= 0x10000, v <= 0x10FFFF else { count = j; return false }
+                guard v >= 0x10000, v <= 0x10FFFF else { return nil }
                 out[j] = UInt16(0xD800 + ((v - 0x10000) >> 10))
                 out[j + 1] = UInt16(0xDC00 + ((v - 0x10000) & 0x3FF))
                 i += 4
                 j += 2
             } else {
-                count = j
-                return false
+                return nil
             }
         }
-        count = j
-        return true
+        return j
     }
 
     /// White space, with an ASCII fast path.
