@@ -431,69 +431,83 @@ enum Huffman {
     /// Code lengths (at most `maxBits`) for symbols of `counts`; 0 for unused symbols. At
     /// least two symbols get a length (DEFLATE wants a complete code where one is used).
     static func codeLengths(_ counts: [UInt32], maxBits: Int) -> [UInt8] {
-        var used = counts.indices.filter { counts[$0] > 0 }
-        // Fewer than two symbols: add unused ones, so that the code is complete.
+        // The used symbols by count, then symbol: keys count << 16 | symbol, sorted as
+        // plain integers (a comparison closure costs several times more).
+        var keys: [UInt64] = []
+        keys.reserveCapacity(counts.count)
+        for (symbol, count) in counts.enumerated() where count > 0 { keys.append(UInt64(count) << 16 | UInt64(symbol)) }
+        // Fewer than two symbols: add unused ones (count 0), so that the code is complete.
         var k = 0
-        while used.count < 2 {
-            if !used.contains(k) { used.append(k) }
+        while keys.count < 2 {
+            if counts[k] == 0 { keys.append(UInt64(k)) }
             k += 1
         }
+        keys.sort()
         // Huffman's algorithm with two queues: the leaves by count, then the merged
         // nodes in the order made (their counts never decrease).
-        let leaves = used.sorted { (counts[$0], $0) < (counts[$1], $1) }
-        let n = leaves.count
+        let n = keys.count
         precondition(n <= 1 << maxBits, "\(n) symbols cannot have codes of at most \(maxBits) bits")
-        var weight = [UInt64](repeating: 0, count: 2 * n)
-        var parent = [Int](repeating: -1, count: 2 * n)
-        for i in 0..<n { weight[i] = UInt64(max(counts[leaves[i]], 1)) }
-        var nextLeaf = 0
-        var nextNode = n
-        var made = n
-        func takeSmallest() -> Int {
-            if nextLeaf < n && (nextNode >= made || weight[nextLeaf] <= weight[nextNode]) {
-                nextLeaf += 1
-                return nextLeaf - 1
+        // Scratch on the stack (at most 2 · 286 nodes): weights, parents, depths.
+        var perLength = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 6 * n) { scratch in
+            let weight = scratch.baseAddress!
+            let parent = weight + 2 * n
+            let depth = parent + 2 * n
+            for i in 0..<n { weight[i] = max(Int(keys[i] >> 16), 1) }
+            var nextLeaf = 0
+            var nextNode = n
+            var made = n
+            @inline(__always) func takeSmallest() -> Int {
+                if nextLeaf < n && (nextNode >= made || weight[nextLeaf] <= weight[nextNode]) {
+                    nextLeaf += 1
+                    return nextLeaf - 1
+                }
+                nextNode += 1
+                return nextNode - 1
             }
-            nextNode += 1
-            return nextNode - 1
-        }
-        while made < 2 * n - 1 {
-            let a = takeSmallest()
-            let b = takeSmallest()
-            weight[made] = weight[a] + weight[b]
-            parent[a] = made
-            parent[b] = made
-            made += 1
-        }
-        // Depths of the leaves, then how many codes of each length.
-        var depth = [Int](repeating: 0, count: 2 * n - 1)
-        var perLength = [Int](repeating: 0, count: max(maxBits, 1) + 1)
-        for node in stride(from: 2 * n - 3, through: 0, by: -1) { depth[node] = depth[parent[node]] + 1 }
-        for i in 0..<n { perLength[min(depth[i], maxBits)] += 1 }
-        // Too deep: the lengths folded to maxBits overfill the code space; take codes
-        // from the longest length and lengthen a shorter one until the sum fits (the
-        // Kraft sum, in units of 2^−maxBits, must be exactly 2^maxBits).
-        var kraft = 0
-        for length in 1...maxBits { kraft += perLength[length] << (maxBits - length) }
-        while kraft > 1 << maxBits {
-            perLength[maxBits] -= 1
-            for length in stride(from: maxBits - 1, to: 0, by: -1) where perLength[length] > 0 {
-                perLength[length] -= 1
-                perLength[length + 1] += 2
-                break
+            while made < 2 * n - 1 {
+                let a = takeSmallest()
+                let b = takeSmallest()
+                weight[made] = weight[a] + weight[b]
+                parent[a] = made
+                parent[b] = made
+                made += 1
             }
-            kraft -= 1
-        }
-        // The shortest lengths to the most frequent symbols.
-        var lengths = [UInt8](repeating: 0, count: counts.count)
-        var i = n - 1
-        for length in 1...maxBits {
-            for _ in 0..<perLength[length] {
-                lengths[leaves[i]] = UInt8(length)
-                i -= 1
+            // Depths of the leaves, then how many codes of each length.
+            depth[2 * n - 2] = 0
+            for node in stride(from: 2 * n - 3, through: 0, by: -1) { depth[node] = depth[parent[node]] + 1 }
+            withUnsafeMutableBytes(of: &perLength) { raw in
+                let counts = raw.bindMemory(to: Int.self)
+                for i in 0..<n { counts[min(depth[i], maxBits)] += 1 }
             }
         }
-        return lengths
+        return withUnsafeMutableBytes(of: &perLength) { raw -> [UInt8] in
+            let perLength = raw.bindMemory(to: Int.self)
+            // Too deep: the lengths folded to maxBits overfill the code space; take codes
+            // from the longest length and lengthen a shorter one until the sum fits (the
+            // Kraft sum, in units of 2^−maxBits, must be exactly 2^maxBits).
+            var kraft = 0
+            for length in 1...maxBits { kraft += perLength[length] << (maxBits - length) }
+            while kraft > 1 << maxBits {
+                perLength[maxBits] -= 1
+                for length in stride(from: maxBits - 1, to: 0, by: -1) where perLength[length] > 0 {
+                    perLength[length] -= 1
+                    perLength[length + 1] += 2
+                    break
+                }
+                kraft -= 1
+            }
+            // The shortest lengths to the most frequent symbols.
+            var lengths = [UInt8](repeating: 0, count: counts.count)
+            var i = n - 1
+            for length in 1...maxBits {
+                for _ in 0..<perLength[length] {
+                    lengths[Int(keys[i] & 0xFFFF)] = UInt8(length)
+                    i -= 1
+                }
+            }
+            return lengths
+        }
     }
 
     /// Canonical codes for `lengths`, bit-reversed for least-significant-first output.
@@ -508,14 +522,15 @@ enum Huffman {
         }
         var codes = [UInt16](repeating: 0, count: lengths.count)
         for (symbol, l) in lengths.enumerated() where l > 0 {
-            var value = next[Int(l)]
+            let value = next[Int(l)]
             next[Int(l)] += 1
-            var reversed = 0
-            for _ in 0..<Int(l) {
-                reversed = reversed << 1 | value & 1
-                value >>= 1
-            }
-            codes[symbol] = UInt16(reversed)
+            // The low `l` bits of value, reversed: all 16 reversed by swaps, shifted down.
+            var r = UInt16(truncatingIfNeeded: value)
+            r = (r & 0x5555) << 1 | (r >> 1) & 0x5555
+            r = (r & 0x3333) << 2 | (r >> 2) & 0x3333
+            r = (r & 0x0F0F) << 4 | (r >> 4) & 0x0F0F
+            r = r << 8 | r >> 8
+            codes[symbol] = r >> UInt16(16 - Int(l))
         }
         return codes
     }
