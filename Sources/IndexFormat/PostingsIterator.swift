@@ -356,13 +356,17 @@ public final class PostingsIterator {
         let probe = min(i + 4, blockCount)
         while i < probe && docs[i] < wanted { i += 1 }
         if i == probe && i < blockCount && docs[i] < wanted {
-            var low = i + 1
-            var high = blockCount
-            while low < high {
-                let mid = (low + high) >> 1
-                if docs[mid] < wanted { low = mid + 1 } else { high = mid }
+            // The first ≥ target lies in [base, base + n]: n is halved without branches
+            // (the sign of a difference picks the half; a branch would mispredict).
+            let target = Int(wanted)
+            var base = i + 1
+            var n = blockCount - base
+            while n > 1 {
+                let half = n >> 1
+                base &+= half & ((Int(docs[base &+ half]) &- target) >> 63)
+                n &-= half
             }
-            i = low
+            i = n == 0 ? base : base &+ (docs[base] < wanted ? 1 : 0)
         }
         if i == blockCount {
             doc = Self.exhausted
@@ -538,19 +542,20 @@ public final class PostingsIterator {
     /// `decodePositions` for version 5: the current document's values are found by the
     /// frequencies before it in the block, and read from the chunk(s) holding them.
     private func decodePackedPositions(into output: UnsafeMutablePointer<Int32>, upTo limit: Int64) throws(IndexError) -> Int {
+        // Wrapping sums: at most 128 frequencies below 2³² each cannot overflow.
         if blockValues < 0 {
             var total = 0
-            for i in 0..<blockCount { total += Int(freqs[i]) }
+            for i in 0..<blockCount { total &+= Int(freqs[i]) }
             blockValues = total
         }
         if valueDoc > index {
             valueDoc = 0
             valueStart = 0
         }
-        while valueDoc < index {
-            valueStart += Int(freqs[valueDoc])
-            valueDoc += 1
-        }
+        var start = valueStart
+        for i in valueDoc..<index { start &+= Int(freqs[i]) }
+        valueStart = start
+        valueDoc = max(valueDoc, index)
         let tf = Int(freqs[index])
         let fullChunks = blockValues / PackedPositions.chunkSize
         var v = valueStart
