@@ -21,11 +21,14 @@ public struct EncodedTerm {
 /// where they will be written, so terms can be encoded on several threads and written
 /// in order. `SegmentWriter` streams its terms through one; it takes the positions out
 /// as they grow (`takePositions`), so that a huge term does not sit in memory.
+///
+/// The per-posting scratch lists are `ScratchBuffer`s (references): a copy of an encoder
+/// shares them, so each thread makes its own encoder and none is copied.
 public struct TermEncoder {
     /// The segment's document lengths (for each block's smallest).
     private let lengths: [UInt32]
-    private var termDocs: [UInt32] = []
-    private var termFreqs: [UInt32] = []
+    private let termDocs = ScratchBuffer<UInt32>()
+    private let termFreqs = ScratchBuffer<UInt32>()
     /// The encoded positions not yet taken, and how many bytes were taken before them.
     private(set) var bufferedPositions: [UInt8] = []
     private var takenPositions = 0
@@ -33,7 +36,7 @@ public struct TermEncoder {
     /// given (varints), and how many: encoded (`PackedPositions`) when the group is
     /// complete. Fewer than a chunk's worth are copied as they are (the encoding of so
     /// few values is their varints).
-    private var groupVarints: [UInt8] = []
+    private let groupVarints = ScratchBuffer<UInt8>()
     private var groupValueCount = 0
     private var groupValues: [UInt32] = []
     /// Where the encoded positions of each group start (from the term's first), and
@@ -57,11 +60,11 @@ public struct TermEncoder {
 
     /// Starts a term.
     public mutating func begin() {
-        termDocs.removeAll(keepingCapacity: true)
-        termFreqs.removeAll(keepingCapacity: true)
+        termDocs.removeAll()
+        termFreqs.removeAll()
         groupPositionStarts.removeAll(keepingCapacity: true)
         groupPositionCRCs.removeAll(keepingCapacity: true)
-        groupVarints.removeAll(keepingCapacity: true)
+        groupVarints.removeAll()
         groupValueCount = 0
         bufferedPositions.removeAll(keepingCapacity: true)
         takenPositions = 0
@@ -71,11 +74,11 @@ public struct TermEncoder {
     /// encoded as `tf` position-delta varints (first position absolute).
     @inline(__always)
     public mutating func add(document: Int, frequency: Int, encodedPositions: UnsafeRawBufferPointer) {
-        assert(termDocs.isEmpty || UInt32(document) > termDocs.last!, "documents in increasing order")
+        assert(termDocs.count == 0 || UInt32(document) > termDocs[termDocs.count - 1], "documents in increasing order")
         assert(document < lengths.count)
         termDocs.append(UInt32(document))
         termFreqs.append(UInt32(frequency))
-        groupVarints.append(contentsOf: encodedPositions)
+        groupVarints.append(contentsOf: encodedPositions.assumingMemoryBound(to: UInt8.self))
         groupValueCount += frequency
         if termDocs.count % BitPacking.blockSize == 0 { encodeGroup() }
     }
@@ -92,17 +95,15 @@ public struct TermEncoder {
         let start = bufferedPositions.count
         groupPositionStarts.append(takenPositions + start)
         if groupValueCount < PackedPositions.chunkSize {
-            bufferedPositions.append(contentsOf: groupVarints)
+            bufferedPositions.append(contentsOf: groupVarints.buffer)
         } else {
             // The deltas: minimal varints of our own writers (the buffer, a merge).
             groupValues.removeAll(keepingCapacity: true)
-            groupVarints.withUnsafeBytes { raw in
-                var r = ByteReader(raw)
-                for _ in 0..<groupValueCount { groupValues.append(UInt32(truncatingIfNeeded: r.readVarint()!)) }
-            }
+            var r = ByteReader(UnsafeRawBufferPointer(groupVarints.buffer))
+            for _ in 0..<groupValueCount { groupValues.append(UInt32(truncatingIfNeeded: r.readVarint()!)) }
             groupValues.withUnsafeBufferPointer { PackedPositions.encode($0, into: &bufferedPositions) }
         }
-        groupVarints.removeAll(keepingCapacity: true)
+        groupVarints.removeAll()
         groupValueCount = 0
         groupPositionCRCs.append(bufferedPositions.withUnsafeBytes { Checksum.crc32(UnsafeRawBufferPointer(rebasing: $0[start...])) })
     }

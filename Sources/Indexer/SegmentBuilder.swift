@@ -216,7 +216,8 @@ struct SegmentBuilder {
             }
             encoder.finish(into: &result)
             result.term.removeAll(keepingCapacity: true)
-            table.bytes(of: id).withUnsafeBufferPointer { result.term.append(contentsOf: $0) }
+            // (Not `bytes(of:)`: its slice would retain the table's storage, shared by the lanes.)
+            table.withBytes(of: id) { result.term.append(contentsOf: $0) }
         }
     }
 }
