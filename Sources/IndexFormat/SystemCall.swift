@@ -45,6 +45,37 @@ public enum SystemCall {
         }
     }
 
+    /// Copies `count` bytes from the current offset of `input` to `output` inside the
+    /// kernel (`sendfile`), or through a buffer where it cannot (another file system,
+    /// an old kernel). Fails when `input` ends sooner.
+    public static func copy(from input: Int32, to output: Int32, count: Int, path: String) throws(IndexError) {
+        if let code = injected("write") { throw .io(path: path, operation: "write", errno: code) }
+        var left = count
+        while left > 0 {
+            let n = sendfile(output, input, nil, min(left, 1 << 30))
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EINVAL || errno == ENOSYS || errno == EXDEV || errno == EOPNOTSUPP { break }
+                throw .io(path: path, operation: "write", errno: errno)
+            }
+            if n == 0 { throw .io(path: path, operation: "read", errno: EIO) }
+            left -= n
+        }
+        if left == 0 { return }
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: min(left, 1 << 20), alignment: 16)
+        defer { chunk.deallocate() }
+        while left > 0 {
+            let n = Glibc.read(input, chunk.baseAddress, min(chunk.count, left))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, operation: "read", errno: errno)
+            }
+            if n == 0 { throw .io(path: path, operation: "read", errno: EIO) }
+            try writeAll(output, UnsafeRawBufferPointer(rebasing: chunk[0..<n]), path: path)
+            left -= n
+        }
+    }
+
     public static func fsync(_ fd: Int32, path: String) throws(IndexError) {
         if let code = injected("fsync") { throw .io(path: path, operation: "fsync", errno: code) }
         if Glibc.fsync(fd) != 0 { throw .io(path: path, operation: "fsync", errno: errno) }
