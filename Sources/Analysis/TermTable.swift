@@ -15,11 +15,19 @@ public struct TermTable: Sendable {
     private var mask: Int
 
     public init(capacity: Int = 1024) {
-        var size = 16
-        while size < capacity * 2 { size <<= 1 }
+        let size = Self.slotCount(forCapacity: capacity)
         slots = [Int32](repeating: -1, count: size)
         mask = size - 1
     }
+
+    private static func slotCount(forCapacity capacity: Int) -> Int {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        return size
+    }
+
+    /// `memoryUsage` of an empty table made with `capacity` (without making one).
+    public static func emptyMemoryUsage(capacity: Int) -> Int { slotCount(forCapacity: capacity) * 4 }
 
     public var count: Int { starts.count }
 

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// An append-only file with a 1 MiB buffer that checksums what it writes section by
+/// An append-only file with a 256 KiB buffer that checksums what it writes section by
 /// section: the segment writer streams postings and stored text through it instead of
 /// holding them in memory.
 struct FileStream {
@@ -14,7 +14,9 @@ struct FileStream {
     private var sectionStart = 0
     private var sectionCRC: UInt32 = 0
     private var closed = false
-    static let bufferSize = 1 << 20
+    /// (Larger buffers save no time: writes into the page cache are cheap, while each
+    /// buffer page costs a fault when first written.)
+    static let bufferSize = 1 << 18
 
     init(path: String) throws(IndexError) {
         self.path = path

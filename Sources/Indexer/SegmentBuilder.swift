@@ -6,7 +6,10 @@ import IndexFormat
 /// indexer hands them over, which is path order), and `flush` writes them as one
 /// immutable segment.
 struct SegmentBuilder {
-    private var table = TermTable(capacity: 1 << 16)
+    /// Made with its full capacity by the first `add`: a buffer that is never filled
+    /// (the one left after the last flush) costs no table.
+    private var table = TermTable(capacity: 0)
+    private static let tableCapacity = 1 << 16
     /// Per term (this buffer's term id), its postings.
     private var postings = PostingsLists()
     private var records: [DocumentRecord] = []
@@ -40,12 +43,13 @@ struct SegmentBuilder {
         bufferedBytes + postings.allocatedBytes + table.memoryUsage - Self.emptyTableMemory + postings.count * 120 + records.count * 160
     }
 
-    private static let emptyTableMemory = TermTable(capacity: 1 << 16).memoryUsage
+    private static let emptyTableMemory = TermTable.emptyMemoryUsage(capacity: tableCapacity)
 
     /// This buffer's term id of each entry of the document being added.
     private var documentTerms: [Int32] = []
 
     mutating func add(_ doc: AnalyzedDocument) {
+        if records.isEmpty { table = TermTable(capacity: Self.tableCapacity) }
         let id = Int32(records.count)
         records.append(doc.record)
         lengths.append(doc.length)
