@@ -18,7 +18,9 @@ public final class Compressor {
     public let level: Int32
     /// Raw DEFLATE (no zlib header and trailer).
     public let raw: Bool
-    private let stream: OpaquePointer
+    /// The zlib stream, set up on first use: raw DEFLATE of texts up to `encoderLimit`
+    /// (nearly all of an index's) never needs one.
+    private var zlibStream: OpaquePointer?
     /// Compressed output, grown to the largest bound seen and reused.
     private var scratch: UnsafeMutableRawBufferPointer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
 
@@ -42,15 +44,20 @@ public final class Compressor {
         self.level = level
         self.raw = raw
         self.zlibOnly = zlibOnly
-        guard let stream = czlib_deflater_create(level, raw ? -Self.windowBits : Self.windowBits, Self.memLevel) else {
-            fatalError("zlib could not set up a compressor (out of memory)")
-        }
-        self.stream = stream
     }
 
     deinit {
-        czlib_deflater_destroy(stream)
+        if let zlibStream { czlib_deflater_destroy(zlibStream) }
         scratch.deallocate()
+    }
+
+    private var stream: OpaquePointer {
+        if let zlibStream { return zlibStream }
+        guard let made = czlib_deflater_create(level, raw ? -Self.windowBits : Self.windowBits, Self.memLevel) else {
+            fatalError("zlib could not set up a compressor (out of memory)")
+        }
+        zlibStream = made
+        return made
     }
 
     /// Appends to `output` the length of `bytes` as a varint, then (when not empty) their
@@ -66,6 +73,7 @@ public final class Compressor {
             return
         }
         // deflateBound leaves out the 4-byte dictionary id of a stream with a dictionary.
+        let stream = self.stream
         let bound = czlib_deflater_bound(stream, bytes.count) + 8
         if scratch.count < bound {
             scratch.deallocate()

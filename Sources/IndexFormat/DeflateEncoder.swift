@@ -50,12 +50,24 @@ public final class DeflateEncoder {
     static let positionBits = 21
     /// Symbols of the block being built: a literal byte, or 1 << 31 | (length − 3) << 16 |
     /// (distance − 1).
-    private var symbols: [UInt32] = []
+    private let symbols = ScratchBuffer<UInt32>(capacity: 1 << 12)
+    /// The current block's symbol counts (literal/length and distance codes) and the
+    /// extra bits its matches take, kept as the symbols are made.
+    private let literalCounts = UnsafeMutablePointer<UInt32>.allocate(capacity: 286)
+    private let distanceCounts = UnsafeMutablePointer<UInt32>.allocate(capacity: 30)
+    private var extraBits = 0
     private let bits = BitWriter()
 
     public init() {
         head = [UInt32](repeating: 0, count: 1 << Self.hashBits)
         dictionaryHead = [Int16](repeating: -1, count: 1 << Self.hashBits)
+        literalCounts.initialize(repeating: 0, count: 286)
+        distanceCounts.initialize(repeating: 0, count: 30)
+    }
+
+    deinit {
+        literalCounts.deallocate()
+        distanceCounts.deallocate()
     }
 
     @inline(__always)
@@ -105,8 +117,11 @@ public final class DeflateEncoder {
         let stamp = generation << UInt32(Self.positionBits)
         let positionMask: UInt32 = (1 << UInt32(Self.positionBits)) - 1
         bits.reset()
-        symbols.removeAll(keepingCapacity: true)
+        symbols.removeAll()
         var blockStart = d
+        let lengthCode = Deflate.lengthCode, lengthExtra = Deflate.lengthExtra, distanceExtra = Deflate.distanceExtra
+        let smallDistance = Deflate.smallDistanceCode, largeDistance = Deflate.largeDistanceCode
+        let literalCounts = self.literalCounts, distanceCounts = self.distanceCounts
         window.withUnsafeBufferPointer { w in
             head.withUnsafeMutableBufferPointer { head in
                 previous.withUnsafeMutableBufferPointer { previous in
@@ -160,6 +175,12 @@ public final class DeflateEncoder {
                                 }
                                 if bestLength >= Self.minMatch {
                                     symbols.append(1 << 31 | UInt32(bestLength - 3) << 16 | UInt32(bestDistance - 1))
+                                    let lc = Int(lengthCode[bestLength - 3])
+                                    let dm = bestDistance - 1
+                                    let dc = dm < 256 ? Int(smallDistance[dm]) : Int(largeDistance[dm >> 7])
+                                    literalCounts[257 + lc] += 1
+                                    distanceCounts[dc] += 1
+                                    extraBits += lengthExtra[lc] + distanceExtra[dc]
                                     if bestLength <= Self.insertLimit {
                                         var q = p + 1
                                         let stop = min(p + bestLength, end - Self.minMatch + 1)
@@ -168,11 +189,12 @@ public final class DeflateEncoder {
                                     p += bestLength
                                 } else {
                                     symbols.append(UInt32(base[p]))
+                                    literalCounts[Int(base[p])] += 1
                                     p += 1
                                 }
                                 if symbols.count >= Self.blockSymbols || p >= end {
                                     writeBlock(UnsafeBufferPointer(rebasing: w[blockStart..<p]), last: p >= end)
-                                    symbols.removeAll(keepingCapacity: true)
+                                    symbols.removeAll()
                                     blockStart = p
                                 }
                             }
@@ -191,24 +213,14 @@ public final class DeflateEncoder {
     /// Writes the current symbols (the bytes `raw`) as one block, the smallest of
     /// dynamic Huffman, fixed Huffman and stored.
     private func writeBlock(_ raw: UnsafeBufferPointer<UInt8>, last: Bool) {
-        var literalCounts = [UInt32](repeating: 0, count: 286)
-        var distanceCounts = [UInt32](repeating: 0, count: 30)
-        let lengthCode = Deflate.lengthCode, lengthExtra = Deflate.lengthExtra, distanceExtra = Deflate.distanceExtra
-        let smallDistance = Deflate.smallDistanceCode, largeDistance = Deflate.largeDistanceCode
-        @inline(__always) func distanceCode(_ d: Int) -> Int { d < 256 ? Int(smallDistance[d]) : Int(largeDistance[d >> 7]) }
-        var extraBits = 0
-        for s in symbols {
-            if s < 256 {
-                literalCounts[Int(s)] += 1
-            } else {
-                let lc = Int(lengthCode[Int(s >> 16 & 0xFF)])
-                let dc = distanceCode(Int(s & 0xFFFF))
-                literalCounts[257 + lc] += 1
-                distanceCounts[dc] += 1
-                extraBits += lengthExtra[lc] + distanceExtra[dc]
-            }
-        }
-        literalCounts[256] = 1
+        // The counts made with the symbols, taken (the next block starts from zero).
+        self.literalCounts[256] = 1
+        let literalCounts = Array(UnsafeBufferPointer(start: self.literalCounts, count: 286))
+        let distanceCounts = Array(UnsafeBufferPointer(start: self.distanceCounts, count: 30))
+        let extraBits = self.extraBits
+        self.literalCounts.update(repeating: 0, count: 286)
+        self.distanceCounts.update(repeating: 0, count: 30)
+        self.extraBits = 0
         let literalLengths = Huffman.codeLengths(literalCounts, maxBits: 15)
         let distanceLengths = Huffman.codeLengths(distanceCounts, maxBits: 15)
         // The code lengths, run-length coded with symbols 16, 17 and 18.
@@ -268,23 +280,26 @@ public final class DeflateEncoder {
         let lengthCode = Deflate.lengthCode, lengthExtra = Deflate.lengthExtra, lengthBase = Deflate.lengthBase
         let distanceExtra = Deflate.distanceExtra, distanceBase = Deflate.distanceBase
         let smallDistance = Deflate.smallDistanceCode, largeDistance = Deflate.largeDistanceCode
-        for s in symbols {
-            if s < 256 {
-                bits.put(UInt64(literalCodes[Int(s)]), Int(literalLengths[Int(s)]))
-                continue
+        // At most 15 + 5 + 15 + 13 bits a symbol. The bit state stays in registers.
+        bits.write(reserving: symbols.count * 6 + 8) { sink in
+            for s in symbols.buffer {
+                if s < 256 {
+                    sink.put(UInt64(literalCodes[Int(s)]), Int(literalLengths[Int(s)]))
+                    continue
+                }
+                let lengthIndex = Int(s >> 16 & 0xFF)
+                let code = Int(lengthCode[lengthIndex])
+                // A code and its extra bits in one step (at most 15 + 13 bits).
+                let ll = Int(literalLengths[257 + code])
+                let lx = lengthExtra[code]
+                sink.put(UInt64(literalCodes[257 + code]) | UInt64(lengthIndex + 3 - lengthBase[code]) << UInt64(ll), ll + lx)
+                let distance = Int(s & 0xFFFF)
+                let dc = distance < 256 ? Int(smallDistance[distance]) : Int(largeDistance[distance >> 7])
+                let dl = Int(distanceLengths[dc])
+                sink.put(UInt64(distanceCodes[dc]) | UInt64(distance + 1 - distanceBase[dc]) << UInt64(dl), dl + distanceExtra[dc])
             }
-            let lengthIndex = Int(s >> 16 & 0xFF)
-            let code = Int(lengthCode[lengthIndex])
-            bits.put(UInt64(literalCodes[257 + code]), Int(literalLengths[257 + code]))
-            let lx = lengthExtra[code]
-            if lx > 0 { bits.put(UInt64(lengthIndex + 3 - lengthBase[code]), lx) }
-            let distance = Int(s & 0xFFFF)
-            let dc = distance < 256 ? Int(smallDistance[distance]) : Int(largeDistance[distance >> 7])
-            bits.put(UInt64(distanceCodes[dc]), Int(distanceLengths[dc]))
-            let dx = distanceExtra[dc]
-            if dx > 0 { bits.put(UInt64(distance + 1 - distanceBase[dc]), dx) }
+            sink.put(UInt64(literalCodes[256]), Int(literalLengths[256]))
         }
-        bits.put(UInt64(literalCodes[256]), Int(literalLengths[256]))
     }
 }
 
@@ -318,12 +333,45 @@ final class BitWriter {
         }
     }
 
-    private func grow() {
-        let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
-        larger.update(from: buffer, count: used)
+    private func grow(to needed: Int? = nil) {
+        var larger = capacity * 2
+        while larger < (needed ?? 0) { larger *= 2 }
+        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+        fresh.update(from: buffer, count: used)
         buffer.deallocate()
-        buffer = larger
-        capacity *= 2
+        buffer = fresh
+        capacity = larger
+    }
+
+    /// The writer's state as a value, for a loop of `put`s that keeps it in registers.
+    struct Sink {
+        fileprivate var accumulator: UInt64
+        fileprivate var count: Int
+        fileprivate var out: UnsafeMutablePointer<UInt8>
+
+        /// As `BitWriter.put`, with no room check (`write(reserving:)` made the room).
+        @inline(__always)
+        mutating func put(_ value: UInt64, _ width: Int) {
+            accumulator |= value << UInt64(count)
+            count += width
+            if count >= 32 {
+                UnsafeMutableRawPointer(out).storeBytes(of: UInt32(truncatingIfNeeded: accumulator).littleEndian, as: UInt32.self)
+                out += 4
+                accumulator >>= 32
+                count -= 32
+            }
+        }
+    }
+
+    /// Runs `body` with a `Sink` that may write up to `bytes` bytes (each `put` at most 32 bits).
+    @inline(__always)
+    func write(reserving bytes: Int, _ body: (inout Sink) -> Void) {
+        if used + bytes + 8 > capacity { grow(to: used + bytes + 8) }
+        var sink = Sink(accumulator: accumulator, count: count, out: buffer + used)
+        body(&sink)
+        accumulator = sink.accumulator
+        count = sink.count
+        used = sink.out - buffer
     }
 
     func alignToByte() {
