@@ -106,59 +106,73 @@ public final class Analyzer {
         }
         var position: Int32 = 0
         var failure: AnalysisError?
-        /// Starts loading the cache slot of `token`: a token's lookup is a cache miss on
-        /// tables of a few MB, so each batch fetches `lookahead` tokens ahead.
-        func prefetch(_ token: UnsafeBufferPointer<UInt16>) {
-            if token.count <= ShortTokenCache.maximumUnits {
-                shortCache.prefetch(ShortTokenCache.key(token))
-            } else {
-                cache.prefetch(hash: TermCache.hash(token))
-            }
+        // A token's lookup is a cache miss on tables of a few MB, so each batch starts
+        // loading the cache slots of the tokens `lookahead` ahead; the key (short tokens)
+        // or hash (longer ones) made for that waits in a ring until the token's turn.
+        let lookahead = 8   // the ring's size (below), a power of two
+        struct Prepared {
+            var key = ShortTokenCache.Key()
+            var hash: UInt32 = 0
         }
-        let lookahead = 8
-        try segmenter.forEachBatch(in: text) { starts, ends in
-            let count = starts.count
-            for k in 0..<min(lookahead, count) {
-                prefetch(UnsafeBufferPointer(rebasing: text[Int(starts[k])..<Int(ends[k])]))
-            }
-            for k in 0..<count {
-                if k + lookahead < count {
-                    prefetch(UnsafeBufferPointer(rebasing: text[Int(starts[k + lookahead])..<Int(ends[k + lookahead])]))
-                }
-                let start = starts[k]
-                let end = ends[k]
-                defer { position += 1 }
-                if failure != nil { continue }
-                let token = UnsafeBufferPointer(rebasing: text[Int(start)..<Int(end)])
-                var id: Int32?
-                var shortKey: ShortTokenCache.Key?
+        var prepared = (Prepared(), Prepared(), Prepared(), Prepared(), Prepared(), Prepared(), Prepared(), Prepared())
+        try withUnsafeMutableBytes(of: &prepared) { (raw) throws(AnalysisError) in
+            let ring = raw.baseAddress!.assumingMemoryBound(to: Prepared.self)
+            /// Makes a token's key (a short one) or hash (a longer one) and prefetches its slot.
+            @inline(__always) func prepare(_ token: UnsafeBufferPointer<UInt16>, into slot: UnsafeMutablePointer<Prepared>) {
                 if token.count <= ShortTokenCache.maximumUnits {
-                    let key = ShortTokenCache.key(token)
-                    id = shortCache.lookup(key)
-                    shortKey = key
+                    slot.pointee.key = ShortTokenCache.key(token)
+                    shortCache.prefetch(slot.pointee.key)
+                } else {
+                    slot.pointee.hash = TermCache.hash(token)
+                    cache.prefetch(hash: slot.pointee.hash)
                 }
-                if id == nil {
-                    let hash = TermCache.hash(token)
-                    id = cache.lookup(token, hash: hash)
-                    if id == nil {
-                        do throws(AnalysisError) {
-                            try termOf(token, stem: true)
-                        } catch {
-                            failure = error
-                            continue
-                        }
-                        if termBytes.isEmpty || termBytes.count > Analyzer.maximumTermLength {
-                            id = -1
-                        } else {
-                            id = termBytes.withUnsafeBufferPointer { Int32(vocabulary.id(of: $0).id) }
-                        }
-                        cache.insert(token, hash: hash, term: id!)
+            }
+            try segmenter.forEachBatch(in: text) { starts, ends in
+                let count = starts.count
+                for k in 0..<min(lookahead, count) {
+                    prepare(UnsafeBufferPointer(rebasing: text[Int(starts[k])..<Int(ends[k])]), into: ring + k)
+                }
+                for k in 0..<count {
+                    // Token k's key or hash, taken before token k + lookahead's replaces it.
+                    let ready = ring[k & (lookahead - 1)]
+                    if k + lookahead < count {
+                        prepare(UnsafeBufferPointer(rebasing: text[Int(starts[k + lookahead])..<Int(ends[k + lookahead])]),
+                                into: ring + (k & (lookahead - 1)))
                     }
-                    if let shortKey { shortCache.insert(shortKey, term: id!) }
+                    let start = starts[k]
+                    let end = ends[k]
+                    defer { position += 1 }
+                    if failure != nil { continue }
+                    let token = UnsafeBufferPointer(rebasing: text[Int(start)..<Int(end)])
+                    var id: Int32?
+                    var shortKey: ShortTokenCache.Key?
+                    if token.count <= ShortTokenCache.maximumUnits {
+                        id = shortCache.lookup(ready.key)
+                        shortKey = ready.key
+                    }
+                    if id == nil {
+                        let hash = shortKey == nil ? ready.hash : TermCache.hash(token)
+                        id = cache.lookup(token, hash: hash)
+                        if id == nil {
+                            do throws(AnalysisError) {
+                                try termOf(token, stem: true)
+                            } catch {
+                                failure = error
+                                continue
+                            }
+                            if termBytes.isEmpty || termBytes.count > Analyzer.maximumTermLength {
+                                id = -1
+                            } else {
+                                id = termBytes.withUnsafeBufferPointer { Int32(vocabulary.id(of: $0).id) }
+                            }
+                            cache.insert(token, hash: hash, term: id!)
+                        }
+                        if let shortKey { shortCache.insert(shortKey, term: id!) }
+                    }
+                    let termID = id!
+                    if termID < 0 { continue }
+                    body(position, termID, start, end)
                 }
-                let termID = id!
-                if termID < 0 { continue }
-                body(position, termID, start, end)
             }
         }
         if let failure { throw failure }

@@ -96,6 +96,19 @@ enum AnalysisBenchmark {
             }
         }
         rows.append(("whole chain (decode → stem)", t, mb / t))
+
+        // What the indexer runs: the same chain to vocabulary ids, through its token caches.
+        let indexing = try Analyzer()
+        var ids = 0
+        t = time {
+            for _ in 0..<repeats {
+                for r in raw {
+                    guard let d = try? TextDecoder.decode(r) else { continue }
+                    d.utf16.withUnsafeBufferPointer { b in _ = try? indexing.analyzeTermIDs(b) { _, _, _, _ in ids += 1 } }
+                }
+            }
+        }
+        rows.append(("term ids (indexing, cached)", t, mb / t))
         return rows
     }
 }
