@@ -57,11 +57,15 @@ public struct FolderWalker {
             }
             var names: [String] = []
             while let entry = readdir(dir) {
-                let raw = withUnsafePointer(to: entry.pointee.d_name) {
-                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { (String(validatingCString: $0), String(cString: $0)) }
+                let name = withUnsafePointer(to: entry.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(validatingCString: $0) }
                 }
-                guard let name = raw.0 else {
-                    warn("skipped \(relative.isEmpty ? "" : relative + "/")\(raw.1): file name is not valid UTF-8")
+                guard let name else {
+                    // Repaired, for the warning only.
+                    let shown = withUnsafePointer(to: entry.pointee.d_name) {
+                        $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                    }
+                    warn("skipped \(relative.isEmpty ? "" : relative + "/")\(shown): file name is not valid UTF-8")
                     continue
                 }
                 if name == "." || name == ".." || name.hasPrefix(".") { continue }
@@ -113,8 +117,13 @@ public struct FolderWalker {
 
     private func matches(_ globs: [String], name: String, path: String) -> Bool {
         for glob in globs {
-            let subject = glob.contains("/") ? path : name
-            if fnmatch(glob, subject, 0) == 0 { return true }
+            // A glob with `/` matches the path, any other the name. (`utf8.contains`: a
+            // Character search would segment the glob into graphemes for every file.)
+            if glob.utf8.contains(0x2F) {
+                if fnmatch(glob, path, 0) == 0 { return true }
+            } else if fnmatch(glob, name, 0) == 0 {
+                return true
+            }
         }
         return false
     }
