@@ -42,10 +42,10 @@ public final class Analyzer {
     private var folded: [UInt16] = []
     private var scalars: [Unicode.Scalar] = []
     private var termBytes: [UInt8] = []
-    private var cache = TermCache()
-    private var shortCache = ShortTokenCache()
+    private var cache: TermCache
+    private var shortCache: ShortTokenCache
     /// Every distinct term this analyzer has produced, with a dense id.
-    public private(set) var vocabulary = TermTable(capacity: 1 << 16)
+    public private(set) var vocabulary: TermTable
     /// Changes when the vocabulary starts over (ids before and after differ).
     public private(set) var vocabularyEpoch = 0
     /// The UTF-8 bytes of vocabulary term `id`, borrowed.
@@ -57,7 +57,13 @@ public final class Analyzer {
     /// The vocabulary starts over beyond this many terms (checked between texts).
     public static let maximumVocabulary = 1 << 21
 
-    public init() throws(AnalysisError) {
+    /// An analyzer for indexing (`forQueries` false: token caches and a vocabulary
+    /// sized for a stream of documents, 3.5 MB) or for queries (a few tokens each: small
+    /// ones, so that a one-shot search does not set up megabytes it never uses).
+    public init(forQueries: Bool = false) throws(AnalysisError) {
+        cache = TermCache(maximumEntries: forQueries ? 1 << 10 : TermCache.defaultMaximumEntries)
+        shortCache = ShortTokenCache(slotCount: forQueries ? 1 << 9 : ShortTokenCache.defaultSlotCount)
+        vocabulary = TermTable(capacity: forQueries ? 1 << 10 : 1 << 16)
         segmenter = try WordSegmenter(locale: "nl")
         caseFolder = try CaseFolder()
         diacriticFolder = try DiacriticFolder()

@@ -6,19 +6,27 @@ import CICU
 /// 32-byte slot read. Most tokens of natural text are short and frequent.
 struct ShortTokenCache {
     static let maximumUnits = 12
-    static let slotCount = 1 << 15
+    /// The indexer's size; a query analyzer's is much smaller.
+    static let defaultSlotCount = 1 << 15
     /// Per slot: three words of key units, then (length << 32 | UInt32(term id)); length 0 = empty.
     private var slots: [UInt64]
+    private let mask: Int
 
-    init() {
-        slots = [UInt64](repeating: 0, count: ShortTokenCache.slotCount * 4)
+    init(slotCount: Int = ShortTokenCache.defaultSlotCount) {
+        precondition(slotCount > 0 && slotCount & (slotCount - 1) == 0, "a power of two")
+        slots = [UInt64](repeating: 0, count: slotCount * 4)
+        mask = slotCount - 1
     }
 
     struct Key {
         var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0
         var length: UInt64 = 0
-        var slot: Int = 0
+        /// The key's hash: its top bits pick the slot.
+        var hash: UInt64 = 0
     }
+
+    @inline(__always)
+    private func slot(_ key: Key) -> Int { Int(truncatingIfNeeded: key.hash >> 40) & mask }
 
     /// Packs `token` (at most `maximumUnits` units) into a key.
     @inline(__always)
@@ -36,7 +44,7 @@ struct ShortTokenCache {
         var h = (k.w0 &* 0x9E37_79B9_7F4A_7C15) ^ (k.w1 &* 0xC2B2_AE3D_27D4_EB4F) ^ (k.w2 &* 0x1656_67B1_9E37_79F9)
         h ^= k.length
         h = (h ^ (h >> 29)) &* 0xBF58_476D_1CE4_E5B9
-        k.slot = Int(truncatingIfNeeded: h >> 40) & (slotCount - 1)
+        k.hash = h
         return k
     }
 
@@ -44,7 +52,7 @@ struct ShortTokenCache {
     @inline(__always)
     func lookup(_ key: Key) -> Int32? {
         slots.withUnsafeBufferPointer { s in
-            let base = key.slot &* 4
+            let base = slot(key) &* 4
             let tail = s[base + 3]
             guard tail >> 32 == key.length, s[base] == key.w0, s[base + 1] == key.w1, s[base + 2] == key.w2 else { return nil }
             return Int32(truncatingIfNeeded: tail)
@@ -54,13 +62,13 @@ struct ShortTokenCache {
     /// Starts loading `key`'s slot into the CPU cache, for a `lookup` soon after.
     @inline(__always)
     func prefetch(_ key: Key) {
-        slots.withUnsafeBufferPointer { cicu_prefetch($0.baseAddress! + key.slot &* 4) }
+        slots.withUnsafeBufferPointer { cicu_prefetch($0.baseAddress! + slot(key) &* 4) }
     }
 
     @inline(__always)
     mutating func insert(_ key: Key, term: Int32) {
+        let base = slot(key) &* 4
         slots.withUnsafeMutableBufferPointer { s in
-            let base = key.slot &* 4
             s[base] = key.w0
             s[base + 1] = key.w1
             s[base + 2] = key.w2

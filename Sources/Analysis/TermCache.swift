@@ -11,7 +11,9 @@ import CICU
 ///
 /// Bounded: it starts over when it holds `maximumEntries` tokens.
 struct TermCache {
-    static let maximumEntries = 1 << 16
+    /// The indexer's size (a worker's tokens); a query analyzer's is much smaller.
+    static let defaultMaximumEntries = 1 << 16
+    let maximumEntries: Int
     private var keys: [UInt16] = []
     /// Two words per slot: hash << 32 | term (as UInt32), then key start << 32 | key
     /// length; a length of 0 (no token is empty) marks an empty slot.
@@ -19,10 +21,12 @@ struct TermCache {
     private var mask: Int
     private var count = 0
 
-    init() {
-        slots = [UInt64](repeating: 0, count: TermCache.maximumEntries * 2 * 2)
-        mask = TermCache.maximumEntries * 2 - 1
-        keys.reserveCapacity(1 << 19)
+    init(maximumEntries: Int = TermCache.defaultMaximumEntries) {
+        precondition(maximumEntries > 0 && maximumEntries & (maximumEntries - 1) == 0, "a power of two")
+        self.maximumEntries = maximumEntries
+        slots = [UInt64](repeating: 0, count: maximumEntries * 2 * 2)
+        mask = maximumEntries * 2 - 1
+        keys.reserveCapacity(maximumEntries * 8)
     }
 
     @inline(__always)
@@ -68,7 +72,7 @@ struct TermCache {
 
     /// Remembers `term` (-1: dropped) for `token`.
     mutating func insert(_ token: UnsafeBufferPointer<UInt16>, hash h: UInt32, term: Int32) {
-        if count >= TermCache.maximumEntries { removeAll() }
+        if count >= maximumEntries { removeAll() }
         var i = Int(h) & mask
         while slots[2 * i + 1] != 0 { i = (i + 1) & mask }
         slots[2 * i] = UInt64(h) << 32 | UInt64(UInt32(bitPattern: term))

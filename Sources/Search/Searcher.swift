@@ -53,7 +53,7 @@ public final class Searcher {
     /// phrase check on a small corpus.
     init(snapshot: IndexSnapshot, windowSize: Int, phraseBitmapLimit: Int = PhraseScorer.defaultBitmapLimit) throws(AnalysisError) {
         self.snapshot = snapshot
-        analyzer = try Analyzer()
+        analyzer = try Analyzer(forQueries: true)
         windowScorer = WindowScorer(windowSize: windowSize)
         self.phraseBitmapLimit = phraseBitmapLimit
     }
