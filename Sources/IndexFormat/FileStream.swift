@@ -70,7 +70,7 @@ struct FileStream {
         try flushBuffer()
         let input = try SystemCall.open(source, O_RDONLY)
         defer { Glibc.close(input) }
-        try SystemCall.copy(from: input, to: fd, count: length, path: path)
+        try SystemCall.copy(from: input, source: source, to: fd, count: length, path: path)
         offset += length
         sectionCRC = crc
     }

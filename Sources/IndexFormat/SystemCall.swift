@@ -45,10 +45,10 @@ public enum SystemCall {
         }
     }
 
-    /// Copies `count` bytes from the current offset of `input` to `output` inside the
-    /// kernel (`sendfile`), or through a buffer where it cannot (another file system,
-    /// an old kernel). Fails when `input` ends sooner.
-    public static func copy(from input: Int32, to output: Int32, count: Int, path: String) throws(IndexError) {
+    /// Copies `count` bytes from the current offset of `input` (the file `source`) to
+    /// `output` (the file `path`) inside the kernel (`sendfile`), or through a buffer
+    /// where it cannot (another file system, an old kernel). Fails when `input` ends sooner.
+    public static func copy(from input: Int32, source: String, to output: Int32, count: Int, path: String) throws(IndexError) {
         if let code = injected("write") { throw .io(path: path, operation: "write", errno: code) }
         var left = count
         while left > 0 {
@@ -58,7 +58,7 @@ public enum SystemCall {
                 if errno == EINVAL || errno == ENOSYS || errno == EXDEV || errno == EOPNOTSUPP { break }
                 throw .io(path: path, operation: "write", errno: errno)
             }
-            if n == 0 { throw .io(path: path, operation: "read", errno: EIO) }
+            if n == 0 { throw .io(path: source, operation: "read", errno: EIO) }
             left -= n
         }
         if left == 0 { return }
@@ -68,9 +68,9 @@ public enum SystemCall {
             let n = Glibc.read(input, chunk.baseAddress, min(chunk.count, left))
             if n < 0 {
                 if errno == EINTR { continue }
-                throw .io(path: path, operation: "read", errno: errno)
+                throw .io(path: source, operation: "read", errno: errno)
             }
-            if n == 0 { throw .io(path: path, operation: "read", errno: EIO) }
+            if n == 0 { throw .io(path: source, operation: "read", errno: EIO) }
             try writeAll(output, UnsafeRawBufferPointer(rebasing: chunk[0..<n]), path: path)
             left -= n
         }
