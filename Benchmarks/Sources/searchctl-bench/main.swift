@@ -40,52 +40,75 @@ func table(_ header: [String], _ rows: [[String]]) {
     for r in rows { print(line(r)) }
 }
 
-guard let command = arguments.first else {
-    print("usage: searchctl-bench analysis <folder> | generate <out> [--docs N] [--seed S] | queries <index> [--count N]")
-    exit(2)
+let usage = """
+    usage: searchctl-bench analysis [<folder>] [--repeats N]
+           searchctl-bench generate <out> [--docs N] [--seed S]
+           searchctl-bench queries <index> [--count N] [--seed S] [--no-snippet] [--dump F] [--load F]
+           searchctl-bench deflate [<folder>] [--repeats N]
+    """
+
+func fail(_ message: String, code: Int32) -> Never {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    exit(code)
 }
-switch command {
-case "analysis":
-    let folder = arguments.count > 1 ? arguments[1] : "seeds"
-    let list = files(under: folder)
-    let rows = try AnalysisBenchmark.run(files: list, repeats: option("--repeats", 1))
-    print("analysis throughput, one core, \(list.count) files from \(folder)")
-    table(["step", "seconds", "MB/s"], rows.map { [$0.0, String(format: "%.3f", $0.1), String(format: "%.1f", $0.2)] })
-case "generate":
-    let out = arguments[1]
-    var generator = CorpusGenerator(seed: UInt64(option("--seed", 42)))
-    let (count, bytes) = try generator.write(documents: option("--docs", 10000), to: out)
-    print("generated \(count) documents, \(String(format: "%.1f", Double(bytes) / 1_048_576)) MB in \(out)")
-case "deflate":
-    // Stored-text compression alone: our encoder against zlib level 1, same dictionary.
-    let list = files(under: arguments.count > 1 ? arguments[1] : "seeds")
-    let texts = try list.map { try Array(Data(contentsOf: URL(fileURLWithPath: $0))) }
-    var sample: [UInt8] = []
-    for t in texts.enumerated() where t.offset % 50 == 0 && sample.count < 8192 { sample += t.element.prefix(8192 - sample.count) }
-    var rows: [[String]] = []
-    for zlibOnly in [true, false] {
-        let compressor = IndexFormat.Compressor(raw: true, zlibOnly: zlibOnly)
-        var out: [UInt8] = []
-        var total = 0
-        let start = DispatchTime.now().uptimeNanoseconds
-        for _ in 0..<option("--repeats", 3) {
-            total = 0
-            for t in texts {
-                out.removeAll(keepingCapacity: true)
-                t.withUnsafeBytes { tb in sample.withUnsafeBytes { compressor.compress(tb, dictionary: $0, appendingTo: &out) } }
-                total += out.count
+
+guard let command = arguments.first else { fail(usage, code: 2) }
+if command == "--help" || command == "-h" {
+    print(usage)
+    exit(0)
+}
+/// The folder or index after the command: required, or `fallback` when it is left out.
+func operand(or fallback: String? = nil) -> String {
+    if arguments.count > 1, !arguments[1].hasPrefix("-") { return arguments[1] }
+    guard let fallback else { fail(usage, code: 2) }
+    return fallback
+}
+
+do {
+    switch command {
+    case "analysis":
+        let folder = operand(or: "seeds")
+        let list = files(under: folder)
+        let rows = try AnalysisBenchmark.run(files: list, repeats: option("--repeats", 1))
+        print("analysis throughput, one core, \(list.count) files from \(folder)")
+        table(["step", "seconds", "MB/s"], rows.map { [$0.0, String(format: "%.3f", $0.1), String(format: "%.1f", $0.2)] })
+    case "generate":
+        let out = operand()
+        var generator = CorpusGenerator(seed: UInt64(option("--seed", 42)))
+        let (count, bytes) = try generator.write(documents: option("--docs", 10000), to: out)
+        print("generated \(count) documents, \(String(format: "%.1f", Double(bytes) / 1_048_576)) MB in \(out)")
+    case "deflate":
+        // Stored-text compression alone: our encoder against zlib level 1, same dictionary.
+        let list = files(under: operand(or: "seeds"))
+        let texts = try list.map { try Array(Data(contentsOf: URL(fileURLWithPath: $0))) }
+        var sample: [UInt8] = []
+        for t in texts.enumerated() where t.offset % 50 == 0 && sample.count < 8192 { sample += t.element.prefix(8192 - sample.count) }
+        var rows: [[String]] = []
+        for zlibOnly in [true, false] {
+            let compressor = IndexFormat.Compressor(raw: true, zlibOnly: zlibOnly)
+            var out: [UInt8] = []
+            var total = 0
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<option("--repeats", 3) {
+                total = 0
+                for t in texts {
+                    out.removeAll(keepingCapacity: true)
+                    t.withUnsafeBytes { tb in sample.withUnsafeBytes { compressor.compress(tb, dictionary: $0, appendingTo: &out) } }
+                    total += out.count
+                }
             }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(option("--repeats", 3))
+            let input = texts.reduce(0) { $0 + $1.count }
+            rows.append([zlibOnly ? "zlib level 1" : "DeflateEncoder", String(format: "%.1f", Double(input) / seconds / 1_048_576),
+                         String(format: "%.4f", Double(total) / Double(input))])
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(option("--repeats", 3))
-        let input = texts.reduce(0) { $0 + $1.count }
-        rows.append([zlibOnly ? "zlib level 1" : "DeflateEncoder", String(format: "%.1f", Double(input) / seconds / 1_048_576),
-                     String(format: "%.4f", Double(total) / Double(input))])
+        table(["compressor", "MB/s", "ratio"], rows)
+    case "queries":
+        try QueryBenchmark.run(index: operand(), count: option("--count", 2000), seed: UInt64(option("--seed", 7)), snippets: !arguments.contains("--no-snippet"),
+                                 dump: stringOption("--dump"), load: stringOption("--load"))
+    default:
+        fail("searchctl-bench: unknown command \(command)\n\(usage)", code: 2)
     }
-    table(["compressor", "MB/s", "ratio"], rows)
-case "queries":
-    try QueryBenchmark.run(index: arguments[1], count: option("--count", 2000), seed: UInt64(option("--seed", 7)), snippets: !arguments.contains("--no-snippet"),
-                             dump: stringOption("--dump"), load: stringOption("--load"))
-default:
-    print("unknown command \(command)")
-    exit(2)
+} catch {
+    fail("searchctl-bench: \(error)", code: 1)
 }
