@@ -1,9 +1,9 @@
 import CZlib
 
-/// A reusable DEFLATE compressor for stored text: one zlib stream, set up once and reset
-/// between documents, writing through one reusable output buffer. Setting up a stream
-/// costs about 270 KB of allocation and table clearing, more than compressing a 2 KB
-/// document at level 1, so indexing keeps one per worker thread.
+/// A reusable DEFLATE compressor for stored text: one zlib stream, set up on first use
+/// and reset between documents, writing through one reusable output buffer. Setting up
+/// a stream costs about 270 KB of allocation and table clearing, more than compressing
+/// a 2 KB document at level 1, so indexing keeps one per worker thread.
 ///
 /// Its output is a complete zlib stream, the same bytes `compress2` gives at `level`
 /// (window and hash sizes are zlib's defaults: `windowBits` 15, `memLevel` 8), so
