@@ -9,7 +9,7 @@ import CZlib
 /// (window and hash sizes are zlib's defaults: `windowBits` 15, `memLevel` 8), so
 /// `Compression.decompress` reads it; or, when `raw`, raw DEFLATE without the zlib
 /// header and Adler-32 trailer (stored documents carry a CRC-32C of their own), from
-/// our `DeflateEncoder` up to `encoderLimit` bytes (as fast on short texts with a preset
+/// our `DeflateEncoder` up to `encoderLimit` bytes (faster on short texts with a preset
 /// dictionary, and smaller), from zlib beyond.
 ///
 /// Not thread-safe: one per thread. The corresponding zlib functions are

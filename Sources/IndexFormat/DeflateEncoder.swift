@@ -495,12 +495,14 @@ enum Huffman {
         // nodes in the order made (their counts never decrease).
         let n = keys.count
         precondition(n <= 1 << maxBits, "\(n) symbols cannot have codes of at most \(maxBits) bits")
-        // Scratch on the stack (at most 2 · 286 nodes): weights, parents, depths.
-        var perLength = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 6 * n) { scratch in
+        // Scratch on the stack (at most 2 · 286 nodes): weights, parents and depths of
+        // the nodes, then the number of codes of each length.
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 6 * n + maxBits + 1) { scratch -> [UInt8] in
             let weight = scratch.baseAddress!
             let parent = weight + 2 * n
             let depth = parent + 2 * n
+            let perLength = depth + 2 * n
+            perLength.initialize(repeating: 0, count: maxBits + 1)
             for i in 0..<n { weight[i] = max(Int(keys[i] >> 16), 1) }
             var nextLeaf = 0
             var nextNode = n
@@ -524,13 +526,7 @@ enum Huffman {
             // Depths of the leaves, then how many codes of each length.
             depth[2 * n - 2] = 0
             for node in stride(from: 2 * n - 3, through: 0, by: -1) { depth[node] = depth[parent[node]] + 1 }
-            withUnsafeMutableBytes(of: &perLength) { raw in
-                let counts = raw.bindMemory(to: Int.self)
-                for i in 0..<n { counts[min(depth[i], maxBits)] += 1 }
-            }
-        }
-        return withUnsafeMutableBytes(of: &perLength) { raw -> [UInt8] in
-            let perLength = raw.bindMemory(to: Int.self)
+            for i in 0..<n { perLength[min(depth[i], maxBits)] += 1 }
             // Too deep: the lengths folded to maxBits overfill the code space; take codes
             // from the longest length and lengthen a shorter one until the sum fits (the
             // Kraft sum, in units of 2^−maxBits, must be exactly 2^maxBits).
