@@ -57,6 +57,11 @@ public final class PostingsIterator {
 
     /// The current document, or `exhausted`.
     public private(set) var doc: Int32 = -1
+    /// Always 0, but not known to the optimizer: added to a binary search's target, it
+    /// hides the target's range. Knowing that both sides of `x - target` are below 2³²,
+    /// LLVM turns the sign test into a compare and the select into a branch, which
+    /// mispredicts half the time.
+    private var opaqueZero = 0
 
     init(segment: SegmentReader, info: TermInfo) throws(IndexError) {
         self.segment = segment
@@ -337,11 +342,17 @@ public final class PostingsIterator {
                 }
                 high = min(high, fullBlocks)   // fullBlocks: past the full ones
                 // Invariant: last(low) < target; high == fullBlocks or last(high) ≥ target.
-                while high - low > 1 {
-                    let mid = (low + high) / 2
-                    if lastDocument(ofBlock: mid) < target { low = mid } else { high = mid }
+                // The first block in (low, high] whose last is ≥ target, halving without
+                // branches (the sign of a difference picks the half).
+                var base = low
+                var n = high - low
+                let wanted = Int(target) &+ opaqueZero
+                while n > 1 {
+                    let half = n >> 1
+                    base &+= half & ((Int(skipEntry(base &+ half, 0)) &- wanted) >> 63)
+                    n &-= half
                 }
-                b = high
+                b = base &+ 1
             }
             if b >= fullBlocks && tailCount == 0 {
                 doc = Self.exhausted
@@ -358,7 +369,7 @@ public final class PostingsIterator {
         if i == probe && i < blockCount && docs[i] < wanted {
             // The first ≥ target lies in [base, base + n]: n is halved without branches
             // (the sign of a difference picks the half; a branch would mispredict).
-            let target = Int(wanted)
+            let target = Int(wanted) &+ opaqueZero
             var base = i + 1
             var n = blockCount - base
             while n > 1 {
