@@ -207,8 +207,3 @@ int64_t czlib_inflater_run(czlib_inflater *d, const uint8_t *source, size_t leng
     s->avail_in = (uInt)length;
     return inflate_step(s, destination, wanted, expected);
 }
-
-int64_t czlib_inflater_more(czlib_inflater *d, uint8_t *destination, size_t wanted, size_t remaining) {
-    if (wanted > (uInt)-1 || wanted > remaining || wanted == 0) return -1;
-    return inflate_step(&d->stream, destination, wanted, remaining);
-}

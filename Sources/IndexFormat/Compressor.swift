@@ -105,23 +105,21 @@ func appendVarint(_ value: Int, to bytes: inout [UInt8]) {
     bytes.append(UInt8(v))
 }
 
-/// A reusable raw DEFLATE decompressor for stored text: one zlib stream, reset between
-/// documents (a stream set up per document costs a 32 KiB window and its initialization,
-/// more than inflating a 2 KB document). It can stop after a prefix of the text.
+/// A reusable raw DEFLATE decompressor for stored text (`Inflater`, its buffers kept
+/// between documents). It can stop after a prefix of the text.
 ///
-/// Not thread-safe: one per thread (a `Searcher` keeps one). The corresponding zlib
-/// functions are `inflateInit2`, `inflateReset`, `inflateSetDictionary` and `inflate`.
+/// Not thread-safe: one per thread (a `Searcher` keeps one).
 public final class Decompressor {
-    private let stream: OpaquePointer
+    private let inflater = Inflater()
+    /// zlib's inflate instead of `Inflater` (for comparisons); set up on first use.
+    public let zlibOnly: Bool
+    private var zlibStream: OpaquePointer?
 
-    public init() {
-        guard let stream = czlib_inflater_create() else {
-            fatalError("zlib could not set up a decompressor (out of memory)")
-        }
-        self.stream = stream
+    public init(zlibOnly: Bool = false) {
+        self.zlibOnly = zlibOnly
     }
 
-    deinit { czlib_inflater_destroy(stream) }
+    deinit { if let zlibStream { czlib_inflater_destroy(zlibStream) } }
 
     /// The first `min(prefix, length)` bytes of the text that the varint `length` and
     /// raw DEFLATE `bytes` hold (what `Compressor.compress` with `raw` and `dictionary`
@@ -129,7 +127,30 @@ public final class Decompressor {
     /// must end right after it.
     public func decompress(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer,
                            prefix: Int = Int.max) -> [UInt8]? {
-        begin(bytes, dictionary: dictionary) { min(prefix, $0) }?.text
+        guard let length = begin(bytes, dictionary: dictionary) else { return nil }
+        if length == 0 { return [] }
+        let count = min(prefix, length)
+        if zlibOnly { return zlibInflate(bytes, dictionary: dictionary, count: count, length: length) }
+        guard inflater.inflate(until: count) else { return nil }
+        return Array(UnsafeBufferPointer(rebasing: inflater.text[..<count]))
+    }
+
+    /// `decompress` by zlib: the first `count` of the text's `length` bytes.
+    private func zlibInflate(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer, count: Int, length: Int) -> [UInt8]? {
+        if zlibStream == nil {
+            guard let made = czlib_inflater_create() else { fatalError("zlib could not set up a decompressor (out of memory)") }
+            zlibStream = made
+        }
+        var reader = ByteReader(bytes)
+        _ = reader.readInt(limit: 1 << 31)
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[reader.offset...])
+        var out = [UInt8](repeating: 0, count: count)
+        let n = out.withUnsafeMutableBufferPointer { dst in
+            czlib_inflater_run(zlibStream, payload.baseAddress!.assumingMemoryBound(to: UInt8.self), payload.count,
+                               dictionary.baseAddress?.assumingMemoryBound(to: UInt8.self), dictionary.count,
+                               dst.baseAddress!, count, length)
+        }
+        return n == Int64(count) ? out : nil
     }
 
     /// The shortest start of the text (as `decompress` reads it) that holds at least
@@ -139,68 +160,56 @@ public final class Decompressor {
     /// needed start is inflated whatever the script.
     public func decompress(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer,
                            utf16Units units: Int) -> [UInt8]? {
-        guard let start = begin(bytes, dictionary: dictionary, wanted: { min(max(units, 0) + 16, $0) }) else { return nil }
-        var out = start.text
-        let length = start.length
-        var wanted = out.count
-        var counted = Self.utf16Count(out, from: 0)
+        guard let length = begin(bytes, dictionary: dictionary) else { return nil }
+        if length == 0 { return [] }
+        var wanted = min(max(units, 0) + 16, length)
+        guard inflater.inflate(until: wanted) else { return nil }
+        var counted = Self.utf16Count(inflater.text, from: 0, to: wanted)
         while counted < units && wanted < length {
             let more = min(length - wanted, max(units - counted + 16, 256))
-            out.append(contentsOf: repeatElement(0, count: more))
-            let n = out.withUnsafeMutableBufferPointer { dst in
-                czlib_inflater_more(stream, dst.baseAddress! + wanted, more, length - wanted)
-            }
-            guard n == Int64(more) else { return nil }
-            counted += Self.utf16Count(out, from: wanted)
+            guard inflater.inflate(until: wanted + more) else { return nil }
+            counted += Self.utf16Count(inflater.text, from: wanted, to: wanted + more)
             wanted += more
         }
-        return out
+        return Array(UnsafeBufferPointer(rebasing: inflater.text[..<wanted]))
     }
 
-    /// Reads the text's length from `bytes` and inflates its first `wanted(length)`
-    /// bytes (at most `length`), leaving the stream ready for `czlib_inflater_more`;
-    /// `nil` when the data is damaged.
-    private func begin(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer,
-                       wanted: (Int) -> Int) -> (text: [UInt8], length: Int)? {
+    /// Reads the text's length from `bytes` and starts the inflater on the rest; `nil`
+    /// when the length is damaged.
+    private func begin(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer) -> Int? {
         var reader = ByteReader(bytes)
         guard let length = reader.readInt(limit: 1 << 31) else { return nil }
-        if length == 0 { return reader.isAtEnd ? ([], 0) : nil }
-        guard let payload = reader.readBytes(reader.remaining), !payload.isEmpty,
-              length <= payload.count * Compression.maximumExpansion else { return nil }
-        let count = wanted(length)
-        var out = [UInt8](repeating: 0, count: count)
-        if count == 0 { return (out, length) }
-        let n = out.withUnsafeMutableBufferPointer { dst in
-            czlib_inflater_run(stream, payload.baseAddress!.assumingMemoryBound(to: UInt8.self), payload.count,
-                               dictionary.baseAddress?.assumingMemoryBound(to: UInt8.self), dictionary.count,
-                               dst.baseAddress!, count, length)
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[reader.offset...])
+        if length == 0 {
+            guard payload.isEmpty else { return nil }
+        } else {
+            guard !payload.isEmpty, length <= payload.count * Compression.maximumExpansion else { return nil }
         }
-        return n == Int64(count) ? (out, length) : nil
+        inflater.start(payload, dictionary: dictionary, length: length)
+        return length
     }
 
-    /// The UTF-16 length of the UTF-8 `bytes[from...]`: a unit per byte that starts a
+    /// The UTF-16 length of the UTF-8 `b[from..<end]`: a unit per byte that starts a
     /// character, two for a four-byte one (a character cut at either end counts as
     /// its bytes there show).
-    static func utf16Count(_ bytes: [UInt8], from: Int) -> Int {
-        bytes.withUnsafeBufferPointer { b in
-            var n = 0
-            var i = from
-            // Eight bytes at a time: a byte's bit 7 set and bit 6 clear marks a
-            // continuation byte, its bits 7 to 4 set a four-byte lead.
-            let high: UInt64 = 0x8080_8080_8080_8080
-            while i + 8 <= b.count {
-                let x = UInt64(littleEndian: UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self))
-                let continuations = x & ~(x << 1) & high
-                let fourByteLeads = x & (x << 1) & (x << 2) & (x << 3) & high
-                n &+= 8 &- continuations.nonzeroBitCount &+ fourByteLeads.nonzeroBitCount
-                i += 8
-            }
-            while i < b.count {
-                let c = b[i]
-                n &+= (c & 0xC0 != 0x80 ? 1 : 0) &+ (c >= 0xF0 ? 1 : 0)
-                i += 1
-            }
-            return n
+    static func utf16Count(_ b: UnsafeBufferPointer<UInt8>, from: Int, to end: Int) -> Int {
+        var n = 0
+        var i = from
+        // Eight bytes at a time: a byte's bit 7 set and bit 6 clear marks a
+        // continuation byte, its bits 7 to 4 set a four-byte lead.
+        let high: UInt64 = 0x8080_8080_8080_8080
+        while i + 8 <= end {
+            let x = UInt64(littleEndian: UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self))
+            let continuations = x & ~(x << 1) & high
+            let fourByteLeads = x & (x << 1) & (x << 2) & (x << 3) & high
+            n &+= 8 &- continuations.nonzeroBitCount &+ fourByteLeads.nonzeroBitCount
+            i += 8
         }
+        while i < end {
+            let c = b[i]
+            n &+= (c & 0xC0 != 0x80 ? 1 : 0) &+ (c >= 0xF0 ? 1 : 0)
+            i += 1
+        }
+        return n
     }
 }

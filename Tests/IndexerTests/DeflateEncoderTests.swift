@@ -2,10 +2,11 @@ import Foundation
 @testable import IndexFormat
 import XCTest
 
-/// `DeflateEncoder` (the stored text's raw DEFLATE) against zlib's inflate: every text
-/// comes back, with and without a preset dictionary, through stored, fixed and dynamic
-/// blocks, long matches, matches into the dictionary and texts longer than the window;
-/// and it compresses at least as well as zlib at level 1, which it replaces.
+/// `DeflateEncoder` (the stored text's raw DEFLATE) against zlib's inflate and
+/// `Inflater`: every text comes back, with and without a preset dictionary, through
+/// stored, fixed and dynamic blocks, long matches, matches into the dictionary and texts
+/// longer than the window; and it compresses at least as well as zlib at level 1, which
+/// it replaces.
 final class DeflateEncoderTests: XCTestCase {
     var state: UInt64 = 12345
     func next() -> UInt64 {
@@ -18,12 +19,15 @@ final class DeflateEncoderTests: XCTestCase {
         return Array(generator.document(words: words).utf8)
     }
 
-    /// `text` compressed by `compressor` against `dictionary`, then inflated by zlib.
+    /// `text` compressed by `compressor` against `dictionary`, then inflated by zlib and
+    /// by `Inflater`.
     func roundTrip(_ text: [UInt8], _ dictionary: [UInt8], _ compressor: Compressor, file: StaticString = #filePath, line: UInt = #line) -> Int {
         var out: [UInt8] = []
         text.withUnsafeBytes { t in dictionary.withUnsafeBytes { compressor.compress(t, dictionary: $0, appendingTo: &out) } }
-        let back = out.withUnsafeBytes { o in dictionary.withUnsafeBytes { Decompressor().decompress(o, dictionary: $0) } }
-        XCTAssertEqual(back, text, "\(text.count) bytes, dictionary \(dictionary.count)", file: file, line: line)
+        for zlibOnly in [true, false] {
+            let back = out.withUnsafeBytes { o in dictionary.withUnsafeBytes { Decompressor(zlibOnly: zlibOnly).decompress(o, dictionary: $0) } }
+            XCTAssertEqual(back, text, "\(text.count) bytes, dictionary \(dictionary.count), zlib \(zlibOnly)", file: file, line: line)
+        }
         return out.count
     }
 

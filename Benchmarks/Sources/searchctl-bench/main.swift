@@ -103,6 +103,30 @@ do {
                          String(format: "%.4f", Double(total) / Double(input))])
         }
         table(["compressor", "MB/s", "ratio"], rows)
+        // Inflating the same texts (as snippets do, one document at a time): zlib's inflate
+        // against `Inflater`, from the encoder's output with the same dictionary.
+        let compressor = IndexFormat.Compressor(raw: true)
+        let blobs = texts.map { t in
+            var out: [UInt8] = []
+            t.withUnsafeBytes { tb in sample.withUnsafeBytes { compressor.compress(tb, dictionary: $0, appendingTo: &out) } }
+            return out
+        }
+        rows = []
+        for zlibOnly in [true, false] {
+            let decompressor = Decompressor(zlibOnly: zlibOnly)
+            var total = 0
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<option("--repeats", 3) {
+                for b in blobs {
+                    let text = b.withUnsafeBytes { bb in sample.withUnsafeBytes { decompressor.decompress(bb, dictionary: $0) } }
+                    guard let text else { fail("searchctl-bench: a text did not inflate", code: 1) }
+                    total += text.count
+                }
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            rows.append([zlibOnly ? "zlib inflate" : "Inflater", String(format: "%.1f", Double(total) / seconds / 1_048_576)])
+        }
+        table(["decompressor", "MB/s"], rows)
     case "queries":
         try QueryBenchmark.run(index: operand(), count: option("--count", 2000), seed: UInt64(option("--seed", 7)), snippets: !arguments.contains("--no-snippet"),
                                  dump: stringOption("--dump"), load: stringOption("--load"))

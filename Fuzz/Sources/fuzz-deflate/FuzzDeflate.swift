@@ -1,10 +1,14 @@
 // Fuzz target: the stored text's DEFLATE encoder (`DeflateEncoder`, through
-// `Compressor(raw: true)`). The input's first byte picks the preset dictionary (none,
-// a fixed Dutch one, or the input's own first part); the rest is the text.
+// `Compressor(raw: true)`) and decoder (`Inflater`, through `Decompressor`). The input's
+// first byte picks the preset dictionary (none, a fixed Dutch one, or the input's own
+// first part); the rest is the text.
 //
-// Properties checked besides "no crash": zlib's inflate gives the text back, with the
-// dictionary; so does a prefix of any length, asked for in bytes or in UTF-16 units;
-// one compressor reused across inputs (and dictionaries) writes what a fresh one writes.
+// Properties checked besides "no crash": zlib's inflate and the inflater give the text
+// back, with the dictionary; so does a prefix of any length, asked for in bytes or in
+// UTF-16 units; one compressor reused across inputs (and dictionaries) writes what a
+// fresh one writes. The text is also decoded as if it were a stored blob (length varint,
+// raw DEFLATE): whatever zlib's inflate accepts, the inflater must decode to the same
+// bytes, and what the inflater accepts must have the length the blob declares.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,6 +16,7 @@ import FuzzSupport
 import IndexFormat
 
 nonisolated(unsafe) let reused = Compressor(raw: true)
+nonisolated(unsafe) let zlib = Decompressor(zlibOnly: true)
 
 @_cdecl("LLVMFuzzerInitialize")
 public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>?,
@@ -45,9 +50,25 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
     }
     fuzzCheck(fresh == again, "a reused compressor wrote other bytes than a fresh one")
     let decompressor = Decompressor()
+    text.withUnsafeBytes { t in
+        dictionary.withUnsafeBytes { d in
+            let ours = decompressor.decompress(t, dictionary: d)
+            if let theirs = zlib.decompress(t, dictionary: d) {
+                fuzzCheck(ours == theirs, "zlib's inflate accepts a stream that the inflater decodes otherwise")
+            }
+            if let ours {
+                var reader = ByteReader(t)
+                fuzzCheck(reader.readInt(limit: 1 << 31) == ours.count, "the inflater accepted a text of another length than declared")
+            }
+            if let part = decompressor.decompress(t, dictionary: d, prefix: Int(mode) * 3) {
+                fuzzCheck(part.count <= Int(mode) * 3, "a prefix longer than asked for")
+            }
+        }
+    }
     fresh.withUnsafeBytes { f in
         dictionary.withUnsafeBytes { d in
-            fuzzCheck(decompressor.decompress(f, dictionary: d) == text, "inflate does not give the text back")
+            fuzzCheck(zlib.decompress(f, dictionary: d) == text, "zlib's inflate does not give the text back")
+            fuzzCheck(decompressor.decompress(f, dictionary: d) == text, "the inflater does not give the text back")
             for prefix in [1, text.count / 2, text.count - 1] where prefix > 0 {
                 fuzzCheck(decompressor.decompress(f, dictionary: d, prefix: prefix) == Array(text.prefix(prefix)),
                           "a prefix of \(prefix) bytes is not the text's start")

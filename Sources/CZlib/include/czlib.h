@@ -53,9 +53,9 @@ int64_t czlib_deflater_compress(czlib_deflater *deflater, const uint8_t *source,
 /// `uncompress`.
 int64_t czlib_uncompress(const uint8_t *source, size_t length, uint8_t *destination, size_t expected);
 
-/// A reusable raw DEFLATE decompressor: one zlib stream, reset between documents, so
-/// that reading many stored documents does not set up (allocate and initialize) a
-/// stream and its 32 KiB window for each. Not thread-safe.
+/// A reusable raw DEFLATE decompressor: one zlib stream, reset between documents. The
+/// index reads stored text with its own inflater; this one is zlib's, to compare with
+/// (tests, benchmarks). Not thread-safe.
 typedef struct czlib_inflater czlib_inflater;
 
 /// A raw DEFLATE decompressor, or NULL when zlib cannot allocate one.
@@ -73,12 +73,6 @@ void czlib_inflater_destroy(czlib_inflater *inflater);
 int64_t czlib_inflater_run(czlib_inflater *inflater, const uint8_t *source, size_t length,
                            const uint8_t *dictionary, size_t dictionary_length,
                            uint8_t *destination, size_t wanted, size_t expected);
-
-/// Continues the stream of the last `czlib_inflater_run` that produced a prefix (its
-/// source must still be in place): the next `wanted` bytes of the text, of which
-/// `remaining` are left (with `wanted` equal to `remaining` the stream must then end).
-/// Returns `wanted`, or -1 when the data is damaged.
-int64_t czlib_inflater_more(czlib_inflater *inflater, uint8_t *destination, size_t wanted, size_t remaining);
 
 #ifdef __cplusplus
 }
