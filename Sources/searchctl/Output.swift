@@ -38,6 +38,11 @@ enum Output {
         text.withUTF8 { writeAll(STDOUT_FILENO, $0) }
     }
 
+    /// Writes UTF-8 `bytes` to stdout unbuffered by stdio.
+    static func out(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { writeAll(STDOUT_FILENO, $0) }
+    }
+
     /// Rewrites the progress line on stderr (a terminal); `nil` clears it.
     static func progress(_ line: String?) {
         var text = "\r\u{1B}[K"

@@ -99,7 +99,7 @@ struct SearchCommand: ParsableCommand {
     private func runBatch(_ searcher: Searcher) throws {
         let input = Output.readStandardInput()
         var anyHits = false
-        var out = ""
+        var out = JSONWriter(capacity: 1 << 17)
         var lines = input.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         if lines.last?.isEmpty == true { lines.removeLast() }  // what follows the final newline is no line
         for rawLine in lines {
@@ -108,7 +108,8 @@ struct SearchCommand: ParsableCommand {
             // One object per input line (SPEC section 4), so that answers line up with
             // queries: a blank line is a bad query, as it is without --batch.
             if line.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) {
-                out += "{\"query\": \(JSONWriter.quoted(line)), \"error\": \"empty query: give at least one word\"}\n"
+                out.member("{\"query\": ", line)
+                out.raw(", \"error\": \"empty query: give at least one word\"}\n")
                 continue
             }
             let started = now()
@@ -116,19 +117,22 @@ struct SearchCommand: ParsableCommand {
                 let result = try searcher.search(line, options: options)
                 let took = (now() - started) * 1000
                 if result.total > 0 { anyHits = true }
-                out += ResultJSON.object(query: line, result: result, tookMs: took, explain: explain) + "\n"
+                ResultJSON.write(query: line, result: result, tookMs: took, explain: explain, to: &out)
+                out.raw("\n")
             } catch let error as QueryError {
-                out += "{\"query\": \(JSONWriter.quoted(line)), \"error\": \(JSONWriter.quoted(error.description))}\n"
+                out.member("{\"query\": ", line)
+                out.member(", \"error\": ", error.description)
+                out.raw("}\n")
             } catch {
-                Output.out(out)
+                Output.out(out.bytes)
                 throw cliError(error)
             }
-            if out.utf8.count > 1 << 16 {
-                Output.out(out)
-                out = ""
+            if out.bytes.count > 1 << 16 {
+                Output.out(out.bytes)
+                out.bytes.removeAll(keepingCapacity: true)
             }
         }
-        Output.out(out)
+        Output.out(out.bytes)
         if !anyHits { throw ExitCode(Exit.noHits) }
     }
 }
@@ -136,22 +140,46 @@ struct SearchCommand: ParsableCommand {
 /// The JSON contract of SPEC section 4.
 enum ResultJSON {
     static func object(query: String, result: SearchResult, tookMs: Double, explain: Bool) -> String {
-        var s = "{\"query\": \(JSONWriter.quoted(query)), \"total\": \(result.total), \"took_ms\": \(JSONWriter.number(roundTo(tookMs, 3))), \"hits\": ["
+        var w = JSONWriter(capacity: 512)
+        write(query: query, result: result, tookMs: tookMs, explain: explain, to: &w)
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+
+    static func write(query: String, result: SearchResult, tookMs: Double, explain: Bool, to w: inout JSONWriter) {
+        w.member("{\"query\": ", query)
+        w.member(", \"total\": ", result.total)
+        w.member(", \"took_ms\": ", roundTo(tookMs, 3))
+        w.raw(", \"hits\": [")
         for (i, hit) in result.hits.enumerated() {
-            if i > 0 { s += ", " }
-            s += "{\"rank\": \(hit.rank), \"path\": \(JSONWriter.quoted(hit.path)), \"score\": \(JSONWriter.number(hit.score)), "
-            s += "\"title\": \(JSONWriter.quoted(hit.title)), "
-            s += "\"snippet\": \(JSONWriter.quoted(hit.snippet?.text ?? "")), "
-            s += "\"highlights\": [" + (hit.snippet?.highlights ?? []).map { "[\($0[0]), \($0[1])]" }.joined(separator: ", ") + "]"
-            if explain, let clauses = hit.explanation {
-                s += ", \"explain\": [" + clauses.map { c in
-                    "{\"clause\": \(JSONWriter.quoted(c.clause)), \"tf\": \(c.tf), \"df\": \(c.df), \"idf\": \(JSONWriter.number(c.idf)), \"dl\": \(c.dl), \"avgdl\": \(JSONWriter.number(c.avgdl)), \"score\": \(JSONWriter.number(c.score))}"
-                }.joined(separator: ", ") + "]"
+            w.member(i > 0 ? ", {\"rank\": " : "{\"rank\": ", hit.rank)
+            w.member(", \"path\": ", hit.path)
+            w.member(", \"score\": ", hit.score)
+            w.member(", \"title\": ", hit.title)
+            w.member(", \"snippet\": ", hit.snippet?.text ?? "")
+            w.raw(", \"highlights\": [")
+            for (k, h) in (hit.snippet?.highlights ?? []).enumerated() {
+                w.member(k > 0 ? ", [" : "[", h[0])
+                w.member(", ", h[1])
+                w.raw("]")
             }
-            s += "}"
+            w.raw("]")
+            if explain, let clauses = hit.explanation {
+                w.raw(", \"explain\": [")
+                for (k, c) in clauses.enumerated() {
+                    w.member(k > 0 ? ", {\"clause\": " : "{\"clause\": ", c.clause)
+                    w.member(", \"tf\": ", c.tf)
+                    w.member(", \"df\": ", c.df)
+                    w.member(", \"idf\": ", c.idf)
+                    w.member(", \"dl\": ", c.dl)
+                    w.member(", \"avgdl\": ", c.avgdl)
+                    w.member(", \"score\": ", c.score)
+                    w.raw("}")
+                }
+                w.raw("]")
+            }
+            w.raw("}")
         }
-        s += "]}"
-        return s
+        w.raw("]}")
     }
 
     static func roundTo(_ x: Double, _ digits: Int) -> Double {
