@@ -108,7 +108,9 @@ public struct IndexChecker {
             }
             previousPath = path
             let text = try reader.storedText(d)
-            _ = text
+            if reader.recordsHoldTitles, record.title != DocumentTitle.title(utf8: text, complete: true)! {
+                problem("the title in record \(d) is not the first line of its stored text")
+            }
             let l = reader.length(of: d)
             tokens += l
             if d % 65_536 == 65_535 { reader.file.dropResidentPages() }

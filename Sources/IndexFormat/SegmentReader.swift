@@ -215,10 +215,14 @@ public final class SegmentReader: @unchecked Sendable {
         return body
     }
 
-    /// The record of `doc`. Its `title` is empty from format version 4 on: `title(of:)`.
+    /// True when this segment's document records hold the titles (format versions 2, 3
+    /// and 6 on); else `title(of:)` derives them from the stored text.
+    public var recordsHoldTitles: Bool { SegmentFormat.recordsHoldTitles(version) }
+
+    /// The record of `doc`. Its `title` is empty in format versions 4 and 5: `title(of:)`.
     public func document(_ doc: Int) throws(IndexError) -> DocumentRecord {
         var r = ByteReader(try documentRecord(doc))
-        let hasTitle = version < SegmentFormat.versionDerivedTitles
+        let hasTitle = recordsHoldTitles
         guard let path = r.readString(), let title = hasTitle ? r.readString() : "", let size = r.readVarint(),
               let mtime = r.readU64(), let hash = r.readU64(), r.isAtEnd else {
             throw corrupt("record of document \(doc) is damaged")
@@ -230,11 +234,11 @@ public final class SegmentReader: @unchecked Sendable {
     /// documents (it reads the whole text when the first non-empty line goes on past it).
     static let titlePrefix = 256
 
-    /// The title of `doc` (`DocumentTitle`): from its record (versions 2 and 3), else from
-    /// its stored text: from `text` when the caller has it (the whole text), else from a
-    /// prefix of it inflated by `decompressor`.
+    /// The title of `doc` (`DocumentTitle`): from its record (versions 2, 3 and 6 on), else
+    /// from its stored text: from `text` when the caller has it (the whole text), else
+    /// from a prefix of it inflated by `decompressor`.
     public func title(of doc: Int, text: [UInt8]? = nil, decompressor: Decompressor? = nil) throws(IndexError) -> String {
-        if version < SegmentFormat.versionDerivedTitles { return try document(doc).title }
+        if recordsHoldTitles { return try document(doc).title }
         if let text { return DocumentTitle.title(utf8: text, complete: true)! }
         let prefix = try storedDocument(doc, prefix: Self.titlePrefix, decompressor: decompressor).text
         if prefix.count < Self.titlePrefix { return DocumentTitle.title(utf8: prefix, complete: true)! }

@@ -7,8 +7,8 @@ import Glibc
 public struct DocumentRecord: Sendable, Equatable {
     /// Identity: the path relative to the indexed folder, `/`-separated.
     public var path: String
-    /// The first non-empty line (`DocumentTitle`). Records of format versions 2 and 3
-    /// hold it; since version 4 it is not written, and read records leave it empty
+    /// The first non-empty line of the stored text (`DocumentTitle`). Records of format
+    /// versions 2, 3 and 6 on hold it; read records of versions 4 and 5 leave it empty
     /// (`SegmentReader.title(of:)` derives it from the stored text).
     public var title: String
     /// File size in bytes and modification time (nanoseconds since 1970), for incremental runs.
@@ -112,6 +112,7 @@ public struct SegmentWriter {
         documentOffsets.append(UInt64(documents.offset))
         record.bytes.removeAll(keepingCapacity: true)
         record.string(doc.path)
+        record.string(doc.title)
         record.varint(doc.size)
         record.u64(UInt64(bitPattern: doc.mtime))
         record.u64(doc.contentHash)

@@ -157,9 +157,11 @@ final class DocumentAnalyzer {
                 body = UnsafeRawBufferPointer(rebasing: bytes[3...])
             }
             doc.storedBlob = store(body)
+            doc.record.title = DocumentTitle.title(utf8: body)
         } else {
             let utf8 = Array(String(decoding: decoded.utf16, as: UTF16.self).utf8)
             doc.storedBlob = utf8.withUnsafeBytes { store($0) }
+            doc.record.title = utf8.withUnsafeBytes { DocumentTitle.title(utf8: $0) }
         }
         return doc
     }

@@ -63,6 +63,7 @@ enum SegmentMerger {
         for s in inputs.indices { heads.append(try advance(s)) }
         var newId: Int32 = 0
         let compressor = Compressor(raw: true)
+        let decompressor = Decompressor()
         while true {
             var best: Int?
             for s in inputs.indices {
@@ -74,7 +75,9 @@ enum SegmentMerger {
             let reader = inputs[s].reader
             docMap[s][doc] = newId
             newId += 1
-            let record = try reader.document(doc)
+            var record = try reader.document(doc)
+            // Versions 4 and 5 keep no title in the record: derive it from the text.
+            if !reader.recordsHoldTitles { record.title = try reader.title(of: doc, decompressor: decompressor) }
             let blob = try reader.storedBlob(doc)
             let (number, rest) = try reader.storedBlobParts(doc)
             let renumbered = dictionaryMap[s][number]

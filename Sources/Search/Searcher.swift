@@ -149,7 +149,8 @@ public final class Searcher {
 
     /// The title and snippet of `doc` from a prefix of its stored text, when its
     /// checkpoints show that the snippet lies well before the end of a longer text and the
-    /// prefix gives the same snippet and title as the whole text would; else `nil`.
+    /// prefix gives the same snippet and title as the whole text would (the title from the
+    /// record when it holds one); else `nil`.
     private func fromPrefix(_ reader: SegmentReader, _ doc: Int, highlight: SnippetMaker,
                             matches: [SnippetMaker.MatchPosition]) throws(IndexError) -> (String, Snippet)? {
         guard let outline = try reader.storedOutline(doc), outline.length <= highlight.maximumTextBytes,
@@ -157,8 +158,9 @@ public final class Searcher {
               needed < outline.length else { return nil }
         let prefix = try reader.storedDocument(doc, utf16Prefix: needed, decompressor: decompressor).text
         let complete = prefix.count == outline.length
-        guard let snippet = highlight.make(utf8: prefix, complete: complete, checkpoints: outline.checkpoints, matches: matches),
-              let title = DocumentTitle.title(utf8: prefix, complete: complete) else { return nil }
+        guard let snippet = highlight.make(utf8: prefix, complete: complete, checkpoints: outline.checkpoints, matches: matches) else { return nil }
+        if reader.recordsHoldTitles { return (try reader.title(of: doc), snippet) }
+        guard let title = DocumentTitle.title(utf8: prefix, complete: complete) else { return nil }
         return (title, snippet)
     }
 

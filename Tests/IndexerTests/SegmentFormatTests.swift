@@ -49,20 +49,20 @@ final class SegmentFormatTests: XCTestCase {
         let pos = Array(reader.file.bytes[reader.sections[.positions]!.range])
         XCTAssertEqual(pos, [4, 0] + [UInt8](repeating: 1, count: 60))
         let header = Array(reader.file.bytes[0..<16])
-        // Version 5: CRC-32C checksums, stored text with preset dictionaries, inline lists,
-        // records without titles, u32 offsets, packed positions.
-        XCTAssertEqual(header, Array("SCTLSEGM".utf8) + [5, 0, 0, 0, 0, 0, 0, 0])
-        // Records: path, size, mtime, hash and CRC-32C, no title (31 bytes each here);
+        // Version 6: CRC-32C checksums, stored text with preset dictionaries, inline lists,
+        // u32 offsets, packed positions, records with titles.
+        XCTAssertEqual(header, Array("SCTLSEGM".utf8) + [6, 0, 0, 0, 0, 0, 0, 0])
+        // Records: path, title ("t"), size, mtime, hash and CRC-32C (33 bytes each here);
         // offsets as u32 (the sections are far below 4 GiB), one more than documents.
         let documents = Array(reader.file.bytes[reader.sections[.documents]!.range])
-        XCTAssertEqual(documents.count, 12 * 31)
-        let first = Array(documents[0..<27])
-        XCTAssertEqual(first, [9] + Array("doc00.txt".utf8) + [1] + [UInt8](repeating: 0, count: 16))
-        XCTAssertEqual(Array(documents[27..<31]), first.withUnsafeBytes { c in withUnsafeBytes(of: Checksum.crc32(c).littleEndian) { Array($0) } })
+        XCTAssertEqual(documents.count, 12 * 33)
+        let first = Array(documents[0..<29])
+        XCTAssertEqual(first, [9] + Array("doc00.txt".utf8) + [1, 0x74] + [1] + [UInt8](repeating: 0, count: 16))
+        XCTAssertEqual(Array(documents[29..<33]), first.withUnsafeBytes { c in withUnsafeBytes(of: Checksum.crc32(c).littleEndian) { Array($0) } })
         XCTAssertEqual(reader.sections[.documentOffsets]!.range.count, 13 * 4)
         XCTAssertEqual(reader.sections[.storedOffsets]!.range.count, 13 * 4)
         XCTAssertEqual(try reader.document(3).path, "doc03.txt")
-        XCTAssertEqual(try reader.document(3).title, "", "not stored")
+        XCTAssertEqual(try reader.document(3).title, "t", "stored in the record")
         // No dictionary was given: the section holds a count of 0.
         XCTAssertEqual(Array(reader.file.bytes[reader.sections[.storedDictionaries]!.range]), [0])
         // The two CRC-32Cs: of the tail's positions, then of its documents.

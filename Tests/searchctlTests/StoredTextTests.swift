@@ -36,7 +36,7 @@ final class StoredTextTests: CLITestCase {
     }
 
     /// The segment format version `searchctl index` writes.
-    static let currentVersion: UInt32 = 5
+    static let currentVersion: UInt32 = 6
 
     func testVersion2IndexIsReadAndMergeRewritesItAsCurrent() throws {
         try checkOlderIndex("index-v2", version: 2)
@@ -48,6 +48,10 @@ final class StoredTextTests: CLITestCase {
 
     func testVersion4IndexIsReadAndMergeRewritesItAsCurrent() throws {
         try checkOlderIndex("index-v4", version: 4)
+    }
+
+    func testVersion5IndexIsReadAndMergeRewritesItAsCurrent() throws {
+        try checkOlderIndex("index-v5", version: 5)
     }
 
     /// The fixture index of an older format version answers as a fresh index of the demo
