@@ -23,9 +23,9 @@ measure() {
     local name=$1 folder=$2 index=$work/index-$1
     rm -rf "$index"
     # The bytes of the files themselves (not `du`, which adds the folders' own sizes).
-    local input_bytes; input_bytes=$(find "$folder" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+    local input_bytes; input_bytes=$(find -H "$folder" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
     # Read the files once first, so that every engine indexes from the page cache.
-    find "$folder" -type f -print0 | xargs -0 cat > /dev/null
+    find -H "$folder" -type f -print0 | xargs -0 cat > /dev/null
     # A corpus under 64 MB is indexed 5 times (a fresh index each time) and the median
     # run is shown: one run of a fraction of a second varies by 10–20% on a shared
     # machine. Wall time to the millisecond (GNU time's %e has 10 ms steps).
