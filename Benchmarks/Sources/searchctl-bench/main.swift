@@ -19,7 +19,8 @@ func stringOption(_ name: String) -> String? {
 }
 
 func files(under folder: String) -> [String] {
-    let e = FileManager.default.enumerator(atPath: folder)
+    // A folder given as a symlink is followed (the enumerator would not descend into it).
+    let e = FileManager.default.enumerator(atPath: URL(fileURLWithPath: folder).resolvingSymlinksInPath().path)
     var result: [String] = []
     while let p = e?.nextObject() as? String {
         if p.hasSuffix(".txt") || p.hasSuffix(".md") { result.append(folder + "/" + p) }
