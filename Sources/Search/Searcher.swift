@@ -79,17 +79,15 @@ public final class Searcher {
         var total = 0
         if plan.canMatch, let flat = try flatTermClauses(plan, bm25: bm25, stats: &stats) {
             for (s, segment) in snapshot.segments.enumerated() {
-                let clauses = try flat.map { (c) throws(IndexError) -> WindowScorer.Clause in
-                    let info = try c.bytes.withUnsafeBufferPointer { (b) throws(IndexError) in try segment.reader.lookup(b) }
-                    return WindowScorer.Clause(occur: c.occur, info: info, idf: c.idf)
-                }
+                var clauses: [WindowScorer.Clause] = []
+                for c in flat { clauses.append(WindowScorer.Clause(occur: c.occur, info: try stats.info(c.bytes, segment: s), idf: c.idf)) }
                 try windowScorer.run(clauses, segment: segment, segmentIndex: s, bm25: bm25, heap: &heap, total: &total)
             }
         } else if plan.canMatch {
             for (s, segment) in snapshot.segments.enumerated() {
                 // A lone clause needs no boolean wrapper (its score is the same: 0 + s).
                 let node: PlanNode = plan.clauses.count == 1 && plan.clauses[0].occur != .mustNot ? plan.clauses[0].node : .group(plan)
-                let scorer = try build(node, segment: segment.reader, bm25: bm25, stats: &stats)
+                let scorer = try build(node, segment: s, bm25: bm25, stats: &stats)
                 while try scorer.next() != PostingsIterator.exhausted {
                     let doc = scorer.doc
                     if !segment.isLive(Int(doc)) { continue }
@@ -110,10 +108,8 @@ public final class Searcher {
             let shown = ranked.enumerated().filter { $0.offset >= options.offset }
             for (s, group) in Dictionary(grouping: shown, by: { $0.element.segment }) {
                 let reader = snapshot.segments[s].reader
-                let iterators = try highlight.terms.map { (term) throws(IndexError) -> PostingsIterator? in
-                    guard let info = try term.withUnsafeBufferPointer({ (b) throws(IndexError) in try reader.lookup(b) }) else { return nil }
-                    return try reader.postings(info)
-                }
+                var iterators: [PostingsIterator?] = []
+                for term in highlight.terms { iterators.append(try stats.info(term, segment: s).map { (info) throws(IndexError) in try reader.postings(info) }) }
                 for (rank, c) in group.sorted(by: { $0.element.doc < $1.element.doc }) {
                     matchesByRank[rank] = try matchPositions(of: iterators, doc: c.doc)
                 }
@@ -137,7 +133,7 @@ public final class Searcher {
             }
             if options.explain {
                 // Re-run the plan on this one document to collect the per-clause figures.
-                let scorer = try build(.group(plan), segment: reader, bm25: bm25, stats: &stats)
+                let scorer = try build(.group(plan), segment: c.segment, bm25: bm25, stats: &stats)
                 var list: [ClauseExplanation] = []
                 if try scorer.advance(to: c.doc) == c.doc { try scorer.explain(into: &list) }
                 hit.explanation = list
@@ -213,11 +209,13 @@ public final class Searcher {
         return SnippetMaker(analyzer: analyzer, terms: Array(terms), prefixes: prefixes)
     }
 
-    private func build(_ node: PlanNode, segment: SegmentReader, bm25: BM25, stats: inout GlobalStatistics) throws(IndexError) -> DocScorer {
+    /// The scorer of `node` in segment number `index` of the snapshot.
+    private func build(_ node: PlanNode, segment index: Int, bm25: BM25, stats: inout GlobalStatistics) throws(IndexError) -> DocScorer {
+        let segment = snapshot.segments[index].reader
         switch node {
         case .term(let term):
             let df = try stats.documentFrequency(term)
-            guard let info = try term.withUnsafeBufferPointer({ (b) throws(IndexError) in try segment.lookup(b) }) else { return EmptyScorer() }
+            guard let info = try stats.info(term, segment: index) else { return EmptyScorer() }
             return TermScorer(postings: try segment.postings(info), bm25: bm25, idf: bm25.idf(documentFrequency: df), df: df,
                               label: node.label)
         case let .phrase(terms, positions, slop):
@@ -231,7 +229,7 @@ public final class Searcher {
             for t in distinct {
                 let df = try stats.documentFrequency(t)
                 idf += bm25.idf(documentFrequency: df)
-                guard let info = try t.withUnsafeBufferPointer({ (b) throws(IndexError) in try segment.lookup(b) }) else { return EmptyScorer() }
+                guard let info = try stats.info(t, segment: index) else { return EmptyScorer() }
                 iterators.append(try segment.postings(info))
             }
             // Rare terms first: they drive the leapfrog.
@@ -247,7 +245,7 @@ public final class Searcher {
         case .group(let group):
             var clauses: [(occur: Occur, scorer: DocScorer)] = []
             for c in group.clauses {
-                clauses.append((c.occur, try build(c.node, segment: segment, bm25: bm25, stats: &stats)))
+                clauses.append((c.occur, try build(c.node, segment: index, bm25: bm25, stats: &stats)))
             }
             return BooleanScorer(clauses: clauses)
         }
@@ -271,16 +269,33 @@ extension PlanNode {
 struct GlobalStatistics {
     let snapshot: IndexSnapshot
     private var cache: [[UInt8]: Int] = [:]
+    /// Per term, its dictionary entry in each segment (`nil`: absent there), looked up
+    /// once per query for its df, its scorer and its snippets' positions.
+    private var infos: [[UInt8]: [TermInfo?]] = [:]
 
     init(snapshot: IndexSnapshot) { self.snapshot = snapshot }
+
+    /// `term`'s dictionary entry in segment `segment` of the snapshot, or `nil`.
+    mutating func info(_ term: [UInt8], segment: Int) throws(IndexError) -> TermInfo? {
+        try infos(term)[segment]
+    }
+
+    private mutating func infos(_ term: [UInt8]) throws(IndexError) -> [TermInfo?] {
+        if let known = infos[term] { return known }
+        let found = try term.withUnsafeBufferPointer { (b) throws(IndexError) -> [TermInfo?] in
+            try snapshot.segments.map { (segment) throws(IndexError) in try segment.reader.lookup(b) }
+        }
+        infos[term] = found
+        return found
+    }
 
     /// `df(t)`: live documents containing `term`. Exact: postings in segments with
     /// deletions are counted document by document.
     mutating func documentFrequency(_ term: [UInt8]) throws(IndexError) -> Int {
         if let df = cache[term] { return df }
         var df = 0
-        for segment in snapshot.segments {
-            guard let info = try term.withUnsafeBufferPointer({ (b) throws(IndexError) in try segment.reader.lookup(b) }) else { continue }
+        for (segment, info) in zip(snapshot.segments, try infos(term)) {
+            guard let info else { continue }
             if segment.deletions == nil || segment.info.deletedCount == 0 {
                 df += info.documentFrequency
             } else {
