@@ -20,12 +20,12 @@ public final class PostingsIterator {
     /// For an inline list: where its tail documents end.
     private let inlineDocumentsEnd: Int
 
-    private let docs: UnsafeMutablePointer<UInt32>
+    @usableFromInline let docs: UnsafeMutablePointer<UInt32>
     private let freqs: UnsafeMutablePointer<UInt32>
     /// The block loaded in `docs`/`freqs` (`fullBlocks` means the tail), -1 before the first.
     public private(set) var block = -1
-    private var blockCount = 0
-    private var index = 0
+    @usableFromInline var blockCount = 0
+    @usableFromInline var index = 0
     private var blockPositionsStart = 0
     private var positionsCursor = 0
     private var positionsDocIndex = 0
@@ -56,7 +56,9 @@ public final class PostingsIterator {
     private var valueStart = 0
 
     /// The current document, or `exhausted`.
-    public private(set) var doc: Int32 = -1
+    public var doc: Int32 { _doc }
+    /// `doc`'s storage: internal, so that the inlined part of `advance(to:)` may set it.
+    @usableFromInline var _doc: Int32 = -1
     /// Always 0, but not known to the optimizer: added to a binary search's target, it
     /// hides the target's range. Knowing that both sides of `x - target` are below 2³²,
     /// LLVM turns the sign test into a compare and the select into a branch, which
@@ -279,7 +281,7 @@ public final class PostingsIterator {
         blockValues = -1
         valueDoc = 0
         valueStart = 0
-        doc = Int32(bitPattern: docs[0])
+        _doc = Int32(bitPattern: docs[0])
     }
 
     /// Bulk iteration: loads the next whole block and returns its size (0 at the end);
@@ -288,7 +290,7 @@ public final class PostingsIterator {
     public func nextBlock() throws(IndexError) -> Int {
         let nextBlock = block + 1
         if nextBlock > fullBlocks || (nextBlock == fullBlocks && tailCount == 0) {
-            doc = Self.exhausted
+            _doc = Self.exhausted
             return 0
         }
         try load(block: nextBlock)
@@ -308,12 +310,12 @@ public final class PostingsIterator {
         if doc == Self.exhausted { return doc }
         if block >= 0 && index + 1 < blockCount {
             index += 1
-            doc = Int32(bitPattern: docs[index])
+            _doc = Int32(bitPattern: docs[index])
             return doc
         }
         let nextBlock = block + 1
         if nextBlock > fullBlocks || (nextBlock == fullBlocks && tailCount == 0) {
-            doc = Self.exhausted
+            _doc = Self.exhausted
             return doc
         }
         try load(block: nextBlock)
@@ -322,9 +324,23 @@ public final class PostingsIterator {
 
     /// Moves to the first document ≥ `target`. - Returns: the new `doc`.
     /// - Complexity: skips whole blocks through the skip table.
-    @discardableResult
+    @discardableResult @inlinable
     public func advance(to target: Int32) throws(IndexError) -> Int32 {
         if doc >= target { return doc }
+        // Inlined in the caller: the usual case of a leapfrog, the next document of the
+        // block is the one.
+        let next = index &+ 1
+        if block >= 0 && next < blockCount && Int32(bitPattern: docs[next]) >= target {
+            index = next
+            _doc = Int32(bitPattern: docs[next])
+            return _doc
+        }
+        return try seek(to: target)
+    }
+
+    /// `advance(to:)` past its first check: through the skip table and within a block.
+    @usableFromInline
+    func seek(to target: Int32) throws(IndexError) -> Int32 {
         if block < 0 || (block < fullBlocks && lastDocument(ofBlock: block) < target) {
             // The first block whose last document is ≥ target: a few steps, then
             // galloping and a binary search through the skip table.
@@ -355,7 +371,7 @@ public final class PostingsIterator {
                 b = base &+ 1
             }
             if b >= fullBlocks && tailCount == 0 {
-                doc = Self.exhausted
+                _doc = Self.exhausted
                 return doc
             }
             try load(block: b)
@@ -380,11 +396,11 @@ public final class PostingsIterator {
             i = n == 0 ? base : base &+ (docs[base] < wanted ? 1 : 0)
         }
         if i == blockCount {
-            doc = Self.exhausted
+            _doc = Self.exhausted
             return doc
         }
         index = i
-        doc = Int32(bitPattern: docs[i])
+        _doc = Int32(bitPattern: docs[i])
         return doc
     }
 
