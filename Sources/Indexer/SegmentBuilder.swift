@@ -54,7 +54,7 @@ struct SegmentBuilder {
         records.append(doc.record)
         lengths.append(doc.length)
         storedBlobs.append(doc.storedBlob)
-        bufferedBytes += doc.storedBlob.count + doc.record.path.utf8.count
+        bufferedBytes += doc.storedBlob.count + doc.record.path.utf8.count + doc.record.title.utf8.count
         while workerMaps.count <= doc.worker {
             workerMaps.append([])
             workerEpochs.append(-1)
