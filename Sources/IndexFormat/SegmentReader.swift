@@ -266,7 +266,7 @@ public final class SegmentReader: @unchecked Sendable {
     /// The stored text of `doc` with its position checkpoints: only its first `prefix`
     /// bytes (or all of them, when fewer) from format version 4 on, the whole text before.
     /// With `utf16Prefix`, the shortest start that holds that many UTF-16 units instead.
-    /// `decompressor` (one per thread) saves setting up zlib for each document.
+    /// `decompressor` (one per thread) saves setting up an inflater for each document.
     public func storedDocument(_ doc: Int, prefix: Int = Int.max, utf16Prefix: Int? = nil,
                                decompressor: Decompressor? = nil) throws(IndexError) -> (text: [UInt8], checkpoints: [StoredDocument.Checkpoint]) {
         let blob = try storedBlob(doc)

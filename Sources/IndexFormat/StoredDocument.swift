@@ -116,7 +116,7 @@ public enum StoredDocument {
     /// (checked all the same: its CRC-32C covers the compressed bytes); older layouts give
     /// the whole text; with `utf16Prefix`, the shortest start holding that many UTF-16
     /// units. `dictionaryChecksums` (the CRC-32C of each of `dictionaries`) saves
-    /// computing them; `decompressor` (one per thread) saves setting up zlib per call.
+    /// computing them; `decompressor` (one per thread) saves setting up an inflater per call.
     public static func decode(_ blob: UnsafeRawBufferPointer, dictionaries: [UnsafeRawBufferPointer] = [],
                               dictionaryChecksums: [UInt32]? = nil,
                               layout: Layout = .version4, prefix: Int = Int.max, utf16Prefix: Int? = nil,

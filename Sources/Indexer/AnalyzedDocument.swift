@@ -52,7 +52,7 @@ final class DocumentAnalyzer {
     /// Per vocabulary id: its bytes went out with an earlier document of `sentEpoch`.
     private var sent: [Bool] = []
     private var sentEpoch = -1
-    /// Stored text compression, one zlib stream reused from document to document.
+    /// Stored text compression (`DeflateEncoder`), reused from document to document.
     private let compressor = Compressor(raw: true)
     /// The run's preset dictionary for stored text (number 1 of every segment of the
     /// run), or `nil` to compress without one.
