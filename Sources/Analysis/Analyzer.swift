@@ -42,8 +42,8 @@ public final class Analyzer {
     private var folded: [UInt16] = []
     private var scalars: [Unicode.Scalar] = []
     private var termBytes: [UInt8] = []
-    private var cache: TermCache
-    private var shortCache: ShortTokenCache
+    private let cache: TermCache
+    private let shortCache: ShortTokenCache
     /// Every distinct term this analyzer has produced, with a dense id.
     public private(set) var vocabulary: TermTable
     /// Changes when the vocabulary starts over (ids before and after differ).

@@ -4,19 +4,25 @@ import CICU
 /// front of `TermCache`: a token of at most 12 UTF-16 units is packed into three
 /// 64-bit words, hashed with a few multiplications, and found or missed with a single
 /// 32-byte slot read. Most tokens of natural text are short and frequent.
-struct ShortTokenCache {
+///
+/// A class over raw memory: a lookup per token is then a plain load, with no reference
+/// counting of an array's storage around it. One per `Analyzer`, never shared.
+final class ShortTokenCache {
     static let maximumUnits = 12
     /// The indexer's size; a query analyzer's is much smaller.
     static let defaultSlotCount = 1 << 15
     /// Per slot: three words of key units, then (length << 32 | UInt32(term id)); length 0 = empty.
-    private var slots: [UInt64]
+    private let slots: UnsafeMutablePointer<UInt64>
     private let mask: Int
 
     init(slotCount: Int = ShortTokenCache.defaultSlotCount) {
         precondition(slotCount > 0 && slotCount & (slotCount - 1) == 0, "a power of two")
-        slots = [UInt64](repeating: 0, count: slotCount * 4)
+        slots = .allocate(capacity: slotCount * 4)
+        slots.initialize(repeating: 0, count: slotCount * 4)
         mask = slotCount - 1
     }
+
+    deinit { slots.deallocate() }
 
     struct Key {
         var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0
@@ -51,32 +57,28 @@ struct ShortTokenCache {
     /// The term id (-1: dropped) cached for `key`, or nil.
     @inline(__always)
     func lookup(_ key: Key) -> Int32? {
-        slots.withUnsafeBufferPointer { s in
-            let base = slot(key) &* 4
-            let tail = s[base + 3]
-            guard tail >> 32 == key.length, s[base] == key.w0, s[base + 1] == key.w1, s[base + 2] == key.w2 else { return nil }
-            return Int32(truncatingIfNeeded: tail)
-        }
+        let s = slots + slot(key) &* 4
+        let tail = s[3]
+        guard tail >> 32 == key.length, s[0] == key.w0, s[1] == key.w1, s[2] == key.w2 else { return nil }
+        return Int32(truncatingIfNeeded: tail)
     }
 
     /// Starts loading `key`'s slot into the CPU cache, for a `lookup` soon after.
     @inline(__always)
     func prefetch(_ key: Key) {
-        slots.withUnsafeBufferPointer { cicu_prefetch($0.baseAddress! + slot(key) &* 4) }
+        cicu_prefetch(slots + slot(key) &* 4)
     }
 
     @inline(__always)
-    mutating func insert(_ key: Key, term: Int32) {
-        let base = slot(key) &* 4
-        slots.withUnsafeMutableBufferPointer { s in
-            s[base] = key.w0
-            s[base + 1] = key.w1
-            s[base + 2] = key.w2
-            s[base + 3] = key.length << 32 | UInt64(UInt32(bitPattern: term))
-        }
+    func insert(_ key: Key, term: Int32) {
+        let s = slots + slot(key) &* 4
+        s[0] = key.w0
+        s[1] = key.w1
+        s[2] = key.w2
+        s[3] = key.length << 32 | UInt64(UInt32(bitPattern: term))
     }
 
-    mutating func removeAll() {
-        for i in slots.indices { slots[i] = 0 }
+    func removeAll() {
+        slots.update(repeating: 0, count: (mask + 1) * 4)
     }
 }

@@ -10,23 +10,36 @@ import CICU
 /// dependent memory accesses, which on a table this size are cache misses.
 ///
 /// Bounded: it starts over when it holds `maximumEntries` tokens.
-struct TermCache {
+///
+/// A class over raw memory, like `ShortTokenCache`: a lookup is plain loads, with no
+/// reference counting of array storage around it. One per `Analyzer`, never shared.
+final class TermCache {
     /// The indexer's size (a worker's tokens); a query analyzer's is much smaller.
     static let defaultMaximumEntries = 1 << 16
     let maximumEntries: Int
-    private var keys: [UInt16] = []
+    /// The keys' units, one after another (`keyCount` of `keyCapacity` used).
+    private var keys: UnsafeMutablePointer<UInt16>
+    private var keyCount = 0
+    private var keyCapacity: Int
     /// Two words per slot: hash << 32 | term (as UInt32), then key start << 32 | key
     /// length; a length of 0 (no token is empty) marks an empty slot.
-    private var slots: [UInt64]
-    private var mask: Int
+    private let slots: UnsafeMutablePointer<UInt64>
+    private let mask: Int
     private var count = 0
 
     init(maximumEntries: Int = TermCache.defaultMaximumEntries) {
         precondition(maximumEntries > 0 && maximumEntries & (maximumEntries - 1) == 0, "a power of two")
         self.maximumEntries = maximumEntries
-        slots = [UInt64](repeating: 0, count: maximumEntries * 2 * 2)
+        slots = .allocate(capacity: maximumEntries * 2 * 2)
+        slots.initialize(repeating: 0, count: maximumEntries * 2 * 2)
         mask = maximumEntries * 2 - 1
-        keys.reserveCapacity(maximumEntries * 8)
+        keyCapacity = maximumEntries * 8
+        keys = .allocate(capacity: keyCapacity)
+    }
+
+    deinit {
+        slots.deallocate()
+        keys.deallocate()
     }
 
     @inline(__always)
@@ -40,44 +53,49 @@ struct TermCache {
     @inline(__always)
     func lookup(_ token: UnsafeBufferPointer<UInt16>, hash h: UInt32) -> Int32? {
         var i = Int(h) & mask
-        return keys.withUnsafeBufferPointer { k -> Int32? in
-            slots.withUnsafeBufferPointer { slots -> Int32? in
-                while true {
-                    let place = slots[2 &* i &+ 1]
-                    if place == 0 { return nil }
-                    let value = slots[2 &* i]
-                    if UInt32(truncatingIfNeeded: value >> 32) == h && Int(place & 0xFFFF_FFFF) == token.count {
-                        let base = Int(place >> 32)
-                        var same = true
-                        for j in 0..<token.count where k[base + j] != token[j] { same = false; break }
-                        if same { return Int32(truncatingIfNeeded: value) }
-                    }
-                    i = (i + 1) & mask
-                }
+        while true {
+            let place = slots[2 &* i &+ 1]
+            if place == 0 { return nil }
+            let value = slots[2 &* i]
+            if UInt32(truncatingIfNeeded: value >> 32) == h && Int(place & 0xFFFF_FFFF) == token.count {
+                let key = keys + Int(place >> 32)
+                var same = true
+                for j in 0..<token.count where key[j] != token[j] { same = false; break }
+                if same { return Int32(truncatingIfNeeded: value) }
             }
+            i = (i &+ 1) & mask
         }
     }
 
     /// Starts loading the first slot `hash` probes into the CPU cache, for a `lookup` soon after.
     @inline(__always)
     func prefetch(hash h: UInt32) {
-        slots.withUnsafeBufferPointer { cicu_prefetch($0.baseAddress! + 2 &* (Int(h) & mask)) }
+        cicu_prefetch(slots + 2 &* (Int(h) & mask))
     }
 
-    mutating func removeAll() {
-        keys.removeAll(keepingCapacity: true)
-        for i in slots.indices { slots[i] = 0 }
+    func removeAll() {
+        keyCount = 0
+        slots.update(repeating: 0, count: (mask + 1) * 2)
         count = 0
     }
 
     /// Remembers `term` (-1: dropped) for `token`.
-    mutating func insert(_ token: UnsafeBufferPointer<UInt16>, hash h: UInt32, term: Int32) {
+    func insert(_ token: UnsafeBufferPointer<UInt16>, hash h: UInt32, term: Int32) {
         if count >= maximumEntries { removeAll() }
+        if keyCount + token.count > keyCapacity {
+            let grown = max(keyCapacity * 2, keyCount + token.count)
+            let larger = UnsafeMutablePointer<UInt16>.allocate(capacity: grown)
+            larger.update(from: keys, count: keyCount)
+            keys.deallocate()
+            keys = larger
+            keyCapacity = grown
+        }
         var i = Int(h) & mask
         while slots[2 * i + 1] != 0 { i = (i + 1) & mask }
         slots[2 * i] = UInt64(h) << 32 | UInt64(UInt32(bitPattern: term))
-        slots[2 * i + 1] = UInt64(UInt32(keys.count)) << 32 | UInt64(UInt32(token.count))
-        keys.append(contentsOf: token)
+        slots[2 * i + 1] = UInt64(UInt32(keyCount)) << 32 | UInt64(UInt32(token.count))
+        if let base = token.baseAddress { (keys + keyCount).update(from: base, count: token.count) }
+        keyCount += token.count
         count += 1
     }
 }
