@@ -2,12 +2,12 @@
 /// time: a class, so that appending through a struct that holds it (or through an
 /// `inout` of one) checks no array uniqueness and copies nothing on write.
 /// Not thread-safe: one owner.
-final class ScratchBuffer<Element: BitwiseCopyable> {
-    private(set) var base: UnsafeMutablePointer<Element>
-    private(set) var count = 0
+public final class ScratchBuffer<Element: BitwiseCopyable> {
+    public private(set) var base: UnsafeMutablePointer<Element>
+    public private(set) var count = 0
     private var capacity: Int
 
-    init(capacity: Int = 64) {
+    public init(capacity: Int = 64) {
         self.capacity = max(capacity, 1)
         base = .allocate(capacity: self.capacity)
     }
@@ -15,20 +15,20 @@ final class ScratchBuffer<Element: BitwiseCopyable> {
     deinit { base.deallocate() }
 
     @inline(__always)
-    subscript(i: Int) -> Element {
+    public subscript(i: Int) -> Element {
         precondition(i >= 0 && i < count)
         return base[i]
     }
 
     @inline(__always)
-    func append(_ value: Element) {
+    public func append(_ value: Element) {
         if count == capacity { grow(to: count + 1) }
         base[count] = value
         count += 1
     }
 
     @inline(__always)
-    func append(contentsOf values: UnsafeBufferPointer<Element>) {
+    public func append(contentsOf values: UnsafeBufferPointer<Element>) {
         if count + values.count > capacity { grow(to: count + values.count) }
         if let source = values.baseAddress {
             // A few values (a posting's positions, usually): a loop costs less than a call.
@@ -41,9 +41,9 @@ final class ScratchBuffer<Element: BitwiseCopyable> {
         count += values.count
     }
 
-    func removeAll() { count = 0 }
+    public func removeAll() { count = 0 }
 
-    var buffer: UnsafeBufferPointer<Element> { UnsafeBufferPointer(start: base, count: count) }
+    public var buffer: UnsafeBufferPointer<Element> { UnsafeBufferPointer(start: base, count: count) }
 
     private func grow(to needed: Int) {
         var c = capacity

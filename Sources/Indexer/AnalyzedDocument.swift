@@ -43,9 +43,10 @@ final class DocumentAnalyzer {
     private var seenIn: [Int32] = []
     private var localIndex: [Int32] = []
     private var documentStamp: Int32 = 0
-    private var localTerms: [Int32] = []
-    private var tokenTerms: [Int32] = []
-    private var tokenPositions: [Int32] = []
+    /// Appended per token: buffers that check no array uniqueness on the way.
+    private let localTerms = ScratchBuffer<Int32>(capacity: 1024)
+    private let tokenTerms = ScratchBuffer<Int32>(capacity: 4096)
+    private let tokenPositions = ScratchBuffer<Int32>(capacity: 4096)
     private var counts: [Int32] = []
     private var order: [Int32] = []
     private var checkpoints: [StoredDocument.Checkpoint] = []
@@ -71,9 +72,9 @@ final class DocumentAnalyzer {
         if documentStamp == Int32.max { documentStamp = 1; for i in seenIn.indices { seenIn[i] = 0 } }
         // Stamps are per id; ids of an older vocabulary epoch mean nothing now (the stamp
         // of this document is new, so stale entries never match).
-        localTerms.removeAll(keepingCapacity: true)
-        tokenTerms.removeAll(keepingCapacity: true)
-        tokenPositions.removeAll(keepingCapacity: true)
+        localTerms.removeAll()
+        tokenTerms.removeAll()
+        tokenPositions.removeAll()
         checkpoints.removeAll(keepingCapacity: true)
         var nextCheckpoint: Int32 = 0
         let length = try decoded.utf16.withUnsafeBufferPointer { (text) throws(AnalysisError) -> Int in
@@ -101,13 +102,13 @@ final class DocumentAnalyzer {
         let termCount = localTerms.count
         counts.removeAll(keepingCapacity: true)
         counts.append(contentsOf: repeatElement(0, count: termCount + 1))
-        for t in tokenTerms { counts[Int(t) + 1] += 1 }
+        for t in tokenTerms.buffer { counts[Int(t) + 1] += 1 }
         for i in 0..<termCount { counts[i + 1] += counts[i] }
         order.removeAll(keepingCapacity: true)
         order.append(contentsOf: repeatElement(0, count: tokenTerms.count))
         var next = counts
-        for (k, t) in tokenTerms.enumerated() {
-            order[Int(next[Int(t)])] = tokenPositions[k]
+        for (k, t) in tokenTerms.buffer.enumerated() {
+            order[Int(next[Int(t)])] = tokenPositions.base[k]
             next[Int(t)] += 1
         }
         var doc = AnalyzedDocument(
@@ -135,7 +136,7 @@ final class DocumentAnalyzer {
                 appendVarint(UInt32(p - previous), to: &doc.positionBytes)
                 previous = p
             }
-            let id = localTerms[local]
+            let id = localTerms.base[local]
             let s = Int32(doc.termBytes.count)
             if !sent[Int(id)] {
                 sent[Int(id)] = true
