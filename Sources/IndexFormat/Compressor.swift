@@ -127,23 +127,22 @@ public final class Decompressor {
     /// must end right after it.
     public func decompress(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer,
                            prefix: Int = Int.max) -> [UInt8]? {
-        guard let length = begin(bytes, dictionary: dictionary) else { return nil }
+        guard let (length, payload) = Self.split(bytes) else { return nil }
         if length == 0 { return [] }
         let count = min(prefix, length)
-        if zlibOnly { return zlibInflate(bytes, dictionary: dictionary, count: count, length: length) }
+        if zlibOnly { return zlibInflate(payload, dictionary: dictionary, count: count, length: length) }
+        inflater.start(payload, dictionary: dictionary, length: length)
         guard inflater.inflate(until: count) else { return nil }
         return Array(UnsafeBufferPointer(rebasing: inflater.text[..<count]))
     }
 
-    /// `decompress` by zlib: the first `count` of the text's `length` bytes.
-    private func zlibInflate(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer, count: Int, length: Int) -> [UInt8]? {
+    /// `decompress` by zlib: the first `count` of the text's `length` bytes, from the raw
+    /// DEFLATE `payload`.
+    private func zlibInflate(_ payload: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer, count: Int, length: Int) -> [UInt8]? {
         if zlibStream == nil {
             guard let made = czlib_inflater_create() else { fatalError("zlib could not set up a decompressor (out of memory)") }
             zlibStream = made
         }
-        var reader = ByteReader(bytes)
-        _ = reader.readInt(limit: 1 << 31)
-        let payload = UnsafeRawBufferPointer(rebasing: bytes[reader.offset...])
         var out = [UInt8](repeating: 0, count: count)
         let n = out.withUnsafeMutableBufferPointer { dst in
             czlib_inflater_run(zlibStream, payload.baseAddress!.assumingMemoryBound(to: UInt8.self), payload.count,
@@ -160,8 +159,9 @@ public final class Decompressor {
     /// needed start is inflated whatever the script.
     public func decompress(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer,
                            utf16Units units: Int) -> [UInt8]? {
-        guard let length = begin(bytes, dictionary: dictionary) else { return nil }
+        guard let (length, payload) = Self.split(bytes) else { return nil }
         if length == 0 { return [] }
+        inflater.start(payload, dictionary: dictionary, length: length)
         var wanted = min(max(units, 0) + 16, length)
         guard inflater.inflate(until: wanted) else { return nil }
         var counted = Self.utf16Count(inflater.text, from: 0, to: wanted)
@@ -174,9 +174,8 @@ public final class Decompressor {
         return Array(UnsafeBufferPointer(rebasing: inflater.text[..<wanted]))
     }
 
-    /// Reads the text's length from `bytes` and starts the inflater on the rest; `nil`
-    /// when the length is damaged.
-    private func begin(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer) -> Int? {
+    /// The text's length and its raw DEFLATE, from `bytes`; `nil` when the length is damaged.
+    private static func split(_ bytes: UnsafeRawBufferPointer) -> (length: Int, payload: UnsafeRawBufferPointer)? {
         var reader = ByteReader(bytes)
         guard let length = reader.readInt(limit: 1 << 31) else { return nil }
         let payload = UnsafeRawBufferPointer(rebasing: bytes[reader.offset...])
@@ -185,8 +184,7 @@ public final class Decompressor {
         } else {
             guard !payload.isEmpty, length <= payload.count * Compression.maximumExpansion else { return nil }
         }
-        inflater.start(payload, dictionary: dictionary, length: length)
-        return length
+        return (length, payload)
     }
 
     /// The UTF-16 length of the UTF-8 `b[from..<end]`: a unit per byte that starts a

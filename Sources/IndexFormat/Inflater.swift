@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A raw DEFLATE (RFC 1951) decoder for stored text, 1.6 times as fast as zlib's inflate
 /// on the short documents of an index (snippets inflate one per hit).
 ///

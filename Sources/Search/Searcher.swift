@@ -117,18 +117,21 @@ public final class Searcher {
         }
         for (i, c) in ranked.enumerated() where i >= options.offset {
             let reader = snapshot.segments[c.segment].reader
-            var hit = SearchHit(rank: i + 1, path: try reader.path(of: Int(c.doc)), score: c.score, title: "")
+            // Path and title from one read of the record, where the record holds the title.
+            let record = reader.recordsHoldTitles ? try reader.document(Int(c.doc)) : nil
+            var hit = SearchHit(rank: i + 1, path: try record?.path ?? reader.path(of: Int(c.doc)), score: c.score,
+                                title: record?.title ?? "")
             if let highlight {
                 let matches = matchesByRank[i] ?? []
-                if let (title, snippet) = try fromPrefix(reader, Int(c.doc), highlight: highlight, matches: matches) {
+                if let (title, snippet) = try fromPrefix(reader, Int(c.doc), title: record?.title, highlight: highlight, matches: matches) {
                     hit.title = title
                     hit.snippet = snippet
                 } else {
                     let stored = try reader.storedDocument(Int(c.doc), decompressor: decompressor)
-                    hit.title = try reader.title(of: Int(c.doc), text: stored.text)
+                    if record == nil { hit.title = try reader.title(of: Int(c.doc), text: stored.text) }
                     hit.snippet = highlight.make(utf8: stored.text, checkpoints: stored.checkpoints, matches: matches)
                 }
-            } else {
+            } else if record == nil {
                 hit.title = try reader.title(of: Int(c.doc), decompressor: decompressor)
             }
             if options.explain {
@@ -145,9 +148,9 @@ public final class Searcher {
 
     /// The title and snippet of `doc` from a prefix of its stored text, when its
     /// checkpoints show that the snippet lies well before the end of a longer text and the
-    /// prefix gives the same snippet and title as the whole text would (the title from the
-    /// record when it holds one); else `nil`.
-    private func fromPrefix(_ reader: SegmentReader, _ doc: Int, highlight: SnippetMaker,
+    /// prefix gives the same snippet and title as the whole text would (`title`, when the
+    /// record gave it, is taken as it is); else `nil`.
+    private func fromPrefix(_ reader: SegmentReader, _ doc: Int, title known: String?, highlight: SnippetMaker,
                             matches: [SnippetMaker.MatchPosition]) throws(IndexError) -> (String, Snippet)? {
         guard let outline = try reader.storedOutline(doc), outline.length <= highlight.maximumTextBytes,
               let needed = highlight.textNeeded(checkpoints: outline.checkpoints, matches: matches),
@@ -155,7 +158,7 @@ public final class Searcher {
         let prefix = try reader.storedDocument(doc, utf16Prefix: needed, decompressor: decompressor).text
         let complete = prefix.count == outline.length
         guard let snippet = highlight.make(utf8: prefix, complete: complete, checkpoints: outline.checkpoints, matches: matches) else { return nil }
-        if reader.recordsHoldTitles { return (try reader.title(of: doc), snippet) }
+        if let known { return (known, snippet) }
         guard let title = DocumentTitle.title(utf8: prefix, complete: complete) else { return nil }
         return (title, snippet)
     }
