@@ -88,6 +88,12 @@ final class PhraseScorer: DocScorer {
     private let slotList: UnsafeMutablePointer<Int>
     private let slotRelative: UnsafeMutablePointer<Int32>
     private let cursor: UnsafeMutablePointer<Int>
+    /// Per iterator, for exact phrases of three or more slots: how far its list is
+    /// decoded in the current document.
+    private let decodedUpTo: UnsafeMutablePointer<Int64>
+    /// The slots by their term's frequency in the current document (exact phrases of
+    /// three or more slots).
+    private let slotOrder: UnsafeMutablePointer<Int>
     /// Positions of one list as bits, for exact phrase checks; all zero between uses.
     private var bitmap: UnsafeMutablePointer<UInt64> = {
         let words = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
@@ -145,6 +151,7 @@ final class PhraseScorer: DocScorer {
         unretained = .allocate(capacity: n)
         for i in 0..<n { unretained[i] = Unmanaged.passUnretained(iterators[i]) }
         lists = .allocate(capacity: n)
+        decodedUpTo = .allocate(capacity: n)
         capacities = .allocate(capacity: n)
         counts = .allocate(capacity: n)
         for i in 0..<n {
@@ -156,6 +163,7 @@ final class PhraseScorer: DocScorer {
         slotList = .allocate(capacity: k)
         slotRelative = .allocate(capacity: k)
         cursor = .allocate(capacity: k)
+        slotOrder = .allocate(capacity: k)
         for i in 0..<k {
             slotList[i] = slots[i]
             slotRelative[i] = Int32(relative[i])
@@ -169,11 +177,13 @@ final class PhraseScorer: DocScorer {
         scratch.deallocate()
         bitmap.deallocate()
         lists.deallocate()
+        decodedUpTo.deallocate()
         capacities.deallocate()
         counts.deallocate()
         slotList.deallocate()
         slotRelative.deallocate()
         cursor.deallocate()
+        slotOrder.deallocate()
     }
 
     func next() throws(IndexError) -> Int32 {
@@ -206,6 +216,12 @@ final class PhraseScorer: DocScorer {
                     capacities[i] = grown
                 }
             }
+            if slop == 0 && slotCount >= 3 {
+                frequency = try exactMatches()
+                if frequency > 0 { doc = candidate; return doc }
+                candidate += 1
+                continue
+            }
             if slotCount == 2 && n == 2 {
                 // Two distinct terms: the list with fewer positions is decoded whole, the
                 // other only as far as a match with it can reach.
@@ -227,6 +243,83 @@ final class PhraseScorer: DocScorer {
             if frequency > 0 { doc = candidate; return doc }
             candidate += 1
         }
+    }
+
+    /// The matches of an exact phrase of three or more slots in the current document:
+    /// the phrase starts p such that every slot i has its term at p + (ri − r1). The
+    /// slots are taken by their term's frequency here, fewest first: the first one's
+    /// positions give the candidate starts, each next list is decoded only as far as
+    /// the last surviving start needs, and the work stops when no start survives (most
+    /// documents holding all the terms hold no phrase).
+    private func exactMatches() throws(IndexError) -> Int {
+        let k = slotCount
+        let n = iterators.count
+        for i in 0..<k { slotOrder[i] = i }
+        for i in 1..<k {
+            let s = slotOrder[i]
+            let f = unretained[slotList[s]].frequency
+            var j = i
+            while j > 0 && unretained[slotList[slotOrder[j - 1]]].frequency > f {
+                slotOrder[j] = slotOrder[j - 1]
+                j -= 1
+            }
+            slotOrder[j] = s
+        }
+        // How far each iterator's list is decoded: Int64.min not yet, Int64.max whole.
+        for i in 0..<n { decodedUpTo[i] = Int64.min }
+        let first = slotOrder[0]
+        let firstIterator = slotList[first]
+        let firstCount = try unretained[firstIterator].positions(intoBuffer: lists[firstIterator])
+        counts[firstIterator] = firstCount
+        decodedUpTo[firstIterator] = Int64.max
+        if scratchCapacity < firstCount {
+            scratch.deallocate()
+            scratchCapacity = max(firstCount, scratchCapacity * 2)
+            scratch = .allocate(capacity: scratchCapacity)
+        }
+        // Starts relative to slot 0's position (a difference of two non-negative 32-bit
+        // values: it fits; a negative start matches nothing in slot 0's list).
+        let firstShift = slotRelative[first] &- slotRelative[0]
+        let firstList = lists[firstIterator]
+        for f in 0..<firstCount { scratch[f] = firstList[f] &- firstShift }
+        var survivors = firstCount
+        for step in 1..<k {
+            let s = slotOrder[step]
+            let i = slotList[s]
+            let gap = Int(slotRelative[s]) - Int(slotRelative[0])
+            let needed = Int64(scratch[survivors - 1]) + Int64(gap)
+            if decodedUpTo[i] < needed {
+                let count = try unretained[i].positions(intoBuffer: lists[i], upTo: needed)
+                counts[i] = count
+                decodedUpTo[i] = count == unretained[i].frequency ? Int64.max : needed
+            }
+            let list = lists[i]
+            let m = counts[i]
+            var kept = 0
+            if m > 0 && mark(list, m) {
+                let limit = Int(list[m - 1])
+                for f in 0..<survivors {
+                    let t = Int(scratch[f]) + gap
+                    scratch[kept] = scratch[f]
+                    if t >= 0 && t <= limit { kept &+= Int(truncatingIfNeeded: (bitmap[t >> 6] >> UInt64(t & 63)) & 1) }
+                }
+                unmark(list, m)
+            } else {
+                var f = 0
+                var c = 0
+                while f < survivors && c < m {
+                    let a = Int(scratch[f]) + gap
+                    let b = Int(list[c])
+                    scratch[kept] = scratch[f]
+                    kept &+= a == b ? 1 : 0
+                    f &+= a <= b ? 1 : 0
+                    c &+= b <= a ? 1 : 0
+                }
+            }
+            survivors = kept
+            if survivors == 0 { return 0 }
+        }
+        return survivors
     }
 
     /// Counts the starts p1 of t1 whose chain (each next term at its earliest
@@ -277,47 +370,6 @@ final class PhraseScorer: DocScorer {
                 if Int(list[c]) - needed <= slop { count += 1 }
             }
             return count
-        }
-        if slop == 0 {
-            // Exact, three or more terms: each step must land on exactly p1 + (ri − r1)
-            // (the chain's total excess is 0), so the starts that survive are the first
-            // list intersected with every other list shifted back by its offset.
-            if scratchCapacity < firstCount {
-                scratch.deallocate()
-                scratchCapacity = max(firstCount, scratchCapacity * 2)
-                scratch = .allocate(capacity: scratchCapacity)
-            }
-            var n = firstCount
-            for f in 0..<n { scratch[f] = firstList[f] }
-            for i in 1..<k {
-                let gap = Int(slotRelative[i]) - Int(slotRelative[0])
-                let list = lists[slotList[i]]
-                let m = counts[slotList[i]]
-                var kept = 0
-                if m > 0 && mark(list, m) {
-                    let limit = Int(list[m - 1])
-                    for f in 0..<n {
-                        let t = Int(scratch[f]) + gap
-                        scratch[kept] = scratch[f]
-                        if t >= 0 && t <= limit { kept &+= Int(truncatingIfNeeded: (bitmap[t >> 6] >> UInt64(t & 63)) & 1) }
-                    }
-                    unmark(list, m)
-                } else {
-                    var f = 0
-                    var c = 0
-                    while f < n && c < m {
-                        let a = Int(scratch[f]) + gap
-                        let b = Int(list[c])
-                        scratch[kept] = scratch[f]
-                        kept &+= a == b ? 1 : 0
-                        f &+= a <= b ? 1 : 0
-                        c &+= b <= a ? 1 : 0
-                    }
-                }
-                n = kept
-                if n == 0 { break }
-            }
-            return n
         }
         for i in 0..<k { cursor[i] = 0 }
         // In Int: positions and relative offsets are 32-bit, their sums may not be.
