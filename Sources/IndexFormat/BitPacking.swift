@@ -60,72 +60,109 @@ public enum BitPacking {
     /// Returns the offset after the block, or `nil` when the block is malformed or runs
     /// past `bytes` (which must extend at least 8 bytes past the block; every segment
     /// file ends with a footer, so blocks always do).
+    /// With `adding`, each value is stored plus that (wrapping): frequencies are stored
+    /// less one.
     @inline(__always)
-    public static func unpack(_ bytes: UnsafeRawBufferPointer, at offset: Int, into output: UnsafeMutablePointer<UInt32>) -> Int? {
+    public static func unpack(_ bytes: UnsafeRawBufferPointer, at offset: Int, into output: UnsafeMutablePointer<UInt32>,
+                              adding: UInt32 = 0) -> Int? {
+        unpack(bytes, at: offset, into: output, running: false, from: UInt64(adding))?.end
+    }
+
+    /// Unpacks the block at `offset` like `unpack`, replacing each value by the running
+    /// sum of the values so far plus `start` (document deltas to documents). Returns the
+    /// offset after the block and the last sum, or `nil` (as `unpack`). The sums are
+    /// 64-bit: 128 values below 2³² cannot overflow them; each output is its sum's low
+    /// 32 bits, so the caller checks the last sum before trusting them.
+    @inline(__always)
+    public static func unpackRunningSums(_ bytes: UnsafeRawBufferPointer, at offset: Int, into output: UnsafeMutablePointer<UInt32>,
+                                         from start: UInt64) -> (end: Int, last: UInt64)? {
+        unpack(bytes, at: offset, into: output, running: true, from: start)
+    }
+
+    @inline(__always)
+    private static func unpack(_ bytes: UnsafeRawBufferPointer, at offset: Int, into output: UnsafeMutablePointer<UInt32>,
+                               running: Bool, from start: UInt64) -> (end: Int, last: UInt64)? {
         guard offset < bytes.count else { return nil }
         let w = Int(bytes[offset])
         guard w <= 32 else { return nil }
-        let start = offset + 1
-        let end = start + blockSize * w / 8
+        let begin = offset + 1
+        let end = begin + blockSize * w / 8
         guard end + 8 <= bytes.count else { return nil }
         if w == 0 {
-            output.update(repeating: 0, count: blockSize)
-            return end
+            output.update(repeating: UInt32(truncatingIfNeeded: start), count: blockSize)
+            return (end, start)
         }
-        let base = UnsafeRawPointer(bytes.baseAddress! + start)
-        // One copy of the loop per width, so that shifts and masks are constants.
+        return (end, unpackWidth(UnsafeRawPointer(bytes.baseAddress! + begin), output, width: w, running: running, from: start))
+    }
+
+    /// One copy of the loop per width, so that shifts and masks are constants (and one
+    /// per value of `running`, a constant where this is inlined).
+    @inline(__always)
+    private static func unpackWidth(_ base: UnsafeRawPointer, _ output: UnsafeMutablePointer<UInt32>, width w: Int,
+                                    running: Bool, from start: UInt64) -> UInt64 {
         switch w {
-        case 1: unpack(base, output, width: 1)
-        case 2: unpack(base, output, width: 2)
-        case 3: unpack(base, output, width: 3)
-        case 4: unpack(base, output, width: 4)
-        case 5: unpack(base, output, width: 5)
-        case 6: unpack(base, output, width: 6)
-        case 7: unpack(base, output, width: 7)
-        case 8: unpack(base, output, width: 8)
-        case 9: unpack(base, output, width: 9)
-        case 10: unpack(base, output, width: 10)
-        case 11: unpack(base, output, width: 11)
-        case 12: unpack(base, output, width: 12)
-        case 13: unpack(base, output, width: 13)
-        case 14: unpack(base, output, width: 14)
-        case 15: unpack(base, output, width: 15)
-        case 16: unpack(base, output, width: 16)
-        case 17: unpack(base, output, width: 17)
-        case 18: unpack(base, output, width: 18)
-        case 19: unpack(base, output, width: 19)
-        case 20: unpack(base, output, width: 20)
-        case 21: unpack(base, output, width: 21)
-        case 22: unpack(base, output, width: 22)
-        case 23: unpack(base, output, width: 23)
-        case 24: unpack(base, output, width: 24)
-        case 25: unpack(base, output, width: 25)
-        case 26: unpack(base, output, width: 26)
-        case 27: unpack(base, output, width: 27)
-        case 28: unpack(base, output, width: 28)
-        case 29: unpack(base, output, width: 29)
-        case 30: unpack(base, output, width: 30)
-        case 31: unpack(base, output, width: 31)
-        case 32: unpack(base, output, width: 32)
-        default: break
+        case 1: return unpack(base, output, width: 1, running: running, from: start)
+        case 2: return unpack(base, output, width: 2, running: running, from: start)
+        case 3: return unpack(base, output, width: 3, running: running, from: start)
+        case 4: return unpack(base, output, width: 4, running: running, from: start)
+        case 5: return unpack(base, output, width: 5, running: running, from: start)
+        case 6: return unpack(base, output, width: 6, running: running, from: start)
+        case 7: return unpack(base, output, width: 7, running: running, from: start)
+        case 8: return unpack(base, output, width: 8, running: running, from: start)
+        case 9: return unpack(base, output, width: 9, running: running, from: start)
+        case 10: return unpack(base, output, width: 10, running: running, from: start)
+        case 11: return unpack(base, output, width: 11, running: running, from: start)
+        case 12: return unpack(base, output, width: 12, running: running, from: start)
+        case 13: return unpack(base, output, width: 13, running: running, from: start)
+        case 14: return unpack(base, output, width: 14, running: running, from: start)
+        case 15: return unpack(base, output, width: 15, running: running, from: start)
+        case 16: return unpack(base, output, width: 16, running: running, from: start)
+        case 17: return unpack(base, output, width: 17, running: running, from: start)
+        case 18: return unpack(base, output, width: 18, running: running, from: start)
+        case 19: return unpack(base, output, width: 19, running: running, from: start)
+        case 20: return unpack(base, output, width: 20, running: running, from: start)
+        case 21: return unpack(base, output, width: 21, running: running, from: start)
+        case 22: return unpack(base, output, width: 22, running: running, from: start)
+        case 23: return unpack(base, output, width: 23, running: running, from: start)
+        case 24: return unpack(base, output, width: 24, running: running, from: start)
+        case 25: return unpack(base, output, width: 25, running: running, from: start)
+        case 26: return unpack(base, output, width: 26, running: running, from: start)
+        case 27: return unpack(base, output, width: 27, running: running, from: start)
+        case 28: return unpack(base, output, width: 28, running: running, from: start)
+        case 29: return unpack(base, output, width: 29, running: running, from: start)
+        case 30: return unpack(base, output, width: 30, running: running, from: start)
+        case 31: return unpack(base, output, width: 31, running: running, from: start)
+        case 32: return unpack(base, output, width: 32, running: running, from: start)
+        default: return start
         }
-        return end
     }
 
     /// Eight values take exactly `width` bytes: unpacks the block group by group.
     /// Safe: the last load starts below the block's end and reads 8 bytes, which
     /// the caller has checked exist.
+    /// With `running`, each output is instead the running sum (from `start`) of the
+    /// values so far, and the last sum is returned; without, each is the value plus
+    /// `start` (wrapping), and `start` is returned.
     @inline(__always)
-    private static func unpack(_ base: UnsafeRawPointer, _ output: UnsafeMutablePointer<UInt32>, width w: Int) {
+    private static func unpack(_ base: UnsafeRawPointer, _ output: UnsafeMutablePointer<UInt32>, width w: Int,
+                               running: Bool, from start: UInt64) -> UInt64 {
         let mask: UInt64 = (1 << UInt64(w)) - 1
+        var sum = start
         for g in 0..<(blockSize / 8) {
             let group = base + g * w
             let out = output + g * 8
             for j in 0..<8 {
                 let bit = j * w
                 let word = UInt64(littleEndian: group.loadUnaligned(fromByteOffset: bit >> 3, as: UInt64.self))
-                out[j] = UInt32(truncatingIfNeeded: (word >> UInt64(bit & 7)) & mask)
+                let value = (word >> UInt64(bit & 7)) & mask
+                if running {
+                    sum &+= value
+                    out[j] = UInt32(truncatingIfNeeded: sum)
+                } else {
+                    out[j] = UInt32(truncatingIfNeeded: value &+ start)
+                }
             }
         }
+        return sum
     }
 }

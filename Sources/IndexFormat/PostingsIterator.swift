@@ -141,8 +141,7 @@ public final class PostingsIterator {
 
     private func unpackFrequencies() {
         // The block's bytes were checked (width, size, checksum) when it was loaded.
-        _ = BitPacking.unpack(bytes, at: frequenciesOffset, into: freqs)
-        for i in 0..<BitPacking.blockSize { freqs[i] &+= 1 }
+        _ = BitPacking.unpack(bytes, at: frequenciesOffset, into: freqs, adding: 1)
         frequenciesReady = true
     }
 
@@ -218,15 +217,10 @@ public final class PostingsIterator {
                 }
                 segment.verifiedPostings.insert(key)
             }
-            _ = BitPacking.unpack(bytes, at: start, into: docs)
             // Deltas are at most 2³²−1 each, so 128 of them cannot overflow 64 bits; the
             // sums only grow, so a last one that matches the skip entry (itself below the
             // document count) keeps every one in range.
-            var d = UInt64(base)
-            for i in 0..<BitPacking.blockSize {
-                d &+= UInt64(docs[i])
-                docs[i] = UInt32(truncatingIfNeeded: d)
-            }
+            let d = BitPacking.unpackRunningSums(bytes, at: start, into: docs, from: UInt64(base))?.last ?? UInt64.max
             guard d < UInt64(segment.documentCount), d == UInt64(skipEntry(b, 0)) else {
                 throw segment.corrupt("postings block \(b) disagrees with its skip entry", at: start)
             }

@@ -191,6 +191,23 @@ final class SegmentFormatTests: XCTestCase {
             let end = packed.withUnsafeBytes { raw in out.withUnsafeMutableBufferPointer { BitPacking.unpack(raw, at: 0, into: $0.baseAddress!) } }
             XCTAssertEqual(end, packed.count - 8)
             XCTAssertEqual(out, values, "width \(width)")
+            // Plus a constant (frequencies are stored less one), wrapping.
+            let plus = packed.withUnsafeBytes { raw in out.withUnsafeMutableBufferPointer { BitPacking.unpack(raw, at: 0, into: $0.baseAddress!, adding: 1) } }
+            XCTAssertEqual(plus, end)
+            XCTAssertEqual(out, values.map { $0 &+ 1 }, "width \(width), adding 1")
+            // Running sums from a start (document deltas to documents): 64-bit sums,
+            // each output its sum's low 32 bits.
+            let start: UInt64 = 4_000_000_000
+            let running = packed.withUnsafeBytes { raw in out.withUnsafeMutableBufferPointer { BitPacking.unpackRunningSums(raw, at: 0, into: $0.baseAddress!, from: start) } }
+            var sum = start
+            var expected: [UInt32] = []
+            for v in values {
+                sum += UInt64(v)
+                expected.append(UInt32(truncatingIfNeeded: sum))
+            }
+            XCTAssertEqual(running?.end, end)
+            XCTAssertEqual(running?.last, sum, "width \(width)")
+            XCTAssertEqual(out, expected, "width \(width), running sums")
         }
     }
 
