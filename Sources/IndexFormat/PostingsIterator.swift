@@ -373,21 +373,28 @@ public final class PostingsIterator {
         // Within the block: the first document ≥ target (in a full block there is one).
         let wanted = UInt32(bitPattern: target)
         var i = index
-        // A few steps (the next documents are the usual answer), then a binary search.
+        // A few steps (the next documents are the usual answer), then a count of the
+        // block's documents below the target: the documents are increasing, so that is
+        // the index of the first one ≥ target. Compares without a chain between them
+        // (vectorized) are cheaper than a binary search's dependent loads.
         let probe = min(i + 4, blockCount)
         while i < probe && docs[i] < wanted { i += 1 }
         if i == probe && i < blockCount && docs[i] < wanted {
-            // The first ≥ target lies in [base, base + n]: n is halved without branches
-            // (the sign of a difference picks the half; a branch would mispredict).
-            let target = Int(wanted) &+ opaqueZero
-            var base = i + 1
-            var n = blockCount - base
-            while n > 1 {
-                let half = n >> 1
-                base &+= half & ((Int(docs[base &+ half]) &- target) >> 63)
-                n &-= half
+            // Documents are below 2³¹ (the segment's count): signed 32-bit compares.
+            if blockCount == BitPacking.blockSize {
+                let raw = UnsafeRawPointer(docs)
+                let t = SIMD4<Int32>(repeating: target)
+                var below = SIMD4<Int32>.zero
+                for g in 0..<(BitPacking.blockSize / 4) {
+                    let d = raw.loadUnaligned(fromByteOffset: g &* 16, as: SIMD4<Int32>.self)
+                    below &-= unsafeBitCast(d .< t, to: SIMD4<Int32>.self)
+                }
+                i = Int(below.wrappedSum())
+            } else {
+                var below = 0
+                for j in 0..<blockCount { below &+= docs[j] < wanted ? 1 : 0 }
+                i = below
             }
-            i = n == 0 ? base : base &+ (docs[base] < wanted ? 1 : 0)
         }
         if i == blockCount {
             _doc = Self.exhausted
