@@ -238,7 +238,7 @@ public final class Analyzer {
                 let range = Int(token.start)..<Int(token.end)
                 result.append(Token(
                     position: Int(token.position),
-                    text: String(decoding: buffer[range], as: UTF16.self),
+                    text: String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF16.self),
                     term: String(decoding: token.term, as: UTF8.self),
                     range: range))
             }

@@ -168,7 +168,10 @@ extension QueryParser {
         }
 
         static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
-            scalar.properties.isWhitespace
+            let v = scalar.value
+            // ASCII without a property lookup: tab to carriage return, and space.
+            if v < 0x80 { return v == 0x20 || (v >= 0x09 && v <= 0x0D) }
+            return scalar.properties.isWhitespace
         }
 
         /// White space, `"`, `(` and `)` end a word and a slop.

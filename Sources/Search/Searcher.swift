@@ -271,10 +271,18 @@ extension PlanNode {
 /// Live document frequencies over all segments, computed once per term and query.
 struct GlobalStatistics {
     let snapshot: IndexSnapshot
-    private var cache: [[UInt8]: Int] = [:]
+    private var cache: [TermKey: Int] = [:]
     /// Per term, its dictionary entry in each segment (`nil`: absent there), looked up
     /// once per query for its df, its scorer and its snippets' positions.
-    private var infos: [[UInt8]: [TermInfo?]] = [:]
+    private var infos: [TermKey: [TermInfo?]] = [:]
+
+    /// A term as a dictionary key hashed as one run of bytes (an array of bytes is
+    /// hashed a byte at a time).
+    private struct TermKey: Hashable {
+        let bytes: [UInt8]
+        init(_ bytes: [UInt8]) { self.bytes = bytes }
+        func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+    }
 
     init(snapshot: IndexSnapshot) { self.snapshot = snapshot }
 
@@ -284,18 +292,19 @@ struct GlobalStatistics {
     }
 
     private mutating func infos(_ term: [UInt8]) throws(IndexError) -> [TermInfo?] {
-        if let known = infos[term] { return known }
+        let key = TermKey(term)
+        if let known = infos[key] { return known }
         let found = try term.withUnsafeBufferPointer { (b) throws(IndexError) -> [TermInfo?] in
             try snapshot.segments.map { (segment) throws(IndexError) in try segment.reader.lookup(b) }
         }
-        infos[term] = found
+        infos[key] = found
         return found
     }
 
     /// `df(t)`: live documents containing `term`. Exact: postings in segments with
     /// deletions are counted document by document.
     mutating func documentFrequency(_ term: [UInt8]) throws(IndexError) -> Int {
-        if let df = cache[term] { return df }
+        if let df = cache[TermKey(term)] { return df }
         var df = 0
         for (segment, info) in zip(snapshot.segments, try infos(term)) {
             guard let info else { continue }
@@ -306,7 +315,7 @@ struct GlobalStatistics {
                 while try it.next() != PostingsIterator.exhausted { if segment.isLive(Int(it.doc)) { df += 1 } }
             }
         }
-        cache[term] = df
+        cache[TermKey(term)] = df
         return df
     }
 }
