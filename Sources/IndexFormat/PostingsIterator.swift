@@ -567,9 +567,56 @@ public final class PostingsIterator {
         return tf
     }
 
-    /// `decodePositions` for version 5: the current document's values are found by the
-    /// frequencies before it in the block, and read from the chunk(s) holding them.
-    private func decodePackedPositions(into output: UnsafeMutablePointer<Int32>, upTo limit: Int64) throws(IndexError) -> Int {
+    /// Whether `keepPositions(_:count:)` can be used (format version 5 on).
+    public var filtersPositionsInPlace: Bool { packedPositions }
+
+    /// Keeps, in order at the start of `targets`, those of `targets[0..<count]`
+    /// (increasing; `count` > 0) that are positions of the current document, and returns
+    /// how many. The positions are compared as they are decoded, not stored, and the walk
+    /// stops once past the last target. Format version 5 on only (`filtersPositionsInPlace`).
+    public func keepPositions(_ targets: UnsafeMutablePointer<Int64>, count targetCount: Int) throws(IndexError) -> Int {
+        precondition(packedPositions && targetCount > 0)
+        if !frequenciesReady { unpackFrequencies() }
+        try verifyBlockPositions()
+        locatePackedValues()
+        let tf = Int(freqs[index])
+        let fullChunks = blockValues / PackedPositions.chunkSize
+        var v = valueStart
+        var k = 0
+        var p: UInt64 = 0
+        var t = 0
+        var target = targets[0]
+        var kept = 0
+        while k < tf {
+            let (values, n) = try packedRun(at: v, fullChunks: fullChunks, wanted: tf - k)
+            for j in 0..<n {
+                // Below 2³² · 128 here: the Int64 compare is exact.
+                p &+= UInt64(values[j])
+                let position = Int64(p)
+                while target < position {
+                    t &+= 1
+                    if t == targetCount { return kept }
+                    target = targets[t]
+                }
+                if target == position {
+                    targets[kept] = target
+                    kept &+= 1
+                    t &+= 1
+                    if t == targetCount { return kept }
+                    target = targets[t]
+                }
+            }
+            guard p <= UInt64(Int32.max) else { throw segment.corrupt("position out of range", at: positionsBase + blockPositionsStart) }
+            k += n
+            v += n
+        }
+        return kept
+    }
+
+    /// Sets `blockValues` (once per block) and `valueStart`, where the current
+    /// document's values start among its block's (from the frequencies before it).
+    @inline(__always)
+    private func locatePackedValues() {
         // Wrapping sums: at most 128 frequencies below 2³² each cannot overflow.
         if blockValues < 0 {
             var total = 0
@@ -584,20 +631,21 @@ public final class PostingsIterator {
         for i in valueDoc..<index { start &+= Int(freqs[i]) }
         valueStart = start
         valueDoc = max(valueDoc, index)
+    }
+
+    /// `decodePositions` for version 5: the current document's values are found by the
+    /// frequencies before it in the block, and read from the chunk(s) holding them.
+    private func decodePackedPositions(into output: UnsafeMutablePointer<Int32>, upTo limit: Int64) throws(IndexError) -> Int {
+        locatePackedValues()
         let tf = Int(freqs[index])
         let fullChunks = blockValues / PackedPositions.chunkSize
         var v = valueStart
         var k = 0
         var p: UInt64 = 0
         while k < tf {
-            let c = v / PackedPositions.chunkSize
-            let local = v - c * PackedPositions.chunkSize
-            let length = c < fullChunks ? PackedPositions.chunkSize : blockValues - fullChunks * PackedPositions.chunkSize
-            let n = min(length - local, tf - k)
-            if c != decodedChunk { try loadChunk(c, fullChunks: fullChunks) }
             // The first value is the position itself: p starts at 0. (Values are at most
             // 2³²−1, so a run of 128 cannot overflow p.)
-            let values = chunk + local
+            let (values, n) = try packedRun(at: v, fullChunks: fullChunks, wanted: tf - k)
             let out = output + k
             for j in 0..<n {
                 p &+= UInt64(values[j])
@@ -610,6 +658,18 @@ public final class PostingsIterator {
             if Int64(p) > limit && k < tf { return k }
         }
         return tf
+    }
+
+    /// The block's values from value `v` on, up to `wanted` of them, that one chunk
+    /// holds (the chunk is decoded when it is not yet): where they are, and how many.
+    @inline(__always)
+    private func packedRun(at v: Int, fullChunks: Int, wanted: Int) throws(IndexError) -> (UnsafeMutablePointer<UInt32>, Int) {
+        // v ≥ 0: unsigned division, a shift.
+        let c = Int(UInt(bitPattern: v) / UInt(PackedPositions.chunkSize))
+        let local = v &- c &* PackedPositions.chunkSize
+        let length = c < fullChunks ? PackedPositions.chunkSize : blockValues &- fullChunks &* PackedPositions.chunkSize
+        if c != decodedChunk { try loadChunk(c, fullChunks: fullChunks) }
+        return (chunk + local, min(length &- local, wanted))
     }
 
     /// Moves `nextChunk` to chunk `c` of the current block's positions.

@@ -133,6 +133,9 @@ final class PhraseScorer: DocScorer {
     /// Surviving phrase starts while intersecting (exact phrases of three or more terms).
     private var scratch = UnsafeMutablePointer<Int32>.allocate(capacity: 16)
     private var scratchCapacity = 16
+    /// Positions looked for in the other list (exact phrases of two terms).
+    private var targets = UnsafeMutablePointer<Int64>.allocate(capacity: 16)
+    private var targetCapacity = 16
     private(set) var doc: Int32 = -1
     private var frequency = 0
 
@@ -175,6 +178,7 @@ final class PhraseScorer: DocScorer {
         for i in 0..<iterators.count { lists[i].deallocate() }
         unretained.deallocate()
         scratch.deallocate()
+        targets.deallocate()
         bitmap.deallocate()
         lists.deallocate()
         decodedUpTo.deallocate()
@@ -222,6 +226,27 @@ final class PhraseScorer: DocScorer {
                 candidate += 1
                 continue
             }
+            if slop == 0 && slotCount == 2 && n == 2 && unretained[0].filtersPositionsInPlace && unretained[1].filtersPositionsInPlace {
+                // Two distinct terms, exact: the list with fewer positions is decoded, and
+                // each of its positions, shifted by the gap, is looked for in the other
+                // list while that is decoded, without storing it.
+                let first = slotList[0], second = slotList[1]
+                let gap = Int64(slotRelative[1]) - Int64(slotRelative[0])
+                let (fewer, other, shift) = unretained[first].frequency <= unretained[second].frequency
+                    ? (first, second, gap) : (second, first, -gap)
+                let m = try unretained[fewer].positions(intoBuffer: lists[fewer])
+                if targetCapacity < m {
+                    targets.deallocate()
+                    targetCapacity = max(m, targetCapacity * 2)
+                    targets = .allocate(capacity: targetCapacity)
+                }
+                let list = lists[fewer]
+                for j in 0..<m { targets[j] = Int64(list[j]) + shift }
+                frequency = try unretained[other].keepPositions(targets, count: m)
+                if frequency > 0 { doc = candidate; return doc }
+                candidate += 1
+                continue
+            }
             if slotCount == 2 && n == 2 {
                 // Two distinct terms: the list with fewer positions is decoded whole, the
                 // other only as far as a match with it can reach.
@@ -248,8 +273,8 @@ final class PhraseScorer: DocScorer {
     /// The matches of an exact phrase of three or more slots in the current document:
     /// the phrase starts p such that every slot i has its term at p + (ri − r1). The
     /// slots are taken by their term's frequency here, fewest first: the first one's
-    /// positions give the candidate starts, each next list is decoded only as far as
-    /// the last surviving start needs, and the work stops when no start survives (most
+    /// positions give the candidate starts, each next list is read only as far as the
+    /// last surviving start needs, and the work stops when no start survives (most
     /// documents holding all the terms hold no phrase).
     private func exactMatches() throws(IndexError) -> Int {
         let k = slotCount
@@ -265,11 +290,37 @@ final class PhraseScorer: DocScorer {
             }
             slotOrder[j] = s
         }
-        // How far each iterator's list is decoded: Int64.min not yet, Int64.max whole.
-        for i in 0..<n { decodedUpTo[i] = Int64.min }
         let first = slotOrder[0]
         let firstIterator = slotList[first]
         let firstCount = try unretained[firstIterator].positions(intoBuffer: lists[firstIterator])
+        if unretained[firstIterator].filtersPositionsInPlace {
+            // Each next list keeps the targets it holds while it is decoded: the starts
+            // shifted to that slot's offset.
+            if targetCapacity < firstCount {
+                targets.deallocate()
+                targetCapacity = max(firstCount, targetCapacity * 2)
+                targets = .allocate(capacity: targetCapacity)
+            }
+            let firstList = lists[firstIterator]
+            var relative = Int64(slotRelative[first])
+            var survivors = firstCount
+            for step in 1..<k {
+                let s = slotOrder[step]
+                let shift = Int64(slotRelative[s]) - relative
+                relative = Int64(slotRelative[s])
+                if step == 1 {
+                    for f in 0..<survivors { targets[f] = Int64(firstList[f]) + shift }
+                } else {
+                    for f in 0..<survivors { targets[f] += shift }
+                }
+                survivors = try unretained[slotList[s]].keepPositions(targets, count: survivors)
+                if survivors == 0 { return 0 }
+            }
+            return survivors
+        }
+        // Older formats: each next list decoded (as far as needed) and intersected.
+        // How far each iterator's list is decoded: Int64.min not yet, Int64.max whole.
+        for i in 0..<n { decodedUpTo[i] = Int64.min }
         counts[firstIterator] = firstCount
         decodedUpTo[firstIterator] = Int64.max
         if scratchCapacity < firstCount {
@@ -546,6 +597,19 @@ extension Unmanaged where Instance == PostingsIterator {
         var failure: IndexError?
         let n = _withUnsafeGuaranteedRef { it -> Int in
             do throws(IndexError) { return try it.positions(intoBuffer: buffer, upTo: limit) } catch { failure = error; return 0 }
+        }
+        if let failure { throw failure }
+        return n
+    }
+
+    @inline(__always)
+    var filtersPositionsInPlace: Bool { _withUnsafeGuaranteedRef { $0.filtersPositionsInPlace } }
+
+    @inline(__always)
+    func keepPositions(_ targets: UnsafeMutablePointer<Int64>, count: Int) throws(IndexError) -> Int {
+        var failure: IndexError?
+        let n = _withUnsafeGuaranteedRef { it -> Int in
+            do throws(IndexError) { return try it.keepPositions(targets, count: count) } catch { failure = error; return 0 }
         }
         if let failure { throw failure }
         return n

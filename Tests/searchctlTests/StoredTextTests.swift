@@ -67,7 +67,7 @@ final class StoredTextTests: CLITestCase {
         XCTAssertEqual(run(["index", seeds.path, "--index", fresh.path, "--quiet"]).exitCode, 0, file: file, line: line)
         XCTAssertEqual(try segmentVersions(fresh), [Self.currentVersion], file: file, line: line)
 
-        let queries = ["aanval syrië", "\"zenuwgas sarin\"", "g7 top", "ministers"]
+        let queries = ["aanval syrië", "\"zenuwgas sarin\"", "\"in de veiligheidsraad\"", "g7 top", "ministers"]
         for q in queries {
             let expected = try snippets(q, index: fresh)
             XCTAssertFalse(expected.isEmpty, q, file: file, line: line)
