@@ -200,15 +200,19 @@ final class PhraseScorer: DocScorer {
         var candidate = target
         let n = iterators.count
         while true {
-            // Leapfrog until every iterator is on the same document.
-            var agreed = false
-            while !agreed {
-                agreed = true
-                for i in 0..<n {
-                    let d = try unretained[i].advance(to: candidate)
-                    if d == PostingsIterator.exhausted { doc = d; return d }
-                    if d > candidate { candidate = d; agreed = false }
+            // Leapfrog until every iterator is on the same document: the rarest term
+            // proposes, the others confirm in order of rarity, and the first one past the
+            // proposal sends it back to the rarest (not on to the others, whose seeks to
+            // a document the rarest term may skip would be wasted).
+            var i = 0
+            while i < n {
+                let d = try unretained[i].advance(to: candidate)
+                if d == PostingsIterator.exhausted { doc = d; return d }
+                if d > candidate {
+                    candidate = d
+                    if i > 0 { i = 0; continue }
                 }
+                i += 1
             }
             for i in 0..<n {
                 let tf = unretained[i].frequency
