@@ -24,10 +24,16 @@ public struct IndexDirectory: Sendable {
 
     /// The last committed manifest, or `nil` when the folder holds no index.
     public func latestManifest() throws(IndexError) -> Manifest? {
+        try latestManifestAndSize()?.manifest
+    }
+
+    /// The last committed manifest and the size of its file in bytes, or `nil` when the
+    /// folder holds no index.
+    public func latestManifestAndSize() throws(IndexError) -> (manifest: Manifest, bytes: Int)? {
         guard let generation = try manifestGenerations().first else { return nil }
         let name = file(Manifest.fileName(generation: generation))
         let bytes = try SystemCall.readFile(name)
-        return try Manifest.decode(bytes, file: name)
+        return (try Manifest.decode(bytes, file: name), bytes.count)
     }
 
     /// The largest generation of any manifest file and the largest number of any

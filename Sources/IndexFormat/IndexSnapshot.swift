@@ -3,6 +3,8 @@ public struct LiveSegment: @unchecked Sendable {
     public let info: Manifest.Segment
     public let reader: SegmentReader
     public let deletions: DeletionBitmap?
+    /// The size of the deletions file in bytes (0 without one), as it was opened.
+    public var deletionsBytes = 0
 
     @inline(__always)
     public func isLive(_ doc: Int) -> Bool {
@@ -18,6 +20,9 @@ public final class IndexSnapshot: @unchecked Sendable {
     public let directory: IndexDirectory
     public let manifest: Manifest
     public let segments: [LiveSegment]
+    /// The size of the manifest file in bytes, as it was read (a writer may remove the
+    /// file once it commits a newer one).
+    public let manifestBytes: Int
 
     /// Live documents (`N` of BM25).
     public var documentCount: Int { manifest.liveDocuments }
@@ -32,7 +37,9 @@ public final class IndexSnapshot: @unchecked Sendable {
         while true {
             attempt += 1
             do throws(IndexError) {
-                guard let manifest = try directory.latestManifest() else { throw IndexError.missing(directory: directory.path) }
+                guard let (manifest, manifestBytes) = try directory.latestManifestAndSize() else {
+                    throw IndexError.missing(directory: directory.path)
+                }
                 if checkAnalysis { try IndexDirectory.checkAnalysis(manifest) }
                 var segments: [LiveSegment] = []
                 var names = Set<String>()
@@ -47,16 +54,19 @@ public final class IndexSnapshot: @unchecked Sendable {
                                                  reason: "holds \(reader.documentCount) documents, the manifest says \(s.documentCount)")
                     }
                     var deletions: DeletionBitmap?
+                    var deletionsBytes = 0
                     if let d = s.deletionsFile {
                         let file = try MappedFile(path: directory.file(d))
+                        deletionsBytes = file.bytes.count
                         deletions = try DeletionBitmap.decode(file.bytes, file: file.path, expectedDocuments: s.documentCount)
                         guard deletions!.deletedCount == s.deletedCount else {
                             throw IndexError.corrupt(file: file.path, offset: nil, reason: "deleted count differs from the manifest")
                         }
                     }
-                    segments.append(LiveSegment(info: s, reader: reader, deletions: deletions))
+                    segments.append(LiveSegment(info: s, reader: reader, deletions: deletions, deletionsBytes: deletionsBytes))
                 }
                 self.manifest = manifest
+                self.manifestBytes = manifestBytes
                 self.segments = segments
                 return
             } catch {

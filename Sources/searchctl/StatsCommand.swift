@@ -28,10 +28,9 @@ struct StatsCommand: ParsableCommand {
                 for (kind, section) in s.reader.sections { bytesByKind[kind.name, default: 0] += section.range.count }
                 let overhead = s.reader.file.bytes.count - s.reader.sections.values.reduce(0) { $0 + $1.range.count }
                 bytesByKind["headers", default: 0] += overhead
-                if let d = s.info.deletionsFile {
-                    let f = try MappedFile(path: snapshot.directory.file(d))
-                    bytesByKind["deletions", default: 0] += f.bytes.count
-                }
+                // Sizes as the snapshot opened them: a running `index` may have removed
+                // these files since.
+                if s.info.deletionsFile != nil { bytesByKind["deletions", default: 0] += s.deletionsBytes }
             }
             if snapshot.segments.count == 1 {
                 distinct = snapshot.segments[0].reader.termCount
@@ -40,8 +39,7 @@ struct StatsCommand: ParsableCommand {
                 for l in lists { for t in l { all.insert(t) } }
                 distinct = all.count
             }
-            let manifestFile = snapshot.directory.file(Manifest.fileName(generation: snapshot.manifest.generation))
-            bytesByKind["manifest"] = try SystemCall.readFile(manifestFile).count
+            bytesByKind["manifest"] = snapshot.manifestBytes
             total = bytesByKind.values.reduce(0, +)
         } catch {
             throw cliError(error)

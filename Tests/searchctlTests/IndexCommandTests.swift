@@ -199,6 +199,28 @@ final class IndexCommandTests: CLITestCase {
         }
     }
 
+    /// `stats` counts the manifest and the deletions files at the sizes its snapshot
+    /// opened (it does not open them again by name: a running `index` may have removed
+    /// them by then), and those are the files' sizes.
+    func testStatsCountsManifestAndDeletionsFiles() throws {
+        let corpus = try makeCorpus(["a.txt": "Aanval\nDe aanval op de stad.\n", "b.txt": "Veto\nEen veto in de raad.\n",
+                                     "c.txt": "Top\nDe top in Lucca.\n"])
+        let index = scratch.appendingPathComponent("idx")
+        XCTAssertEqual(run(["index", corpus.path, "--index", index.path, "--quiet"]).exitCode, 0)
+        try FileManager.default.removeItem(at: corpus.appendingPathComponent("b.txt"))
+        XCTAssertEqual(run(["index", corpus.path, "--index", index.path, "--quiet"]).exitCode, 0)
+        func size(_ files: [URL]) throws -> Int {
+            try files.reduce(0) { $0 + ((try FileManager.default.attributesOfItem(atPath: $1.path)[.size] as? NSNumber)?.intValue ?? 0) }
+        }
+        let manifests = try indexFiles(index, prefix: "manifest-")
+        let deletions = try indexFiles(index).filter { $0.lastPathComponent.contains(".del-") }
+        XCTAssertEqual(manifests.count, 1)
+        XCTAssertEqual(deletions.count, 1, "the removed document is marked deleted, not merged away")
+        let kinds = try stats(index)["bytes_by_kind"] as? [String: Any] ?? [:]
+        XCTAssertEqual(int(kinds["manifest"]), try size(manifests))
+        XCTAssertEqual(int(kinds["deletions"]), try size(deletions))
+    }
+
     func testSearchingWhileIndexRunsNeverFails() throws {
         let corpus = scratch.appendingPathComponent("gen")
         let fileCount = 1500
