@@ -59,7 +59,14 @@ measure() {
             rows+=("$(python3 Benchmarks/tantivy_bench.py index "$folder" "$work/tantivy-$name" --threads "$threads" \
                 --input-bytes "$input_bytes" --name "  tantivy" --row)") || { echo "tantivy_bench.py index failed on $name"; break; }
         done
-        [ ${#rows[@]} = "$runs" ] && printf '%s\n' "${rows[@]}" | sort -t'|' -k4 -n | sed -n "$(((runs + 1) / 2))p"
+        if [ ${#rows[@]} = "$runs" ]; then
+            local median; median=$(printf '%s\n' "${rows[@]}" | sort -t'|' -k4 -n | sed -n "$(((runs + 1) / 2))p")
+            echo "$median"
+            # Ratios: Tantivy's index time over ours (above 1: we index faster), our index
+            # size over Tantivy's (below 1: ours is smaller).
+            echo "$median" | awk -F'|' -v s="$seconds" -v b="$bytes" \
+                '{ printf "|   ratio to tantivy     | indexing %.2fx as fast, index %.2fx the size\n", $4 / s, (b / 1048576) / $6 }'
+        fi
     fi
 }
 
@@ -78,14 +85,37 @@ for n in "${sizes[@]}"; do
     echo "== generated-$n"
     # No-op re-index (incremental, nothing changed).
     /usr/bin/time -f "no-op re-index: %e s" $bin/searchctl index "$work/corpus-$n" --index "$work/index-generated-$n" --quiet
-    $bin/searchctl-bench queries "$work/index-generated-$n" --count 2000 --no-snippet --dump "$work/queries-generated-$n.tsv"
+    ours=$(mktemp)
+    $bin/searchctl-bench queries "$work/index-generated-$n" --count 2000 --no-snippet --dump "$work/queries-generated-$n.tsv" | tee "$ours"
     if [ $tantivy = 1 ]; then
         # The same 2000 queries; with path/title of the hits (as above), then matching and scoring alone.
-        python3 Benchmarks/tantivy_bench.py queries "$work/tantivy-generated-$n" --load "$work/queries-generated-$n.tsv" \
+        theirs=$(mktemp)
+        python3 Benchmarks/tantivy_bench.py queries "$work/tantivy-generated-$n" --load "$work/queries-generated-$n.tsv" | tee "$theirs" \
             || echo "tantivy_bench.py queries failed on generated-$n"
+        # Our latency over Tantivy's per kind (below 1: we are faster), both as above.
+        python3 - "$ours" "$theirs" <<'PY'
+import re, sys
+def table(path):
+    rows = {}
+    for line in open(path):
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) == 5 and re.fullmatch(r"[0-9.]+", cells[2]):
+            rows[cells[0]] = [float(c) for c in cells[2:]]
+    return rows
+ours, theirs = table(sys.argv[1]), table(sys.argv[2])
+print("ratio to tantivy (ours / tantivy's, path/title fetched; below 1: faster)")
+print("kind   |  p50 |  p95 |  p99")
+print("-------|------|------|-----")
+for kind in ours:
+    if kind in theirs:
+        r = [a / b if b > 0 else float("nan") for a, b in zip(ours[kind], theirs[kind])]
+        print(f"{kind:<6} | {r[0]:.2f} | {r[1]:.2f} | {r[2]:.2f}")
+PY
+        rm -f "$theirs"
         python3 Benchmarks/tantivy_bench.py queries "$work/tantivy-generated-$n" --load "$work/queries-generated-$n.tsv" --no-fetch \
             || echo "tantivy_bench.py queries failed on generated-$n"
     fi
+    rm -f "$ours"
     $bin/searchctl-bench queries "$work/index-generated-$n" --count 2000
     # One-shot process latency, index opening included; and ripgrep (`rg -l -i`, the
     # files holding the word) over the same folder for the same words, when installed.
