@@ -136,6 +136,9 @@ final class PhraseScorer: DocScorer {
     /// Positions looked for in the other list (exact phrases of two terms).
     private var targets = UnsafeMutablePointer<Int64>.allocate(capacity: 16)
     private var targetCapacity = 16
+    /// Exact phrases of three or more distinct terms (format version 5 on): per
+    /// iterator, its slot; `nil` otherwise. See `pairFirst`.
+    private let slotOfIterator: [Int]?
     private(set) var doc: Int32 = -1
     private var frequency = 0
 
@@ -172,6 +175,13 @@ final class PhraseScorer: DocScorer {
             slotRelative[i] = Int32(relative[i])
             cursor[i] = 0
         }
+        if slop == 0 && k >= 3 && n == k && iterators[0].filtersPositionsInPlace {
+            var slotOf = [Int](repeating: 0, count: n)
+            for (s, i) in slots.enumerated() { slotOf[i] = s }
+            slotOfIterator = slotOf
+        } else {
+            slotOfIterator = nil
+        }
     }
 
     deinit {
@@ -197,6 +207,7 @@ final class PhraseScorer: DocScorer {
 
     func advance(to target: Int32) throws(IndexError) -> Int32 {
         if doc >= target { return doc }
+        if let slotOfIterator { return try pairFirst(target, slotOfIterator) }
         var candidate = target
         let n = iterators.count
         while true {
@@ -270,6 +281,67 @@ final class PhraseScorer: DocScorer {
             }
             frequency = matches()
             if frequency > 0 { doc = candidate; return doc }
+            candidate += 1
+        }
+    }
+
+    /// `advance(to:)` for an exact phrase of three or more distinct terms: the two rarest
+    /// terms are brought to a common document and their positions checked against each
+    /// other first; the denser terms are moved there only for documents where the two
+    /// hold the phrase's pair (their seeks for the many documents that do not would
+    /// be wasted), and their positions then keep the starts that they complete.
+    private func pairFirst(_ target: Int32, _ slotOfIterator: [Int]) throws(IndexError) -> Int32 {
+        let n = iterators.count
+        var candidate = target
+        while true {
+            let d0 = try unretained[0].advance(to: candidate)
+            if d0 == PostingsIterator.exhausted { doc = d0; return d0 }
+            candidate = d0
+            let d1 = try unretained[1].advance(to: candidate)
+            if d1 == PostingsIterator.exhausted { doc = d1; return d1 }
+            if d1 > candidate { candidate = d1; continue }
+            // The pair: the list with fewer positions gives the targets in the other.
+            let (fewer, other) = unretained[0].frequency <= unretained[1].frequency ? (0, 1) : (1, 0)
+            let m = unretained[fewer].frequency
+            if m > capacities[fewer] {
+                try unretained[fewer].checkFrequencyFitsPositions()
+                lists[fewer].deallocate()
+                capacities[fewer] = max(m, capacities[fewer] * 2)
+                lists[fewer] = .allocate(capacity: capacities[fewer])
+            }
+            let count = try unretained[fewer].positions(intoBuffer: lists[fewer])
+            if targetCapacity < count {
+                targets.deallocate()
+                targetCapacity = max(count, targetCapacity * 2)
+                targets = .allocate(capacity: targetCapacity)
+            }
+            let fewerRelative = Int64(slotRelative[slotOfIterator[fewer]])
+            let otherRelative = Int64(slotRelative[slotOfIterator[other]])
+            let list = lists[fewer]
+            for j in 0..<count { targets[j] = Int64(list[j]) + otherRelative - fewerRelative }
+            var survivors = try unretained[other].keepPositions(targets, count: count)
+            if survivors == 0 { candidate += 1; continue }
+            // The denser terms, rarest first; one past the document sends it back.
+            var overshoot = false
+            for i in 2..<n {
+                let d = try unretained[i].advance(to: candidate)
+                if d == PostingsIterator.exhausted { doc = d; return d }
+                if d > candidate { candidate = d; overshoot = true; break }
+            }
+            if overshoot { continue }
+            var relative = otherRelative
+            for i in 2..<n {
+                let r = Int64(slotRelative[slotOfIterator[i]])
+                for f in 0..<survivors { targets[f] += r - relative }
+                relative = r
+                survivors = try unretained[i].keepPositions(targets, count: survivors)
+                if survivors == 0 { break }
+            }
+            if survivors > 0 {
+                frequency = survivors
+                doc = candidate
+                return doc
+            }
             candidate += 1
         }
     }
