@@ -43,6 +43,22 @@ public final class ScratchBuffer<Element: BitwiseCopyable> {
 
     public func removeAll() { count = 0 }
 
+    /// Keeps the first `n` values (n ≤ `count`).
+    @inline(__always)
+    public func truncate(to n: Int) {
+        precondition(n >= 0 && n <= count)
+        count = n
+    }
+
+    /// Makes room for `n` values and sets `count` to `n`; values past the old count are
+    /// unspecified until written through `base`.
+    @inline(__always)
+    public func resize(to n: Int) {
+        precondition(n >= 0)
+        if n > capacity { grow(to: n) }
+        count = n
+    }
+
     public var buffer: UnsafeBufferPointer<Element> { UnsafeBufferPointer(start: base, count: count) }
 
     private func grow(to needed: Int) {

@@ -337,10 +337,7 @@ public final class SegmentReader: @unchecked Sendable {
         let blockStart = blockBytes.baseAddress.map { $0 - whole.baseAddress! } ?? 0
         var r = ByteReader(blockBytes)
         // The current term, rebuilt in place from each entry's shared prefix and suffix.
-        var capacity = 256
-        var term = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        defer { term.deallocate() }
-        var length = 0
+        let term = ScratchBuffer<UInt8>(capacity: 256)
         var postings = 0
         var positions = 0
         var haveOffsets = false
@@ -348,7 +345,7 @@ public final class SegmentReader: @unchecked Sendable {
         let inlineEntries = version >= SegmentFormat.versionStoredDictionaries
         while !r.isAtEnd {
             func damaged() -> IndexError { corrupt("term block \(block) is damaged", at: sections[.terms]!.range.lowerBound + r.offset) }
-            guard let prefix = r.readInt(limit: length), let suffixCount = r.readInt(limit: 4096),
+            guard let prefix = r.readInt(limit: term.count), let suffixCount = r.readInt(limit: 4096),
                   let suffix = r.readBytes(suffixCount), let code = r.readInt(limit: 2 * documentCount + 1) else { throw damaged() }
             let df = inlineEntries ? code >> 1 : code
             let isInline = inlineEntries && code & 1 == 1
@@ -368,24 +365,15 @@ public final class SegmentReader: @unchecked Sendable {
                 inline = .init(documents: docs..<(docs + docsLength), positions: (docs + docsLength)..<(docs + docsLength + positionsLength))
             }
             guard !first || prefix == 0 else { throw corrupt("term block \(block) does not start with a full term") }
-            if prefix + suffixCount > capacity {
-                capacity = max(prefix + suffixCount, capacity * 2)
-                let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-                grown.update(from: term, count: prefix)
-                term.deallocate()
-                term = grown
-            }
-            if suffixCount > 0 {
-                (term + prefix).update(from: suffix.baseAddress!.assumingMemoryBound(to: UInt8.self), count: suffixCount)
-            }
-            length = prefix + suffixCount
+            term.truncate(to: prefix)
+            term.append(contentsOf: suffix.assumingMemoryBound(to: UInt8.self))
             first = false
             guard postings <= postingsRange.count, positions <= positionsRange.count, df > 0 else {
                 throw corrupt("term entry in block \(block) points outside the postings")
             }
             let info = TermInfo(documentFrequency: df, postingsOffset: isInline ? 0 : postings, positionsOffset: isInline ? 0 : positions,
                                 maxFrequency: maxTf, minLength: minLength, inline: inline)
-            if !body(UnsafeBufferPointer(start: term, count: length), info) { return }
+            if !body(term.buffer, info) { return }
         }
     }
 

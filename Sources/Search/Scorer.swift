@@ -133,9 +133,10 @@ final class PhraseScorer: DocScorer {
     /// Surviving phrase starts while intersecting (exact phrases of three or more terms).
     private var scratch = UnsafeMutablePointer<Int32>.allocate(capacity: 16)
     private var scratchCapacity = 16
-    /// Positions looked for in the other list (exact phrases of two terms).
-    private var targets = UnsafeMutablePointer<Int64>.allocate(capacity: 16)
-    private var targetCapacity = 16
+    /// Positions looked for in a list by `keepPositions` (exact phrases).
+    private let targets = ScratchBuffer<Int64>(capacity: 16)
+    /// Positions are checked as they are decoded (`keepPositions`, format version 5 on).
+    private let inPlace: Bool
     /// Exact phrases of three or more distinct terms (format version 5 on): per
     /// iterator, its slot; `nil` otherwise. See `pairFirst`.
     private let slotOfIterator: [Int]?
@@ -175,7 +176,8 @@ final class PhraseScorer: DocScorer {
             slotRelative[i] = Int32(relative[i])
             cursor[i] = 0
         }
-        if slop == 0 && k >= 3 && n == k && iterators[0].filtersPositionsInPlace {
+        inPlace = iterators[0].filtersPositionsInPlace
+        if slop == 0 && k >= 3 && n == k && inPlace {
             var slotOf = [Int](repeating: 0, count: n)
             for (s, i) in slots.enumerated() { slotOf[i] = s }
             slotOfIterator = slotOf
@@ -188,7 +190,6 @@ final class PhraseScorer: DocScorer {
         for i in 0..<iterators.count { lists[i].deallocate() }
         unretained.deallocate()
         scratch.deallocate()
-        targets.deallocate()
         bitmap.deallocate()
         lists.deallocate()
         decodedUpTo.deallocate()
@@ -225,39 +226,15 @@ final class PhraseScorer: DocScorer {
                 }
                 i += 1
             }
-            for i in 0..<n {
-                let tf = unretained[i].frequency
-                if tf > capacities[i] {
-                    try unretained[i].checkFrequencyFitsPositions()
-                    lists[i].deallocate()
-                    let grown = max(tf, capacities[i] * 2)
-                    lists[i] = .allocate(capacity: grown)
-                    capacities[i] = grown
-                }
-            }
+            for i in 0..<n { try ensureListRoom(i) }
             if slop == 0 && slotCount >= 3 {
                 frequency = try exactMatches()
                 if frequency > 0 { doc = candidate; return doc }
                 candidate += 1
                 continue
             }
-            if slop == 0 && slotCount == 2 && n == 2 && unretained[0].filtersPositionsInPlace && unretained[1].filtersPositionsInPlace {
-                // Two distinct terms, exact: the list with fewer positions is decoded, and
-                // each of its positions, shifted by the gap, is looked for in the other
-                // list while that is decoded, without storing it.
-                let first = slotList[0], second = slotList[1]
-                let gap = Int64(slotRelative[1]) - Int64(slotRelative[0])
-                let (fewer, other, shift) = unretained[first].frequency <= unretained[second].frequency
-                    ? (first, second, gap) : (second, first, -gap)
-                let m = try unretained[fewer].positions(intoBuffer: lists[fewer])
-                if targetCapacity < m {
-                    targets.deallocate()
-                    targetCapacity = max(m, targetCapacity * 2)
-                    targets = .allocate(capacity: targetCapacity)
-                }
-                let list = lists[fewer]
-                for j in 0..<m { targets[j] = Int64(list[j]) + shift }
-                frequency = try unretained[other].keepPositions(targets, count: m)
+            if slop == 0 && slotCount == 2 && n == 2 && inPlace {
+                frequency = try keepPair(slotList[0], Int64(slotRelative[0]), slotList[1], Int64(slotRelative[1])).survivors
                 if frequency > 0 { doc = candidate; return doc }
                 candidate += 1
                 continue
@@ -300,26 +277,10 @@ final class PhraseScorer: DocScorer {
             let d1 = try unretained[1].advance(to: candidate)
             if d1 == PostingsIterator.exhausted { doc = d1; return d1 }
             if d1 > candidate { candidate = d1; continue }
-            // The pair: the list with fewer positions gives the targets in the other.
-            let (fewer, other) = unretained[0].frequency <= unretained[1].frequency ? (0, 1) : (1, 0)
-            let m = unretained[fewer].frequency
-            if m > capacities[fewer] {
-                try unretained[fewer].checkFrequencyFitsPositions()
-                lists[fewer].deallocate()
-                capacities[fewer] = max(m, capacities[fewer] * 2)
-                lists[fewer] = .allocate(capacity: capacities[fewer])
-            }
-            let count = try unretained[fewer].positions(intoBuffer: lists[fewer])
-            if targetCapacity < count {
-                targets.deallocate()
-                targetCapacity = max(count, targetCapacity * 2)
-                targets = .allocate(capacity: targetCapacity)
-            }
-            let fewerRelative = Int64(slotRelative[slotOfIterator[fewer]])
-            let otherRelative = Int64(slotRelative[slotOfIterator[other]])
-            let list = lists[fewer]
-            for j in 0..<count { targets[j] = Int64(list[j]) + otherRelative - fewerRelative }
-            var survivors = try unretained[other].keepPositions(targets, count: count)
+            try ensureListRoom(0)
+            try ensureListRoom(1)
+            var (survivors, relative) = try keepPair(0, Int64(slotRelative[slotOfIterator[0]]),
+                                                     1, Int64(slotRelative[slotOfIterator[1]]))
             if survivors == 0 { candidate += 1; continue }
             // The denser terms, rarest first; one past the document sends it back.
             var overshoot = false
@@ -329,12 +290,12 @@ final class PhraseScorer: DocScorer {
                 if d > candidate { candidate = d; overshoot = true; break }
             }
             if overshoot { continue }
-            var relative = otherRelative
+            let found = targets.base
             for i in 2..<n {
                 let r = Int64(slotRelative[slotOfIterator[i]])
-                for f in 0..<survivors { targets[f] += r - relative }
+                for f in 0..<survivors { found[f] += r - relative }
                 relative = r
-                survivors = try unretained[i].keepPositions(targets, count: survivors)
+                survivors = try unretained[i].keepPositions(found, count: survivors)
                 if survivors == 0 { break }
             }
             if survivors > 0 {
@@ -344,6 +305,36 @@ final class PhraseScorer: DocScorer {
             }
             candidate += 1
         }
+    }
+
+    /// Room in `lists[i]` for iterator `i`'s positions in the current document.
+    @inline(__always)
+    private func ensureListRoom(_ i: Int) throws(IndexError) {
+        let tf = unretained[i].frequency
+        if tf > capacities[i] {
+            try unretained[i].checkFrequencyFitsPositions()
+            lists[i].deallocate()
+            let grown = max(tf, capacities[i] * 2)
+            lists[i] = .allocate(capacity: grown)
+            capacities[i] = grown
+        }
+    }
+
+    /// Two iterators on the current document (`lists` with room for both, see
+    /// `ensureListRoom`), their slots at relative positions `ra` and `rb`: the one with
+    /// fewer positions is decoded, and its positions, shifted to
+    /// the other's slot, are kept in `targets` where the other holds them (checked
+    /// while the other is decoded). Returns how many were kept and the relative position
+    /// they are at.
+    @inline(__always)
+    private func keepPair(_ a: Int, _ ra: Int64, _ b: Int, _ rb: Int64) throws(IndexError) -> (survivors: Int, relative: Int64) {
+        let (fewer, other, from, to) = unretained[a].frequency <= unretained[b].frequency ? (a, b, ra, rb) : (b, a, rb, ra)
+        let count = try unretained[fewer].positions(intoBuffer: lists[fewer])
+        targets.resize(to: count)
+        let found = targets.base
+        let list = lists[fewer]
+        for j in 0..<count { found[j] = Int64(list[j]) + to - from }
+        return (try unretained[other].keepPositions(found, count: count), to)
     }
 
     /// The matches of an exact phrase of three or more slots in the current document:
@@ -369,14 +360,11 @@ final class PhraseScorer: DocScorer {
         let first = slotOrder[0]
         let firstIterator = slotList[first]
         let firstCount = try unretained[firstIterator].positions(intoBuffer: lists[firstIterator])
-        if unretained[firstIterator].filtersPositionsInPlace {
+        if inPlace {
             // Each next list keeps the targets it holds while it is decoded: the starts
             // shifted to that slot's offset.
-            if targetCapacity < firstCount {
-                targets.deallocate()
-                targetCapacity = max(firstCount, targetCapacity * 2)
-                targets = .allocate(capacity: targetCapacity)
-            }
+            targets.resize(to: firstCount)
+            let found = targets.base
             let firstList = lists[firstIterator]
             var relative = Int64(slotRelative[first])
             var survivors = firstCount
@@ -385,11 +373,11 @@ final class PhraseScorer: DocScorer {
                 let shift = Int64(slotRelative[s]) - relative
                 relative = Int64(slotRelative[s])
                 if step == 1 {
-                    for f in 0..<survivors { targets[f] = Int64(firstList[f]) + shift }
+                    for f in 0..<survivors { found[f] = Int64(firstList[f]) + shift }
                 } else {
-                    for f in 0..<survivors { targets[f] += shift }
+                    for f in 0..<survivors { found[f] += shift }
                 }
-                survivors = try unretained[slotList[s]].keepPositions(targets, count: survivors)
+                survivors = try unretained[slotList[s]].keepPositions(found, count: survivors)
                 if survivors == 0 { return 0 }
             }
             return survivors
@@ -677,9 +665,6 @@ extension Unmanaged where Instance == PostingsIterator {
         if let failure { throw failure }
         return n
     }
-
-    @inline(__always)
-    var filtersPositionsInPlace: Bool { _withUnsafeGuaranteedRef { $0.filtersPositionsInPlace } }
 
     @inline(__always)
     func keepPositions(_ targets: UnsafeMutablePointer<Int64>, count: Int) throws(IndexError) -> Int {
