@@ -405,6 +405,53 @@ public final class PostingsIterator {
         return doc
     }
 
+    /// Moves this iterator and `other` to their first common document ≥ `target`, and
+    /// returns it (`exhausted` when there is none; then one of the two is exhausted).
+    /// With `merging`, the two loaded blocks are merged (a step per document, without
+    /// branches to mispredict) rather than each one's next document looked up in the
+    /// other: cheaper when the two lists are of similar density.
+    @inlinable
+    public func advanceTogether(with other: PostingsIterator, to target: Int32, merging: Bool) throws(IndexError) -> Int32 {
+        var candidate = target
+        while true {
+            let a = try advance(to: candidate)
+            if a == Self.exhausted { return a }
+            let b = try other.advance(to: a)
+            if b == a || b == Self.exhausted { return b }
+            candidate = b
+            if !merging { continue }
+            // other is past this one's document: merge the rest of the loaded blocks.
+            var i = index &+ 1, j = other.index
+            let n = blockCount, m = other.blockCount
+            let x = docs, y = other.docs
+            while i < n && j < m {
+                let u = x[i], v = y[j]
+                if u == v {
+                    index = i
+                    _doc = Int32(bitPattern: u)
+                    other.index = j
+                    other._doc = Int32(bitPattern: v)
+                    return _doc
+                }
+                i &+= u < v ? 1 : 0
+                j &+= v < u ? 1 : 0
+            }
+            if i < n {
+                // other's block ran out below x[i]: move other on from there.
+                index = i
+                _doc = Int32(bitPattern: x[i])
+                candidate = _doc
+            } else if j < m {
+                // This block ran out below y[j]: its next block, from y[j].
+                other.index = j
+                other._doc = Int32(bitPattern: y[j])
+                candidate = other._doc
+            } else {
+                candidate = Int32(bitPattern: max(x[n &- 1], y[m &- 1])) &+ 1
+            }
+        }
+    }
+
     /// Throws when the current document's frequency is more than its block's positions
     /// could hold (a damaged count must not make a caller allocate room for billions of
     /// positions): a varint takes a byte, a packed chunk of 128 values two at least.

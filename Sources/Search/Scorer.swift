@@ -142,6 +142,12 @@ final class PhraseScorer: DocScorer {
     private let slotOfIterator: [Int]?
     private(set) var doc: Int32 = -1
     private var frequency = 0
+    /// The two rarest terms' lists are of similar density: they are brought to a common
+    /// document by merging their blocks (`advanceTogether`).
+    private let mergesPair: Bool
+    /// At most this many times as many documents in the second list as in the first
+    /// make the two "of similar density".
+    static let mergeDensityRatio = 8
 
     init(iterators: [PostingsIterator], slots: [Int], relative: [Int], slop: Int, bm25: BM25, idf: Double, df: Int, label: String,
          bitmapLimit: Int = PhraseScorer.defaultBitmapLimit) {
@@ -177,6 +183,7 @@ final class PhraseScorer: DocScorer {
             cursor[i] = 0
         }
         inPlace = iterators[0].filtersPositionsInPlace
+        mergesPair = n >= 2 && iterators[1].info.documentFrequency <= PhraseScorer.mergeDensityRatio * iterators[0].info.documentFrequency
         if slop == 0 && k >= 3 && n == k && inPlace {
             var slotOf = [Int](repeating: 0, count: n)
             for (s, i) in slots.enumerated() { slotOf[i] = s }
@@ -212,19 +219,24 @@ final class PhraseScorer: DocScorer {
         var candidate = target
         let n = iterators.count
         while true {
-            // Leapfrog until every iterator is on the same document: the rarest term
-            // proposes, the others confirm in order of rarity, and the first one past the
-            // proposal sends it back to the rarest (not on to the others, whose seeks to
-            // a document the rarest term may skip would be wasted).
-            var i = 0
-            while i < n {
-                let d = try unretained[i].advance(to: candidate)
-                if d == PostingsIterator.exhausted { doc = d; return d }
-                if d > candidate {
-                    candidate = d
-                    if i > 0 { i = 0; continue }
+            if n == 2 {
+                candidate = try unretained[0].advanceTogether(with: unretained[1], to: candidate, merging: mergesPair)
+                if candidate == PostingsIterator.exhausted { doc = candidate; return doc }
+            } else {
+                // Leapfrog until every iterator is on the same document: the rarest term
+                // proposes, the others confirm in order of rarity, and the first one past
+                // the proposal sends it back to the rarest (not on to the others, whose
+                // seeks to a document the rarest term may skip would be wasted).
+                var i = 0
+                while i < n {
+                    let d = try unretained[i].advance(to: candidate)
+                    if d == PostingsIterator.exhausted { doc = d; return d }
+                    if d > candidate {
+                        candidate = d
+                        if i > 0 { i = 0; continue }
+                    }
+                    i += 1
                 }
-                i += 1
             }
             for i in 0..<n { try ensureListRoom(i) }
             if slop == 0 && slotCount >= 3 {
@@ -271,12 +283,8 @@ final class PhraseScorer: DocScorer {
         let n = iterators.count
         var candidate = target
         while true {
-            let d0 = try unretained[0].advance(to: candidate)
-            if d0 == PostingsIterator.exhausted { doc = d0; return d0 }
-            candidate = d0
-            let d1 = try unretained[1].advance(to: candidate)
-            if d1 == PostingsIterator.exhausted { doc = d1; return d1 }
-            if d1 > candidate { candidate = d1; continue }
+            candidate = try unretained[0].advanceTogether(with: unretained[1], to: candidate, merging: mergesPair)
+            if candidate == PostingsIterator.exhausted { doc = candidate; return doc }
             try ensureListRoom(0)
             try ensureListRoom(1)
             var (survivors, relative) = try keepPair(0, Int64(slotRelative[slotOfIterator[0]]),
@@ -640,6 +648,21 @@ extension Unmanaged where Instance == PostingsIterator {
         var failure: IndexError?
         let d = _withUnsafeGuaranteedRef { it -> Int32 in
             do throws(IndexError) { return try it.advance(to: target) } catch { failure = error; return PostingsIterator.exhausted }
+        }
+        if let failure { throw failure }
+        return d
+    }
+
+    @inline(__always)
+    func advanceTogether(with other: Unmanaged<PostingsIterator>, to target: Int32, merging: Bool) throws(IndexError) -> Int32 {
+        var failure: IndexError?
+        let d = _withUnsafeGuaranteedRef { it -> Int32 in
+            other._withUnsafeGuaranteedRef { o -> Int32 in
+                do throws(IndexError) { return try it.advanceTogether(with: o, to: target, merging: merging) } catch {
+                    failure = error
+                    return PostingsIterator.exhausted
+                }
+            }
         }
         if let failure { throw failure }
         return d

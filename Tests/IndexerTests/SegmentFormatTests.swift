@@ -175,6 +175,92 @@ final class SegmentFormatTests: XCTestCase {
                        ["a1", "a127", "a128", "a129"])
     }
 
+    /// `advanceTogether` lands both iterators on each common document in turn, merging
+    /// blocks or not, from every kind of start: lists of unlike and alike densities,
+    /// full blocks and tails, with their positions still right after landing.
+    func testAdvanceTogetherFindsEveryCommonDocument() throws {
+        let folder = NSTemporaryDirectory() + "/segfmt-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let docCount = 4000
+        var w = try SegmentWriter(directory: folder, name: "seg-000001")
+        for i in 0..<docCount { try [UInt8]().withUnsafeBytes { try w.addDocument(record(i), length: 50, storedBlob: $0) } }
+        var seed: UInt64 = 7
+        func rand(_ n: Int) -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int((seed >> 33) % UInt64(n))
+        }
+        var lists: [String: [Int: [UInt32]]] = [:]
+        // Names in order, as the writer wants them; a run of neighbours in "c" and "d".
+        for (name, count) in [("a", 3500), ("b", 2600), ("c", 900), ("d", 700), ("e", 130), ("f", 40), ("g", 3)] {
+            var docs = Set<Int>()
+            if name == "c" || name == "d" { for d in 1000..<1300 { docs.insert(d) } }
+            while docs.count < count { docs.insert(rand(docCount)) }
+            var list: [Int: [UInt32]] = [:]
+            for d in docs {
+                var at = UInt32(rand(4))
+                list[d] = (0..<(1 + rand(4))).map { _ in defer { at += 1 + UInt32(rand(50)) }; return at }
+            }
+            lists[name] = list
+            try Array(name.utf8).withUnsafeBufferPointer { try w.beginTerm($0) }
+            for d in list.keys.sorted() {
+                try positions(list[d]!).withUnsafeBytes { try w.addPosting(document: d, frequency: list[d]!.count, encodedPositions: $0) }
+            }
+            try w.endTerm()
+        }
+        _ = try w.finish()
+        let reader = try SegmentReader(directory: folder, name: "seg-000001")
+        var buffer: [Int32] = []
+        let names = lists.keys.sorted()
+        for first in names {
+            for second in names where second != first {
+                let common = Set(lists[first]!.keys).intersection(lists[second]!.keys).sorted()
+                for merging in [false, true] {
+                    let label = "\(first) with \(second), merging \(merging)"
+                    // Every common document in turn.
+                    let a = try reader.postings(XCTUnwrap(reader.lookup(first)))
+                    let b = try reader.postings(XCTUnwrap(reader.lookup(second)))
+                    var found: [Int] = []
+                    var target: Int32 = 0
+                    while true {
+                        let d = try a.advanceTogether(with: b, to: target, merging: merging)
+                        if d == PostingsIterator.exhausted { break }
+                        XCTAssertEqual(a.doc, d, label)
+                        XCTAssertEqual(b.doc, d, label)
+                        found.append(Int(d))
+                        if found.count % 7 == 0 {
+                            try b.positions(into: &buffer)
+                            XCTAssertEqual(buffer.map(UInt32.init), lists[second]![Int(d)], label)
+                            try a.positions(into: &buffer)
+                            XCTAssertEqual(buffer.map(UInt32.init), lists[first]![Int(d)], label)
+                        }
+                        target = d + 1
+                    }
+                    XCTAssertEqual(found.count, common.count, label)
+                    if let k = zip(found, common).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+                        XCTFail("\(label): common document #\(k) is \(common[k]), found \(found[k])")
+                    }
+                    // Jumps: the first common document at or after each target.
+                    let c = try reader.postings(XCTUnwrap(reader.lookup(first)))
+                    let e = try reader.postings(XCTUnwrap(reader.lookup(second)))
+                    var jump = 0
+                    while jump < docCount {
+                        let d = try c.advanceTogether(with: e, to: Int32(jump), merging: merging)
+                        if let expected = common.first(where: { $0 >= jump }) {
+                            XCTAssertEqual(Int(d), expected, "\(label) from \(jump)")
+                            XCTAssertEqual(Int(c.frequency), lists[first]![expected]!.count, label)
+                            XCTAssertEqual(Int(e.frequency), lists[second]![expected]!.count, label)
+                            jump = max(jump, expected) + 1 + rand(300)
+                        } else {
+                            XCTAssertEqual(d, PostingsIterator.exhausted, "\(label) from \(jump)")
+                            break
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testBitPackingRoundTripsEveryWidth() {
         for width in 0...32 {
             var values = [UInt32](repeating: 0, count: BitPacking.blockSize)
