@@ -34,9 +34,11 @@ let package = Package(
         ),
         // System zlib (DEFLATE for stored text, CRC-32 for checksums) behind a shim.
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
+        // AVX2 bit unpacking for the postings reader, used when the CPU has it.
+        .target(name: "CSIMD"),
         .target(name: "Analysis", dependencies: ["CICU"], swiftSettings: hotPath),
         // The on-disk format, shared by the writer (Indexer) and the readers (Search).
-        .target(name: "IndexFormat", dependencies: ["Analysis", "CZlib"], swiftSettings: crossModule),
+        .target(name: "IndexFormat", dependencies: ["Analysis", "CZlib", "CSIMD"], swiftSettings: crossModule),
         .target(name: "Indexer", dependencies: ["Analysis", "IndexFormat"], swiftSettings: hotPath),
         .target(name: "Search", dependencies: ["Analysis", "IndexFormat"], swiftSettings: crossModule),
         .executableTarget(

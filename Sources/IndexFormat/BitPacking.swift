@@ -1,3 +1,5 @@
+import CSIMD
+
 /// Fixed-width bit packing of blocks of `BitPacking.blockSize` unsigned integers.
 ///
 /// A packed block is one byte `w` (0...32, the bits per value) followed by
@@ -6,6 +8,10 @@
 /// start with the bytes `0x02, 0b00_11_10_01`.
 public enum BitPacking {
     public static let blockSize = 128
+
+    /// Blocks of up to 25 bits per value are unpacked with AVX2 (`csimd_unpack128`) when
+    /// the CPU has it; tests turn this off to check the scalar code too.
+    nonisolated(unsafe) public static var vectorUnpack = csimd_unpack_available() == 1
 
     /// The number of bits needed for the largest of `values`.
     @inline(__always)
@@ -91,6 +97,11 @@ public enum BitPacking {
         if w == 0 {
             output.update(repeating: UInt32(truncatingIfNeeded: start), count: blockSize)
             return (end, start)
+        }
+        if w <= 25 && end + 16 <= bytes.count && vectorUnpack {
+            // The vector code reads up to 16 bytes past the block.
+            return (end, csimd_unpack128(bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + begin, output,
+                                         Int32(w), running ? 1 : 0, start))
         }
         return (end, unpackWidth(UnsafeRawPointer(bytes.baseAddress! + begin), output, width: w, running: running, from: start))
     }
