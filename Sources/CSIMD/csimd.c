@@ -99,22 +99,10 @@ int32_t csimd_unpack_available(void) {
 
 uint64_t csimd_unpack128(const uint8_t *packed, uint32_t *out, int32_t width, int32_t running, uint64_t start) {
 #if defined(__x86_64__)
-    if (width >= 1 && width <= 25 && csimd_unpack_available()) return unpack_avx2(packed, out, width, running, start);
+    return unpack_avx2(packed, out, width, running, start);
+#else
+    // Never called: `csimd_unpack_available` is 0 here.
+    (void)packed; (void)out; (void)width; (void)running;
+    return start;
 #endif
-    // Not reached when used as documented; a plain loop keeps the result right anyway.
-    uint64_t sum = start;
-    for (int i = 0; i < 128; i++) {
-        uint64_t word = 0;
-        int bit = i * width;
-        memcpy(&word, packed + bit / 8, 8);
-        uint64_t mask = width >= 32 ? 0xFFFFFFFFull : ((1ull << width) - 1);
-        uint64_t v = (word >> (bit % 8)) & mask;
-        if (running) {
-            sum += v;
-            out[i] = (uint32_t)sum;
-        } else {
-            out[i] = (uint32_t)(v + start);
-        }
-    }
-    return sum;
 }

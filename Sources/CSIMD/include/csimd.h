@@ -19,7 +19,8 @@ int32_t csimd_unpack_available(void);
 /// each output is the low 32 bits of `start` plus the values up to and including it, and
 /// that sum after the last value (64 bits) is returned. Reads up to 16 bytes past the
 /// 16 * width bytes of the block: the caller makes sure they exist. Only call when
-/// `csimd_unpack_available()` is 1.
+/// `csimd_unpack_available()` is 1, with a width in 1...25 (the caller decides; there is no
+/// fallback here).
 uint64_t csimd_unpack128(const uint8_t *packed, uint32_t *out, int32_t width, int32_t running, uint64_t start);
 
 #ifdef __cplusplus
