@@ -5,11 +5,12 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-// A block of 128 values of width w is 16 groups of 8 values, w bytes each. Value j of a
-// group starts at bit j*w: its bits lie in the 32-bit word at byte (j*w)/8 shifted right
-// by (j*w)%8, as long as w <= 25. The low four lanes take their words from the group's
-// first 16 bytes, the high four from the 16 bytes at byte (4*w)/8, so that one byte
-// shuffle per 128-bit half (which cannot cross halves) gathers all eight words.
+// A block of 128 values of width w is 16 groups of 8 values, w bytes each (a shorter
+// block has fewer groups). Value j of a group starts at bit j*w: its bits lie in the
+// 32-bit word at byte (j*w)/8 shifted right by (j*w)%8, as long as w <= 25. The low four
+// lanes take their words from the group's first 16 bytes, the high four from the 16
+// bytes at byte (4*w)/8, so that one byte shuffle per 128-bit half (which cannot cross
+// halves) gathers all eight words.
 typedef struct {
     __m256i shuffle;   // per lane, the four bytes of its word
     __m256i shift;     // per lane, the bit offset of its value in the word
@@ -55,11 +56,11 @@ static inline __m256i group_values(const uint8_t *group, const unpack_plan *plan
 }
 
 __attribute__((target("avx2")))
-static uint64_t unpack_avx2(const uint8_t *packed, uint32_t *out, int32_t w, int32_t running, uint64_t start) {
+static uint64_t unpack_avx2(const uint8_t *packed, uint32_t *out, int32_t w, int32_t groups, int32_t running, uint64_t start) {
     const unpack_plan *plan = &plans[w];
     if (!running) {
         __m256i add = _mm256_set1_epi32((int)(uint32_t)start);
-        for (int g = 0; g < 16; g++) {
+        for (int g = 0; g < groups; g++) {
             __m256i v = _mm256_add_epi32(group_values(packed + g * w, plan), add);
             _mm256_storeu_si256((__m256i *)(out + g * 8), v);
         }
@@ -68,12 +69,12 @@ static uint64_t unpack_avx2(const uint8_t *packed, uint32_t *out, int32_t w, int
     // Running sums: prefix sums within each half, the low half's total carried into the
     // high half, then the sum of the earlier groups added, kept in a register (its last
     // lane, broadcast) so that a group waits on the one before only for an add and a
-    // permute. With w <= 25 the sum of all 128 values is below 2^32: the sums are exact
+    // permute. With w <= 25 the sum of at most 128 values is below 2^32: the sums are exact
     // in 32-bit lanes, and `start` is added after.
     const __m256i lastOfLow = _mm256_set1_epi32(3), last = _mm256_set1_epi32(7);
     const __m256i base = _mm256_set1_epi32((int)(uint32_t)start);
     __m256i before = _mm256_setzero_si256();
-    for (int g = 0; g < 16; g++) {
+    for (int g = 0; g < groups; g++) {
         __m256i x = group_values(packed + g * w, plan);
         x = _mm256_add_epi32(x, _mm256_slli_si256(x, 4));
         x = _mm256_add_epi32(x, _mm256_slli_si256(x, 8));
@@ -97,12 +98,12 @@ int32_t csimd_unpack_available(void) {
 #endif
 }
 
-uint64_t csimd_unpack128(const uint8_t *packed, uint32_t *out, int32_t width, int32_t running, uint64_t start) {
+uint64_t csimd_unpack(const uint8_t *packed, uint32_t *out, int32_t width, int32_t groups, int32_t running, uint64_t start) {
 #if defined(__x86_64__)
-    return unpack_avx2(packed, out, width, running, start);
+    return unpack_avx2(packed, out, width, groups, running, start);
 #else
     // Never called: `csimd_unpack_available` is 0 here.
-    (void)packed; (void)out; (void)width; (void)running;
+    (void)packed; (void)out; (void)width; (void)groups; (void)running;
     return start;
 #endif
 }

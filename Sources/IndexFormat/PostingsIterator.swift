@@ -47,6 +47,8 @@ public final class PostingsIterator {
     /// values (the sum of its frequencies; -1 until needed), and the values of document
     /// `valueDoc` of the block start at `valueStart`.
     private let packedPositions: Bool
+    /// Version 7 positions: each group starts with a table of where its chunks end.
+    private let chunkTables: Bool
     private let chunk: UnsafeMutablePointer<UInt32>
     private var decodedChunk = -1
     private var nextChunk = 0
@@ -75,6 +77,7 @@ public final class PostingsIterator {
         docs = .allocate(capacity: BitPacking.blockSize)
         freqs = .allocate(capacity: BitPacking.blockSize)
         packedPositions = segment.version >= SegmentFormat.versionPackedPositions
+        chunkTables = segment.version >= SegmentFormat.versionChunkTables
         chunk = .allocate(capacity: PackedPositions.chunkSize)
         if let inlined = info.inline {
             // Checked by `scanBlock`: inside the term block, df < 128.
@@ -736,8 +739,12 @@ public final class PostingsIterator {
     }
 
     /// Decodes chunk `c` of the current block's positions into `chunk` (the last, when
-    /// `c == fullChunks`, is the varints after the full chunks).
+    /// `c == fullChunks`, is the values after the full chunks).
     private func loadChunk(_ c: Int, fullChunks: Int) throws(IndexError) {
+        if chunkTables && fullChunks > 0 {
+            try loadTabledChunk(c, fullChunks: fullChunks)
+            return
+        }
         try seekChunk(c, fullChunks: fullChunks)
         let end = positionsBase + blockPositionsEnd
         if c < fullChunks {
@@ -753,6 +760,28 @@ public final class PostingsIterator {
                   after == end else {
                 throw segment.corrupt("positions of block \(block) are damaged", at: nextChunkOffset)
             }
+        }
+        decodedChunk = c
+    }
+
+    /// `loadChunk` from version 7 on: the group's table says where chunk `c` starts and
+    /// ends (the rest ends with the group), so that no chunk before it is read.
+    private func loadTabledChunk(_ c: Int, fullChunks: Int) throws(IndexError) {
+        let group = positionsBase + blockPositionsStart
+        let end = positionsBase + blockPositionsEnd
+        let base = bytes.baseAddress!
+        @inline(__always) func chunkEnd(_ i: Int) -> Int {
+            group + Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: group + 4 * i, as: UInt32.self)))
+        }
+        guard 4 * fullChunks < end - group else {
+            throw segment.corrupt("positions of block \(block) are damaged", at: group)
+        }
+        let start = c == 0 ? group + 4 * fullChunks : chunkEnd(c - 1)
+        let stop = c < fullChunks ? chunkEnd(c) : end
+        let count = c < fullChunks ? PackedPositions.chunkSize : blockValues - fullChunks * PackedPositions.chunkSize
+        guard start >= group + 4 * fullChunks, start < stop, stop <= end, count > 0,
+              PackedPositions.decodeChunk(bytes, at: start, end: stop, count: count, into: chunk) == stop else {
+            throw segment.corrupt("positions of block \(block) are damaged", at: start)
         }
         decodedChunk = c
     }

@@ -103,8 +103,14 @@ public enum SegmentFormat {
     /// 3% more index). Versions 2 to 5 are still read (and rewritten as version 6 by
     /// merges, titles derived from the stored text).
     public static let versionStoredTitles: UInt32 = 6
-    public static let currentVersion: UInt32 = versionStoredTitles
-    public static let supportedVersions: ClosedRange<UInt32> = versionCRC32C...versionStoredTitles
+    /// Each group of positions of 128 values or more starts with a table of where its
+    /// chunks end, and its last values (fewer than 128) are packed like a chunk instead
+    /// of varints (`PackedPositions`): a phrase reads one document's positions without
+    /// walking the chunks before them or decoding varints one by one. Versions 2 to 6
+    /// are still read (and rewritten as version 7 by merges).
+    public static let versionChunkTables: UInt32 = 7
+    public static let currentVersion: UInt32 = versionChunkTables
+    public static let supportedVersions: ClosedRange<UInt32> = versionCRC32C...versionChunkTables
 
     /// True when document records of `version` hold the title.
     public static func recordsHoldTitles(_ version: UInt32) -> Bool {

@@ -49,9 +49,9 @@ final class SegmentFormatTests: XCTestCase {
         let pos = Array(reader.file.bytes[reader.sections[.positions]!.range])
         XCTAssertEqual(pos, [4, 0] + [UInt8](repeating: 1, count: 60))
         let header = Array(reader.file.bytes[0..<16])
-        // Version 6: CRC-32C checksums, stored text with preset dictionaries, inline lists,
-        // u32 offsets, packed positions, records with titles.
-        XCTAssertEqual(header, Array("SCTLSEGM".utf8) + [6, 0, 0, 0, 0, 0, 0, 0])
+        // Version 7: CRC-32C checksums, stored text with preset dictionaries, inline lists,
+        // u32 offsets, packed positions with chunk tables, records with titles.
+        XCTAssertEqual(header, Array("SCTLSEGM".utf8) + [7, 0, 0, 0, 0, 0, 0, 0])
         // Records: path, title ("t"), size, mtime, hash and CRC-32C (33 bytes each here);
         // offsets as u32 (the sections are far below 4 GiB), one more than documents.
         let documents = Array(reader.file.bytes[reader.sections[.documents]!.range])
@@ -300,6 +300,21 @@ final class SegmentFormatTests: XCTestCase {
                 XCTAssertEqual(running?.end, end)
                 XCTAssertEqual(running?.last, sum, "width \(width)")
                 XCTAssertEqual(out, expected, "width \(width), running sums, vector \(useVector)")
+                // Short blocks: the first n values, in ⌈n / 8⌉ · width bytes.
+                for n in [1, 7, 8, 9, 63, 127] {
+                    var short: [UInt8] = []
+                    values.withUnsafeBufferPointer { BitPacking.packShort(UnsafeBufferPointer(rebasing: $0[0..<n]), bitWidth: width, into: &short) }
+                    XCTAssertEqual(short.count, 1 + (n + 7) / 8 * width, "width \(width), \(n) values")
+                    short += [UInt8](repeating: 0xA5, count: 16)
+                    var got = [UInt32](repeating: 0xDEAD, count: BitPacking.blockSize)
+                    let shortEnd = short.withUnsafeBytes { raw in
+                        got.withUnsafeMutableBufferPointer { BitPacking.unpackShort(raw, at: 0, count: n, into: $0.baseAddress!) }
+                    }
+                    XCTAssertEqual(shortEnd, short.count - 16)
+                    XCTAssertEqual(short.withUnsafeBytes { BitPacking.packedEnd($0, at: 0, count: n) }, shortEnd)
+                    XCTAssertEqual(Array(got[0..<n]), Array(values[0..<n]), "width \(width), \(n) values, vector \(useVector)")
+                    if n < 120 { XCTAssertEqual(got[(n + 7) / 8 * 8], 0xDEAD, "nothing written past the last group") }
+                }
             }
         }
     }
@@ -381,7 +396,8 @@ final class SegmentFormatTests: XCTestCase {
     }
 
     /// The worked example of `PackedPositions`, byte for byte: 128 values of 3 but one
-    /// 1000 pack with width 2 and one exception.
+    /// 1000 pack with width 2 and one exception; a 129th value adds the chunk table and
+    /// a rest.
     func testPackedPositionsWorkedExample() {
         var values = [UInt32](repeating: 3, count: 128)
         values[5] = 1000
@@ -389,51 +405,91 @@ final class SegmentFormatTests: XCTestCase {
         values.withUnsafeBufferPointer { PackedPositions.encode($0, into: &out) }
         var packed = [UInt8](repeating: 0xFF, count: 32)
         packed[1] = 0xF3  // value 5: bits 2...3 of byte 1 hold 1000's low bits, 0
-        XCTAssertEqual(out, [0x02] + packed + [0x01, 0x05, 0xFA, 0x01])
+        let chunk = [0x02] + packed + [0x01, 0x05, 0xFA, 0x01]
+        XCTAssertEqual(out, [0x29, 0, 0, 0] + chunk)
         XCTAssertEqual(PackedPositions.bestWidth(values.withUnsafeBufferPointer { $0 }), 2)
+        out = []
+        values.withUnsafeBufferPointer { PackedPositions.encode($0, into: &out, chunkTable: false) }
+        XCTAssertEqual(out, chunk, "versions 5 and 6")
+        values.append(9)
+        out = []
+        values.withUnsafeBufferPointer { PackedPositions.encode($0, into: &out) }
+        XCTAssertEqual(out, [0x29, 0, 0, 0] + chunk + [0x00, 0x01, 0x00, 0x09])
+        out = []
+        values.withUnsafeBufferPointer { PackedPositions.encode($0, into: &out, chunkTable: false) }
+        XCTAssertEqual(out, chunk + [0x09], "versions 5 and 6")
     }
 
-    /// Groups of every shape decode to their values: full chunks with and without
-    /// exceptions (up to 32-bit values), zero chunks, the varint remainder; and a chunk's
-    /// bytes skipped by `skipChunk` end where `decodeChunk` ends.
+    /// Groups of every shape decode to their values, in both layouts: full chunks with
+    /// and without exceptions (up to 32-bit values), zero chunks, the rest (packed from
+    /// version 7, varints before); before version 7, a chunk's bytes skipped by
+    /// `skipChunk` end where `decodeChunk` ends; from version 7, the table says where.
     func testPackedPositionsRoundTrip() throws {
         var state: UInt64 = 12345
         func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 11 }
-        for count in [0, 1, 5, 127, 128, 129, 256, 300, 1000] {
-            for shape in 0..<5 {
-                let values: [UInt32] = (0..<count).map { _ in
-                    switch shape {
-                    case 0: return 0
-                    case 1: return UInt32(next() % 8)
-                    case 2: return next() % 20 == 0 ? UInt32(next() % 100_000) : UInt32(next() % 16)
-                    case 3: return next() % 50 == 0 ? UInt32.max - UInt32(next() % 3) : UInt32(next() % 300)
-                    default: return UInt32(truncatingIfNeeded: next())
+        for tables in [false, true] {
+            for count in [0, 1, 5, 127, 128, 129, 135, 136, 137, 255, 256, 300, 1000] {
+                for shape in 0..<5 {
+                    let values: [UInt32] = (0..<count).map { _ in
+                        switch shape {
+                        case 0: return 0
+                        case 1: return UInt32(next() % 8)
+                        case 2: return next() % 20 == 0 ? UInt32(next() % 100_000) : UInt32(next() % 16)
+                        case 3: return next() % 50 == 0 ? UInt32.max - UInt32(next() % 3) : UInt32(next() % 300)
+                        default: return UInt32(truncatingIfNeeded: next())
+                        }
                     }
+                    var out: [UInt8] = []
+                    values.withUnsafeBufferPointer { PackedPositions.encode($0, into: &out, chunkTable: tables) }
+                    let end = out.count
+                    out += [UInt8](repeating: 0, count: 8)  // the slack unpacking may read
+                    let decoded = try decodeGroup(out, end: end, count: count, tables: tables)
+                    XCTAssertEqual(decoded, values, "\(count) values of shape \(shape), tables \(tables)")
                 }
-                var out: [UInt8] = []
-                values.withUnsafeBufferPointer { PackedPositions.encode($0, into: &out) }
-                let end = out.count
-                out += [UInt8](repeating: 0, count: 8)  // the slack unpacking may read
-                var decoded: [UInt32] = []
-                let chunk = UnsafeMutablePointer<UInt32>.allocate(capacity: 128)
-                defer { chunk.deallocate() }
-                try out.withUnsafeBytes { bytes in
-                    var offset = 0
-                    for _ in 0..<(count / 128) {
-                        let skipped = PackedPositions.skipChunk(bytes, at: offset, end: end)
-                        let after = try XCTUnwrap(PackedPositions.decodeChunk(bytes, at: offset, end: end, into: chunk))
-                        XCTAssertEqual(skipped, after)
-                        decoded += UnsafeBufferPointer(start: chunk, count: 128)
-                        offset = after
-                    }
-                    let rest = count % 128
-                    let after = try XCTUnwrap(PackedPositions.decodeVarints(bytes, at: offset, end: end, count: rest, into: chunk))
-                    XCTAssertEqual(after, end)
-                    decoded += UnsafeBufferPointer(start: chunk, count: rest)
-                }
-                XCTAssertEqual(decoded, values, "\(count) values of shape \(shape)")
             }
         }
+    }
+
+    /// The values of a group of `count` values encoded by `PackedPositions.encode`.
+    func decodeGroup(_ out: [UInt8], end: Int, count: Int, tables: Bool) throws -> [UInt32] {
+        var decoded: [UInt32] = []
+        let chunk = UnsafeMutablePointer<UInt32>.allocate(capacity: 128)
+        defer { chunk.deallocate() }
+        let full = count / 128
+        let rest = count % 128
+        try out.withUnsafeBytes { bytes in
+            if tables && full > 0 {
+                func chunkEnd(_ i: Int) -> Int { Int(bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
+                // Chunks in reverse order: each is found from the table alone.
+                var chunks: [[UInt32]] = []
+                for c in (0..<full).reversed() {
+                    let start = c == 0 ? 4 * full : chunkEnd(c - 1)
+                    XCTAssertEqual(PackedPositions.decodeChunk(bytes, at: start, end: chunkEnd(c), into: chunk), chunkEnd(c))
+                    chunks.insert(Array(UnsafeBufferPointer(start: chunk, count: 128)), at: 0)
+                }
+                decoded = chunks.flatMap { $0 }
+                if rest > 0 {
+                    let after = PackedPositions.decodeChunk(bytes, at: chunkEnd(full - 1), end: end, count: rest, into: chunk)
+                    XCTAssertEqual(after, end)
+                    decoded += UnsafeBufferPointer(start: chunk, count: rest)
+                } else {
+                    XCTAssertEqual(chunkEnd(full - 1), end)
+                }
+                return
+            }
+            var offset = 0
+            for _ in 0..<full {
+                let skipped = PackedPositions.skipChunk(bytes, at: offset, end: end)
+                let after = try XCTUnwrap(PackedPositions.decodeChunk(bytes, at: offset, end: end, into: chunk))
+                XCTAssertEqual(skipped, after)
+                decoded += UnsafeBufferPointer(start: chunk, count: 128)
+                offset = after
+            }
+            let after = try XCTUnwrap(PackedPositions.decodeVarints(bytes, at: offset, end: end, count: rest, into: chunk))
+            XCTAssertEqual(after, end)
+            decoded += UnsafeBufferPointer(start: chunk, count: rest)
+        }
+        return decoded
     }
 
     /// Sample text for dictionary tests: Dutch-like sentences from a fixed word list.

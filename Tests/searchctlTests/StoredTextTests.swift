@@ -36,7 +36,7 @@ final class StoredTextTests: CLITestCase {
     }
 
     /// The segment format version `searchctl index` writes.
-    static let currentVersion: UInt32 = 6
+    static let currentVersion: UInt32 = 7
 
     func testVersion2IndexIsReadAndMergeRewritesItAsCurrent() throws {
         try checkOlderIndex("index-v2", version: 2)
@@ -52,6 +52,50 @@ final class StoredTextTests: CLITestCase {
 
     func testVersion5IndexIsReadAndMergeRewritesItAsCurrent() throws {
         try checkOlderIndex("index-v5", version: 5)
+    }
+
+    func testVersion6IndexIsReadAndMergeRewritesItAsCurrent() throws {
+        try checkOlderIndex("index-v6", version: 6)
+    }
+
+    /// Version 6 positions of 128 values and more (full chunks, varint rests; the demo
+    /// corpus has none) answer as the current format's do. The fixture `index-v6-chunks`
+    /// is version 6's index of this generated corpus: 150 documents over 13 words.
+    func testVersion6PositionChunksAnswerAsCurrentOnes() throws {
+        let vocabulary = ["water", "fiets", "boom", "huis", "kat", "hond", "de", "het", "een", "van", "in", "op", "molen"]
+        var files: [String: String] = [:]
+        for i in 0..<150 {
+            var state = UInt64(i + 1)
+            let words = (0..<(i % 10 == 0 ? 400 : 80)).map { _ in
+                state = (state &* 1_103_515_245 &+ 12345) % (1 << 31)
+                return vocabulary[Int((state >> 16) % UInt64(vocabulary.count))]
+            }
+            files["doc" + String(format: "%03d", i) + ".txt"] = "Document \(i)\n" + words.joined(separator: " ") + "\n"
+        }
+        let corpus = try makeCorpus(files)
+        let fresh = scratch.appendingPathComponent("fresh")
+        XCTAssertEqual(run(["index", corpus.path, "--index", fresh.path, "--quiet"]).exitCode, 0)
+        XCTAssertEqual(try segmentVersions(fresh), [Self.currentVersion])
+        let old = scratch.appendingPathComponent("old")
+        try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("index-v6-chunks"), to: old)
+        XCTAssertEqual(try segmentVersions(old), [6])
+        XCTAssertEqual(run(["check", "--index", old.path]).exitCode, 0)
+        XCTAssertEqual(run(["check", "--index", fresh.path]).exitCode, 0)
+        var compared = 0
+        for q in ["\"de water\"", "\"kat hond de\"", "\"molen molen\"", "\"het een van\"~2", "+de +molen", "\"op in\" boom"] {
+            let expected = try scoredHits(q, index: fresh)
+            XCTAssertEqual(try scoredHits(q, index: old), expected, q)
+            compared += expected.count
+        }
+        XCTAssertGreaterThan(compared, 100, "the queries must match many documents")
+    }
+
+    /// Every hit of `--all` as path and score.
+    func scoredHits(_ query: String, index: URL) throws -> [String] {
+        let r = run(["search", query, "--json", "--all", "--no-snippet", "--limit", "1000", "--index", index.path])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        let hits = try jsonObject(r.stdout)["hits"] as? [[String: Any]] ?? []
+        return hits.map { "\($0["path"] ?? "")|\($0["score"] ?? "")" }
     }
 
     /// The fixture index of an older format version answers as a fresh index of the demo

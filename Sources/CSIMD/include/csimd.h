@@ -10,18 +10,18 @@
 extern "C" {
 #endif
 
-/// 1 when `csimd_unpack128` can be used (an x86-64 CPU with AVX2), else 0.
+/// 1 when `csimd_unpack` can be used (an x86-64 CPU with AVX2), else 0.
 int32_t csimd_unpack_available(void);
 
-/// Unpacks 128 values of `width` bits (1...25) from the little-endian bit stream at
-/// `packed` (value i in bits [i*width, (i+1)*width)) into `out`. With `running` 0, each
+/// Unpacks `groups` * 8 values (1...16 groups) of `width` bits (1...25) from the
+/// little-endian bit stream at `packed` (value i in bits [i*width, (i+1)*width)) into `out`. With `running` 0, each
 /// output is its value plus `start` (wrapping) and `start` is returned; with `running` 1,
 /// each output is the low 32 bits of `start` plus the values up to and including it, and
 /// that sum after the last value (64 bits) is returned. Reads up to 16 bytes past the
-/// 16 * width bytes of the block: the caller makes sure they exist. Only call when
+/// groups * width bytes of the block: the caller makes sure they exist. Only call when
 /// `csimd_unpack_available()` is 1, with a width in 1...25 (the caller decides; there is no
 /// fallback here).
-uint64_t csimd_unpack128(const uint8_t *packed, uint32_t *out, int32_t width, int32_t running, uint64_t start);
+uint64_t csimd_unpack(const uint8_t *packed, uint32_t *out, int32_t width, int32_t groups, int32_t running, uint64_t start);
 
 #ifdef __cplusplus
 }
