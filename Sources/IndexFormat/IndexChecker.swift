@@ -99,6 +99,9 @@ public struct IndexChecker {
         }
         var tokens = 0
         var liveTokens = 0
+        // Positions coded as one of the common words, by the codes and by the postings.
+        var codedPositions = 0
+        var commonPositions = 0
         var previousPath: [UInt8]?
         for d in 0..<reader.documentCount {
             let record = try reader.document(d)
@@ -113,6 +116,17 @@ public struct IndexChecker {
             }
             let l = reader.length(of: d)
             tokens += l
+            if !reader.commonWords.isEmpty {
+                let codes = try reader.wordCodes(of: d)
+                for p in 0..<l {
+                    let c = CommonWords.code(codes, at: p)
+                    if c > reader.commonWords.count { problem("common-word code \(c) of document \(d) names no word") }
+                    if c != 0 { codedPositions += 1 }
+                }
+                if (5 * l) % 8 != 0 && codes[codes.count - 1] >> ((5 * l) % 8) != 0 {
+                    problem("common-word codes of document \(d) run past its length")
+                }
+            }
             if d % 65_536 == 65_535 { reader.file.dropResidentPages() }
             if !(deletions?.isDeleted(d) ?? false) { liveTokens += l }
         }
@@ -129,6 +143,7 @@ public struct IndexChecker {
                 problem("terms are not strictly increasing at '\(String(decoding: bytes, as: UTF8.self))'")
             }
             previous = bytes
+            let code = reader.commonWordCode(bytes)
             let it = try reader.postings(info)
             var count = 0
             var last: Int32 = -1
@@ -151,6 +166,14 @@ public struct IndexChecker {
                     problem("a position of '\(String(decoding: bytes, as: UTF8.self))' lies past its document's length")
                 }
                 report.positions += positions.count
+                if code > 0 {
+                    commonPositions += positions.count
+                    let codes = try reader.wordCodes(of: Int(it.doc))
+                    for p in positions where CommonWords.code(codes, at: Int(p)) != code {
+                        problem("document \(it.doc) lacks the common-word code of '\(String(decoding: bytes, as: UTF8.self))' at \(p)")
+                        break
+                    }
+                }
                 if (report.postings &+ count) & 0x3FFFF == 0 { reader.file.dropResidentPages() }
                 maxTf = max(maxTf, it.frequency)
                 minLength = min(minLength, reader.length(of: Int(it.doc)))
@@ -164,6 +187,9 @@ public struct IndexChecker {
             }
         }
         if terms != reader.termCount { problem("\(terms) terms, the footer says \(reader.termCount)") }
+        if codedPositions != commonPositions {
+            problem("\(codedPositions) positions have common-word codes, the postings of those words have \(commonPositions)")
+        }
         report.terms += terms
     }
 }

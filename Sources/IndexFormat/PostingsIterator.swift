@@ -319,6 +319,13 @@ public final class PostingsIterator {
         return doc
     }
 
+    /// The document `k` places after the current one in the loaded block, or -1 past it.
+    @inline(__always)
+    public func document(ahead k: Int) -> Int32 {
+        let i = index &+ k
+        return block >= 0 && i < blockCount ? Int32(bitPattern: docs[i]) : -1
+    }
+
     /// Moves to the first document ≥ `target`. - Returns: the new `doc`.
     /// - Complexity: skips whole blocks through the skip table.
     @discardableResult @inlinable

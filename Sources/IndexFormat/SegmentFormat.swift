@@ -52,6 +52,11 @@
 ///                (always u64 before version 4)
 /// storedDictionaries --> Count vint, <Length vint, Bytes>^Count   (`StoredTextDictionary`;
 ///                the k-th is the one a StoredDocument's Dictionary k names; version 3 on)
+/// commonWords --> WordCount u8, <Length u8, Term>^WordCount, DocumentWords^DocCount
+///                (version 7 on; see `CommonWords`)
+/// DocumentWords --> Code^dl as nibbles, DocumentWordsCRC32 u32   (no nibbles when
+///                WordCount is 0)
+/// commonWordOffsets --> Offset^(DocCount+1)             (into `commonWords`)
 /// ```
 ///
 /// DocDelta is the difference to the term's previous document (the first document's
@@ -108,6 +113,9 @@ public enum SegmentFormat {
     /// of varints (`PackedPositions`): a phrase reads one document's positions without
     /// walking the chunks before them or decoding varints one by one. Versions 2 to 6
     /// are still read (and rewritten as version 7 by merges).
+    /// Each document also has, per position, which of a few very common words stands
+    /// there (`CommonWords`), so that an exact phrase checks those words without their
+    /// long postings lists.
     public static let versionChunkTables: UInt32 = 7
     public static let currentVersion: UInt32 = versionChunkTables
     public static let supportedVersions: ClosedRange<UInt32> = versionCRC32C...versionChunkTables
@@ -125,6 +133,7 @@ public enum SegmentFormat {
     public enum Section: UInt32, CaseIterable, Sendable {
         case terms = 1, termIndex, postings, positions, lengths, documents, stored, documentOffsets, storedOffsets
         case storedDictionaries
+        case commonWords, commonWordOffsets
 
         public var name: String {
             switch self {
@@ -138,13 +147,21 @@ public enum SegmentFormat {
             case .documentOffsets: return "document offsets"
             case .storedOffsets: return "stored offsets"
             case .storedDictionaries: return "stored dictionaries"
+            case .commonWords: return "common words"
+            case .commonWordOffsets: return "common word offsets"
             }
         }
     }
 
     /// The sections a segment of `version` must have.
     public static func sections(ofVersion version: UInt32) -> [Section] {
-        version >= versionStoredDictionaries ? Section.allCases : Section.allCases.filter { $0 != .storedDictionaries }
+        Section.allCases.filter { kind in
+            switch kind {
+            case .storedDictionaries: return version >= versionStoredDictionaries
+            case .commonWords, .commonWordOffsets: return version >= versionChunkTables
+            default: return true
+            }
+        }
     }
 
     public static func fileName(segment: String) -> String { segment + ".seg" }

@@ -1,4 +1,5 @@
 import Analysis
+import CSIMD
 /// Where a term's data is in a segment.
 public struct TermInfo: Sendable, Equatable {
     public var documentFrequency: Int
@@ -60,14 +61,24 @@ public final class SegmentReader: @unchecked Sendable {
     let verifiedTermBlocks: VerifiedBlocks
     let verifiedPostings: VerifiedBlocks
     let verifiedPositions: VerifiedBlocks
+    /// The terms of the common-word codes (`CommonWords`; version 7 on, else none): code
+    /// k names `commonWords[k - 1]`.
+    public let commonWords: [[UInt8]]
+    let wordCodes: UnsafeRawBufferPointer
+    let wordOffsets: UnsafeRawBufferPointer
+    let wordOffsetWidth: Int
+    /// Documents whose common-word codes have been checked against their CRC-32C.
+    let verifiedWordCodes: VerifiedBlocks
 
     /// The sections whose CRC-32C is checked when a segment is opened: the small tables a
-    /// query reads outside the postings (12 bytes per document and 12 per 32 terms).
+    /// query reads outside the postings (16 bytes per document and 12 per 32 terms).
     /// Term blocks and document records carry CRCs of their own, checked when read;
     /// each stored document by its own CRC-32C when read; postings and positions by `check`.
     /// The stored dictionaries too (8 KiB each): a damaged byte in one would make every
     /// document compressed with it unreadable, and is better reported when opening.
-    public static let verifiedOnOpen: [SegmentFormat.Section] = [.termIndex, .lengths, .documentOffsets, .storedDictionaries]
+    /// Each document's common-word codes by their own CRC-32C, when first read.
+    public static let verifiedOnOpen: [SegmentFormat.Section] = [.termIndex, .lengths, .documentOffsets, .storedDictionaries,
+                                                                 .commonWordOffsets]
 
     public init(directory: String, name: String) throws(IndexError) {
         self.name = name
@@ -163,9 +174,35 @@ public final class SegmentReader: @unchecked Sendable {
         }
         storedDictionaries = dictionaries
         storedDictionaryChecksums = dictionaries.map { Checksum.crc32($0) }
+        var words: [[UInt8]] = []
+        if let range = sections[.commonWords]?.range, let offsets = sections[.commonWordOffsets]?.range {
+            let section = UnsafeRawBufferPointer(rebasing: bytes[range])
+            var wr = ByteReader(section)
+            guard let n = wr.readByte(), Int(n) <= CommonWords.maximumCount else {
+                throw .corrupt(file: path, offset: range.lowerBound, reason: "common words section is damaged")
+            }
+            for _ in 0..<n {
+                guard let length = wr.readByte(), length > 0, let w = wr.readBytes(Int(length)) else {
+                    throw .corrupt(file: path, offset: range.lowerBound, reason: "common words section is damaged")
+                }
+                words.append(Array(w))
+            }
+            wordCodes = section
+            wordOffsets = UnsafeRawBufferPointer(rebasing: bytes[offsets])
+            wordOffsetWidth = SegmentFormat.offsetWidth(sectionLength: range.count, version: version)
+            guard wordOffsets.count == (documentCount + 1) * wordOffsetWidth else {
+                throw .corrupt(file: path, offset: offsets.lowerBound, reason: "section sizes do not match the document and term counts")
+            }
+        } else {
+            wordCodes = UnsafeRawBufferPointer(start: nil, count: 0)
+            wordOffsets = wordCodes
+            wordOffsetWidth = 4
+        }
+        commonWords = words
         verifiedTermBlocks = VerifiedBlocks(capacity: blockCount)
         verifiedPostings = VerifiedBlocks(capacity: postingsRange.count / SegmentFormat.skipEntrySize + 1)
         verifiedPositions = VerifiedBlocks(capacity: postingsRange.count / SegmentFormat.skipEntrySize + 1)
+        verifiedWordCodes = VerifiedBlocks(capacity: words.isEmpty ? 0 : documentCount)
     }
 
     public var path: String { file.path }
@@ -251,6 +288,41 @@ public final class SegmentReader: @unchecked Sendable {
         var r = ByteReader(try documentRecord(doc))
         guard let path = r.readString() else { throw corrupt("record of document \(doc) is damaged") }
         return path
+    }
+
+    /// The code (1...) of `term` among `commonWords`, or 0.
+    public func commonWordCode(_ term: [UInt8]) -> Int {
+        (commonWords.firstIndex(of: term) ?? -1) + 1
+    }
+
+    /// The common-word codes of `doc` (`CommonWords`: `CommonWords.byteCount` bytes),
+    /// checked against their CRC-32C the first time in this process.
+    public func wordCodes(of doc: Int) throws(IndexError) -> UnsafeRawBufferPointer {
+        let bytes = try record(wordOffsets, width: wordOffsetWidth, wordCodes, doc, what: "common words")
+        let count = CommonWords.byteCount(length: length(of: doc), count: commonWords.count)
+        guard bytes.count == count + 4 else { throw corrupt("common words of document \(doc) are damaged") }
+        let codes = UnsafeRawBufferPointer(rebasing: bytes[0..<count])
+        if !verifiedWordCodes.contains(doc) {
+            guard Checksum.crc32(codes) == UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: count, as: UInt32.self)) else {
+                throw corrupt("common words of document \(doc) fail their checksum", at: sections[.commonWords]!.range.lowerBound)
+            }
+            verifiedWordCodes.insert(doc)
+        }
+        return codes
+    }
+
+    /// Asks the CPU to bring `doc`'s common-word codes into its cache (up to 8 lines),
+    /// for a query that will read them soon.
+    public func prefetchWordCodes(of doc: Int) {
+        guard wordOffsetWidth == 4, doc >= 0, doc < documentCount else { return }
+        let start = Int(UInt32(littleEndian: wordOffsets.loadUnaligned(fromByteOffset: doc &* 4, as: UInt32.self)))
+        let end = Int(UInt32(littleEndian: wordOffsets.loadUnaligned(fromByteOffset: doc &* 4 &+ 4, as: UInt32.self)))
+        guard start < end, end <= wordCodes.count, let base = wordCodes.baseAddress else { return }
+        var line = start & ~63
+        while line < min(end, start + 512) {
+            csimd_prefetch(base + line)
+            line += 64
+        }
     }
 
     /// The compressed stored text of `doc`, as written (for merging without recompressing).

@@ -36,8 +36,8 @@ public struct SegmentInfo: Sendable, Equatable {
 }
 
 /// Writes one segment file (grammar in `SegmentFormat`), streaming: stored text and
-/// postings go to the file as they come, document records and positions to two
-/// temporary files appended at the end, so memory stays small whatever the segment's
+/// postings go to the file as they come, document records, common-word codes and
+/// positions to three temporary files appended at the end, so memory stays small whatever the segment's
 /// size (a few bytes per document and per term).
 ///
 /// Call order: `addDocument` for every document in id order (ids are implicit:
@@ -51,12 +51,14 @@ public struct SegmentWriter {
     public let name: String
     private var file: FileStream
     private var documents: FileStream
+    private var words: FileStream
     private var positions: FileStream
     private var sections: [(SegmentFormat.Section, Range<Int>, UInt32)] = []
 
     private var lengths: [UInt32] = []
     private var documentOffsets: [UInt64] = []
     private var storedOffsets: [UInt64] = []
+    private var wordOffsets: [UInt64] = []
     private var tokenCount = 0
     private var storedOpen = false
     private var postingsOpen = false
@@ -81,17 +83,24 @@ public struct SegmentWriter {
     private var record = ByteWriter()
     /// The preset dictionaries the stored documents' `Dictionary` numbers refer to.
     public let storedDictionaries: [StoredTextDictionary]
+    /// The terms every document's common-word codes name (`CommonWords`).
+    public let commonWords: [[UInt8]]
 
     /// A writer of `directory/name.seg` whose stored documents may name
-    /// `storedDictionaries` (number k: the k-th, from 1).
-    public init(directory: String, name: String, storedDictionaries: [StoredTextDictionary] = []) throws(IndexError) {
+    /// `storedDictionaries` (number k: the k-th, from 1), and whose documents come with
+    /// codes for `commonWords` (at most `CommonWords.maximumCount` terms).
+    public init(directory: String, name: String, storedDictionaries: [StoredTextDictionary] = [],
+                commonWords: [[UInt8]] = []) throws(IndexError) {
         self.directory = directory
         self.name = name
         self.storedDictionaries = storedDictionaries
+        self.commonWords = commonWords
         let path = directory + "/" + SegmentFormat.fileName(segment: name)
         file = try FileStream(path: path)
         documents = try FileStream(path: path + ".documents.tmp")
+        words = try FileStream(path: path + ".words.tmp")
         positions = try FileStream(path: path + ".positions.tmp")
+        try words.write(CommonWords.header(commonWords))
         var head = ByteWriter()
         FileHeader.write(kind: SegmentFormat.kind, version: SegmentFormat.currentVersion, into: &head)
         try file.write(head.bytes)
@@ -100,9 +109,18 @@ public struct SegmentWriter {
     public var documentCount: Int { lengths.count }
 
     /// Adds the next document. `storedBlob` is a `StoredDocument` of the current layout
-    /// (its dictionary number, when not 0, one of `storedDictionaries`).
-    public mutating func addDocument(_ doc: DocumentRecord, length: Int, storedBlob: UnsafeRawBufferPointer) throws(IndexError) {
+    /// (its dictionary number, when not 0, one of `storedDictionaries`); `wordCodes` its
+    /// `CommonWords` codes for `commonWords` (`CommonWords.byteCount` bytes; none when
+    /// there are no words).
+    public mutating func addDocument(_ doc: DocumentRecord, length: Int, storedBlob: UnsafeRawBufferPointer,
+                                     wordCodes: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) throws(IndexError) {
         assert(!inTerm && termCount == 0, "documents come before terms")
+        precondition(wordCodes.count == CommonWords.byteCount(length: length, count: commonWords.count))
+        wordOffsets.append(UInt64(words.offset))
+        try words.write(wordCodes)
+        var crc = ByteWriter(capacity: 4)
+        crc.u32(Checksum.crc32(wordCodes))
+        try words.write(crc.bytes)
         if !storedOpen {
             try file.beginSection()
             storedOpen = true
@@ -239,6 +257,7 @@ public struct SegmentWriter {
         let postings = file.endSection()
         sections.append((.postings, postings.range, postings.crc))
         try documents.close(sync: false)
+        try words.close(sync: false)
         try positions.close(sync: false)
         // The temporary streams are one section each: their CRCs are the sections' own.
         try file.beginSection()
@@ -251,7 +270,13 @@ public struct SegmentWriter {
         try file.appendSection(from: positions.path, length: positionsWritten.range.count, crc: positionsWritten.crc)
         let q = file.endSection()
         sections.append((.positions, q.range, q.crc))
+        try file.beginSection()
+        let wordsWritten = words.endSection()
+        try file.appendSection(from: words.path, length: wordsWritten.range.count, crc: wordsWritten.crc)
+        let w = file.endSection()
+        sections.append((.commonWords, w.range, w.crc))
         unlink(documents.path)
+        unlink(words.path)
         unlink(positions.path)
         try section(.terms, terms.bytes)
         var index = ByteWriter(capacity: 8 + blockOffsets.count * 12)
@@ -269,6 +294,7 @@ public struct SegmentWriter {
         try section(.lengths, lengthBytes.bytes)
         try section(.documentOffsets, Self.offsetTable(documentOffsets, end: documents.offset))
         try section(.storedOffsets, Self.offsetTable(storedOffsets, end: sections.first { $0.0 == .stored }!.1.count))
+        try section(.commonWordOffsets, Self.offsetTable(wordOffsets, end: words.offset))
         var dictionaries = ByteWriter(capacity: 8 + storedDictionaries.reduce(0) { $0 + $1.bytes.count + 4 })
         dictionaries.varint(storedDictionaries.count)
         for d in storedDictionaries {
@@ -314,8 +340,10 @@ public struct SegmentWriter {
     public mutating func abandon() {
         file.abandon()
         documents.abandon()
+        words.abandon()
         positions.abandon()
         unlink(documents.path)
+        unlink(words.path)
         unlink(positions.path)
     }
 }

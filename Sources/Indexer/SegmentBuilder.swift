@@ -15,6 +15,12 @@ struct SegmentBuilder {
     private var records: [DocumentRecord] = []
     private var lengths: [Int] = []
     private var storedBlobs: [[UInt8]] = []
+    /// Per document, its `CommonWords` codes for `CommonWords.dutch`.
+    private var wordCodes: [[UInt8]] = []
+    /// Per term (this buffer's term id), its number among `CommonWords.dutch`, or 0.
+    private var termCodes: [UInt8] = []
+    private static let dutchCodes: [[UInt8]: UInt8] = Dictionary(
+        uniqueKeysWithValues: CommonWords.dutch.enumerated().map { ($1, UInt8($0 + 1)) })
     private var bufferedBytes = 0
     /// Per worker: its vocabulary id → this buffer's term id (-1: not seen yet), valid
     /// for `workerEpochs[worker]`.
@@ -54,7 +60,8 @@ struct SegmentBuilder {
         records.append(doc.record)
         lengths.append(doc.length)
         storedBlobs.append(doc.storedBlob)
-        bufferedBytes += doc.storedBlob.count + doc.record.path.utf8.count + doc.record.title.utf8.count
+        let codeBytes = CommonWords.byteCount(length: doc.length, count: CommonWords.dutch.count)
+        bufferedBytes += doc.storedBlob.count + doc.record.path.utf8.count + doc.record.title.utf8.count + codeBytes
         while workerMaps.count <= doc.worker {
             workerMaps.append([])
             workerEpochs.append(-1)
@@ -87,6 +94,7 @@ struct SegmentBuilder {
                     let (id, isNew) = vocabulary.withBytes(of: v) { table.id(of: $0) }
                     if isNew {
                         postings.appendList()
+                        termCodes.append(vocabulary.withBytes(of: v) { $0.count <= 5 ? Self.dutchCodes[Array($0)] ?? 0 : 0 })
                     }
                     term = Int32(id)
                     map[v] = term
@@ -96,18 +104,36 @@ struct SegmentBuilder {
         }
         workerMaps[doc.worker] = map
         vocabularies[doc.worker] = vocabulary
+        var codes = [UInt8](repeating: 0, count: codeBytes)
         doc.positionBytes.withUnsafeBytes { positionBytes in
-            for (k, entry) in doc.terms.enumerated() {
-                postings.add(to: Int(documentTerms[k]), document: id, frequency: entry.frequency,
-                             positions: UnsafeRawBufferPointer(rebasing: positionBytes[Int(entry.positions.lowerBound)..<Int(entry.positions.upperBound)]))
+            codes.withUnsafeMutableBytes { codes in
+                for (k, entry) in doc.terms.enumerated() {
+                    let term = Int(documentTerms[k])
+                    let positions = UnsafeRawBufferPointer(rebasing: positionBytes[Int(entry.positions.lowerBound)..<Int(entry.positions.upperBound)])
+                    postings.add(to: term, document: id, frequency: entry.frequency, positions: positions)
+                    let code = termCodes[term]
+                    if code != 0 { Self.setCodes(code, positions: positions, in: codes) }
+                }
             }
+        }
+        wordCodes.append(codes)
+    }
+
+    /// Sets `code` at each of `positions` (position-delta varints, the first absolute).
+    private static func setCodes(_ code: UInt8, positions: UnsafeRawBufferPointer, in codes: UnsafeMutableRawBufferPointer) {
+        var r = ByteReader(positions)
+        var p = 0
+        while let delta = r.readVarint() {
+            p += Int(delta)
+            CommonWords.set(codes, at: p, to: Int(code))
         }
     }
 
     /// Writes the buffered documents as segment `name` and empties the buffer, encoding
     /// the postings on up to `threads` threads (the bytes are the same whatever the count).
     mutating func flush(directory: String, name: String, threads: Int = 1) throws(IndexError) -> SegmentInfo {
-        var writer = try SegmentWriter(directory: directory, name: name, storedDictionaries: storedDictionaries)
+        var writer = try SegmentWriter(directory: directory, name: name, storedDictionaries: storedDictionaries,
+                                       commonWords: CommonWords.dutch)
         do {
             let info = try write(into: &writer, threads: threads)
             let (vocabularies, streamed, wave, terms) = (self.vocabularies, streamedTermBytes, waveBytes, waveTerms)
@@ -132,9 +158,13 @@ struct SegmentBuilder {
     private mutating func write(into writer: inout SegmentWriter, threads: Int) throws(IndexError) -> SegmentInfo {
         for i in records.indices {
             try storedBlobs[i].withUnsafeBufferPointer { (b) throws(IndexError) in
-                try writer.addDocument(records[i], length: lengths[i], storedBlob: UnsafeRawBufferPointer(b))
+                try wordCodes[i].withUnsafeBufferPointer { (codes) throws(IndexError) in
+                    try writer.addDocument(records[i], length: lengths[i], storedBlob: UnsafeRawBufferPointer(b),
+                                           wordCodes: UnsafeRawBufferPointer(codes))
+                }
             }
             storedBlobs[i] = []
+            wordCodes[i] = []
         }
         let order = table.sortedIds()
         let postings = self.postings

@@ -15,7 +15,8 @@ enum SegmentMerger {
 
     static func merge(_ inputs: [Input], directory: String, name: String) throws(IndexError) -> SegmentInfo {
         let (dictionaries, dictionaryMap) = mergedDictionaries(inputs.map(\.reader))
-        var writer = try SegmentWriter(directory: directory, name: name, storedDictionaries: dictionaries)
+        var writer = try SegmentWriter(directory: directory, name: name, storedDictionaries: dictionaries,
+                                       commonWords: CommonWords.dutch)
         do {
             let info = try merge(inputs, dictionaryMap: dictionaryMap, into: &writer)
             return info
@@ -64,6 +65,21 @@ enum SegmentMerger {
         var newId: Int32 = 0
         let compressor = Compressor(raw: true)
         let decompressor = Decompressor()
+        // Common-word codes: copied from inputs that code the same words, else made from
+        // the input's postings of those words (older versions), once per input.
+        var madeCodes: [(codes: [UInt8], starts: [Int])?] = inputs.map { _ in nil }
+        func wordCodes(_ s: Int, _ doc: Int, _ body: (UnsafeRawBufferPointer) throws(IndexError) -> Void) throws(IndexError) {
+            let reader = inputs[s].reader
+            if reader.commonWords == CommonWords.dutch {
+                try body(try reader.wordCodes(of: doc))
+                return
+            }
+            if madeCodes[s] == nil { madeCodes[s] = try codesFromPostings(reader) }
+            let (codes, starts) = madeCodes[s]!
+            try codes.withUnsafeBufferPointer { (all) throws(IndexError) in
+                try body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(all)[starts[doc]..<starts[doc + 1]]))
+            }
+        }
         while true {
             var best: Int?
             for s in inputs.indices {
@@ -108,12 +124,14 @@ enum SegmentMerger {
                 let old = try reader.storedDocument(doc)
                 rebuilt = old.text.withUnsafeBytes { StoredDocument.encode(utf8: $0, checkpoints: old.checkpoints, compressor: compressor) }
             }
-            if let rebuilt {
-                try rebuilt.withUnsafeBufferPointer { (b) throws(IndexError) in
-                    try writer.addDocument(record, length: reader.length(of: doc), storedBlob: UnsafeRawBufferPointer(b))
+            try wordCodes(s, doc) { (codes) throws(IndexError) in
+                if let rebuilt {
+                    try rebuilt.withUnsafeBufferPointer { (b) throws(IndexError) in
+                        try writer.addDocument(record, length: reader.length(of: doc), storedBlob: UnsafeRawBufferPointer(b), wordCodes: codes)
+                    }
+                } else {
+                    try writer.addDocument(record, length: reader.length(of: doc), storedBlob: blob, wordCodes: codes)
                 }
-            } else {
-                try writer.addDocument(record, length: reader.length(of: doc), storedBlob: blob)
             }
             next[s] += 1
             heads[s] = try advance(s)
@@ -178,5 +196,34 @@ enum SegmentMerger {
             try writer.endTerm()
         }
         return try writer.finish()
+    }
+
+    /// The `CommonWords` codes of every document of `reader` for `CommonWords.dutch`, from
+    /// the postings of those words, back to back; document d's are `starts[d]..<starts[d + 1]`.
+    static func codesFromPostings(_ reader: SegmentReader) throws(IndexError) -> (codes: [UInt8], starts: [Int]) {
+        var starts = [0]
+        starts.reserveCapacity(reader.documentCount + 1)
+        for d in 0..<reader.documentCount {
+            starts.append(starts[d] + CommonWords.byteCount(length: reader.length(of: d), count: CommonWords.dutch.count))
+        }
+        var codes = [UInt8](repeating: 0, count: starts[reader.documentCount])
+        var positions: [Int32] = []
+        for (k, word) in CommonWords.dutch.enumerated() {
+            guard let info = try word.withUnsafeBufferPointer({ (b) throws(IndexError) in try reader.lookup(b) }) else { continue }
+            let it = try reader.postings(info)
+            while try it.next() != PostingsIterator.exhausted {
+                try it.positions(into: &positions)
+                let d = Int(it.doc)
+                let start = starts[d]
+                let end = starts[d + 1]
+                guard positions.allSatisfy({ Int($0) < 2 * (end - start) }) else {
+                    throw .corrupt(file: reader.path, offset: nil, reason: "a position lies past its document's length")
+                }
+                codes.withUnsafeMutableBytes { all in
+                    for p in positions { CommonWords.set(UnsafeMutableRawBufferPointer(rebasing: all[start..<end]), at: Int(p), to: k + 1) }
+                }
+            }
+        }
+        return (codes, starts)
     }
 }

@@ -228,13 +228,34 @@ public final class Searcher {
                 if let i = distinct.firstIndex(of: t) { slots.append(i) } else { slots.append(distinct.count); distinct.append(t) }
             }
             var iterators: [PostingsIterator] = []
+            var infos: [TermInfo] = []
             var idf = 0.0
             for t in distinct {
                 let df = try stats.documentFrequency(t)
                 idf += bm25.idf(documentFrequency: df)
                 guard let info = try stats.info(t, segment: index) else { return EmptyScorer() }
-                iterators.append(try segment.postings(info))
+                infos.append(info)
             }
+            // A common word is read from the codes instead of its postings when it is far
+            // denser than the rarest term (a seek, not a merge, would meet it) or in most
+            // documents (its list would rule out few of the others' documents). When all
+            // are, the rarest is read from its postings still.
+            let rarest = infos.indices.min { infos[$0].documentFrequency < infos[$1].documentFrequency }!
+            var codes = zip(distinct, infos).map { t, info in
+                let df = info.documentFrequency
+                return df > PhraseScorer.mergeDensityRatio * infos[rarest].documentFrequency || 5 * df >= 4 * segment.documentCount
+                    ? segment.commonWordCode(t) : 0
+            }
+            if slop == 0 && codes.contains(where: { $0 > 0 }) {
+                if codes.allSatisfy({ $0 > 0 }) { codes[rarest] = 0 }
+                var terms: [(postings: PostingsIterator?, df: Int, code: Int)] = []
+                for (i, info) in infos.enumerated() {
+                    terms.append((codes[i] == 0 ? try segment.postings(info) : nil, info.documentFrequency, codes[i]))
+                }
+                return CommonWordPhraseScorer(segment: segment, terms: terms, slots: slots, relative: positions,
+                                              bm25: bm25, idf: idf, label: node.label)
+            }
+            for info in infos { iterators.append(try segment.postings(info)) }
             // Rare terms first: they drive the leapfrog.
             let order = iterators.indices.sorted { iterators[$0].info.documentFrequency < iterators[$1].info.documentFrequency }
             var remap = [Int](repeating: 0, count: iterators.count)

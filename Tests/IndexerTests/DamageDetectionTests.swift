@@ -36,7 +36,7 @@ final class DamageDetectionTests: XCTestCase {
     }
 
     static let queries = [
-        "de", "aanval", "syrie", "rusland veto", "\"de aanval\"", "aanval*", "+gifgas -mensen",
+        "de", "aanval", "syrie", "rusland veto", "\"de aanval\"", "\"van de aanval\"", "\"in de\"", "aanval*", "+gifgas -mensen",
         "huis OR huizen", "minister AND president", "financiele", "\"in de\"~2", "noord-korea",
         "assad AND (rusland OR sancties) NOT oorlog", "mens*", "stad", "titel",
     ]

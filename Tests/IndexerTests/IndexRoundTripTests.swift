@@ -230,6 +230,31 @@ final class IndexRoundTripTests: XCTestCase {
         XCTAssertEqual(snapshot.documentCount, 3)
     }
 
+    /// The worked example of `CommonWords`, written by the indexer: "de" is word 1 and
+    /// "het" word 3 of `CommonWords.dutch`, so "De kat zag het huis" has the codes 1, 0,
+    /// 0, 3, 0, five bits each. The listed terms are what the analysis chain makes of
+    /// the most frequent Dutch words.
+    func testCommonWordCodesWorkedExample() throws {
+        let docs = TemporaryFolder(), ix = TemporaryFolder()
+        docs.write("a.txt", "De kat zag het huis")
+        docs.write("b.txt", "Water")
+        docs.write("c.txt", "als maar worden")
+        _ = try index(docs.path, into: ix.path)
+        let reader = try SegmentReader(directory: ix.path, name: "seg-000001")
+        XCTAssertEqual(reader.commonWords, CommonWords.dutch)
+        XCTAssertEqual(reader.commonWordCode(Array("het".utf8)), 3)
+        XCTAssertEqual(reader.commonWordCode(Array("kat".utf8)), 0)
+        XCTAssertEqual(Array(try reader.wordCodes(of: 0)), [0x01, 0x80, 0x01, 0x00])
+        XCTAssertEqual(Array(try reader.wordCodes(of: 1)), [0x00])
+        // 20 ("al"), 31 ("maar"), 24 ("wor") from bit 0 on, then a zero bit.
+        XCTAssertEqual(Array(try reader.wordCodes(of: 2)), [0b1111_0100, 0b0110_0011])
+        let words = ["de", "van", "het", "een", "en", "in", "is", "op", "te", "dat", "die", "voor", "met", "zijn", "niet",
+                     "aan", "er", "om", "ook", "als", "bij", "door", "of", "worden", "wordt", "naar", "deze", "over", "uit",
+                     "tot", "maar"]
+        let analyzer = try Analyzer()
+        XCTAssertEqual(try words.map { try analyzer.tokens(of: $0).map { Array($0.term.utf8) } }, CommonWords.dutch.map { [$0] })
+    }
+
     func testUnreadableFolderIsAWalkError() {
         XCTAssertThrowsError(try IndexWriter(indexPath: TemporaryFolder().path).index(folder: "/nonexistent/folder", options: IndexOptions())) { error in
             XCTAssertTrue(error is WalkError)

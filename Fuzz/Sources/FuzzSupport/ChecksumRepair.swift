@@ -28,7 +28,7 @@ func crc(_ b: [UInt8], _ range: Range<Int>, continuing seed: UInt32 = 0) -> UInt
 public enum ChecksumRepair {
     /// A segment file with every checksum recomputed, as far as its footer, section
     /// table and dictionary can be read: term block CRCs (in the term index), document
-    /// record CRCs, stored document CRCs (version 4), the CRCs of each postings block, tail and their positions (in the
+    /// record and common-word CRCs, stored document CRCs (version 4), the CRCs of each postings block, tail and their positions (in the
     /// skip entries and tails), every section's CRC, the footer CRC. Magic numbers and
     /// versions are left alone.
     public static func segment(_ input: [UInt8]) -> [UInt8] {
@@ -152,16 +152,18 @@ struct SegmentLayout {
             ? loadU32(b, table.lowerBound + d * 4).map(UInt64.init) : loadU64(b, table.lowerBound + d * 8)
     }
 
-    /// Document record CRCs: the last 4 bytes of each record.
+    /// Document record CRCs, and the CRCs of the documents' common-word codes (version
+    /// 7 on): the last 4 bytes of each record.
     func repairDocumentRecords(_ b: inout [UInt8]) {
-        guard let documents = section(.documents), let documentOffsets = section(.documentOffsets),
-              fits(b, table: documentOffsets, into: documents) else { return }
-        for d in 0..<documentCount {
-            guard let start = offset(b, table: documentOffsets, into: documents, d),
-                  let end = offset(b, table: documentOffsets, into: documents, d + 1),
-                  start <= end, end <= UInt64(documents.count), end - start >= 4 else { continue }
-            let body = (documents.lowerBound + Int(start))..<(documents.lowerBound + Int(end) - 4)
-            storeU32(&b, body.upperBound, crc(b, body))
+        for (records, table) in [(SegmentFormat.Section.documents, SegmentFormat.Section.documentOffsets), (.commonWords, .commonWordOffsets)] {
+            guard let data = section(records), let offsets = section(table), fits(b, table: offsets, into: data) else { continue }
+            for d in 0..<documentCount {
+                guard let start = offset(b, table: offsets, into: data, d),
+                      let end = offset(b, table: offsets, into: data, d + 1),
+                      start <= end, end <= UInt64(data.count), end - start >= 4 else { continue }
+                let body = (data.lowerBound + Int(start))..<(data.lowerBound + Int(end) - 4)
+                storeU32(&b, body.upperBound, crc(b, body))
+            }
         }
     }
 

@@ -23,6 +23,12 @@ int32_t csimd_unpack_available(void);
 /// fallback here).
 uint64_t csimd_unpack(const uint8_t *packed, uint32_t *out, int32_t width, int32_t groups, int32_t running, uint64_t start);
 
+/// Asks the CPU to bring the cache line holding `address` in (a hint: no fault, no
+/// effect on results).
+static inline void csimd_prefetch(const void *address) {
+    __builtin_prefetch(address);
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,178 @@
+import IndexFormat
+
+/// An exact phrase (no slop) in a segment that codes some of its terms per position
+/// (`CommonWords`: "de", "het", "van", …): those terms are checked by reading the code at
+/// each candidate position instead of through their long postings lists. The other
+/// terms go through their postings, as `PhraseScorer` does without the coded ones: the
+/// two rarest are brought to a common document, the rarest one's positions give the
+/// phrase's possible starts, the second's positions keep those it completes, the codes
+/// those where every coded term stands at its place, and only then are the denser terms
+/// moved to the document and their positions checked. The `Searcher` codes the words
+/// far denser than the rarest term or in most documents (where reading their lists
+/// would cost most and rule out least), never all the terms.
+///
+/// The same documents and tf as `PhraseScorer`: with slop 0 the chaining rule of SPEC
+/// section 3 keeps exactly the starts p1 where each term i stands at p1 + (r_i − r_1),
+/// and a position holds at most one term, so a code says which term is there.
+final class CommonWordPhraseScorer: DocScorer {
+    let segment: SegmentReader
+    let bm25: BM25
+    let idf: Double
+    let label: String
+    /// The proposing term and the relative position of its first slot (the starts are its
+    /// positions less that), and of its other slots.
+    private let driver: PostingsIterator
+    private let driverRelative: Int64
+    private let driverOtherSlots: [Int64]
+    /// The other terms not coded, rarest first, with the relative positions of their slots.
+    private let others: [(postings: PostingsIterator, slots: [Int64])]
+    /// The proposer and the first of `others` are of similar density: they are brought
+    /// to a common document by merging their blocks (`PostingsIterator.advanceTogether`).
+    private let mergesPair: Bool
+    /// Per coded slot (the proposing term's excepted): its relative position and code.
+    private let coded: [(relative: Int, code: Int)]
+    /// The largest relative position: a start s needs s + last < dl.
+    private let last: Int64
+    private(set) var doc: Int32 = -1
+    private var frequency = 0
+    /// How many of the proposer's documents ahead the codes are prefetched.
+    static let prefetchDistance = 8
+    /// The proposing term's positions in the current document.
+    private let positions = ScratchBuffer<Int32>(capacity: 64)
+    /// The surviving starts.
+    private let starts = ScratchBuffer<Int64>(capacity: 64)
+
+    /// `terms` (distinct) with their postings (`nil` for a coded term), their segment df
+    /// and code (0: not coded, then its postings are given; at least one is not coded);
+    /// `slots`: per phrase position its term's index, `relative`: its relative position
+    /// (the first 0).
+    init(segment: SegmentReader, terms: [(postings: PostingsIterator?, df: Int, code: Int)], slots: [Int], relative: [Int],
+         bm25: BM25, idf: Double, label: String) {
+        self.segment = segment
+        self.bm25 = bm25
+        self.idf = idf
+        self.label = label
+        // The proposer: the rarest term not coded.
+        let uncoded = terms.indices.filter { terms[$0].code == 0 }
+        let proposer = uncoded.min { terms[$0].df < terms[$1].df }!
+        driver = terms[proposer].postings!
+        let proposerSlots = slots.indices.filter { slots[$0] == proposer }
+        driverRelative = Int64(relative[proposerSlots[0]])
+        driverOtherSlots = proposerSlots.dropFirst().map { Int64(relative[$0]) }
+        others = uncoded.filter { $0 != proposer }.sorted { terms[$0].df < terms[$1].df }.map { t in
+            (terms[t].postings!, slots.indices.filter { slots[$0] == t }.map { Int64(relative[$0]) })
+        }
+        coded = slots.indices.filter { slots[$0] != proposer && terms[slots[$0]].code != 0 }.map { (relative[$0], terms[slots[$0]].code) }
+        let driverDF = terms[proposer].df
+        mergesPair = others.first.map { $0.postings.info.documentFrequency <= PhraseScorer.mergeDensityRatio * driverDF } ?? false
+        last = Int64(relative.max() ?? 0)
+    }
+
+    func next() throws(IndexError) -> Int32 {
+        if doc == PostingsIterator.exhausted { return doc }
+        return try advance(to: doc + 1)
+    }
+
+    func advance(to target: Int32) throws(IndexError) -> Int32 {
+        if doc >= target { return doc }
+        var d = target
+        while true {
+            if let second = others.first {
+                d = try driver.advanceTogether(with: second.postings, to: d, merging: mergesPair)
+            } else {
+                d = try driver.advance(to: d)
+            }
+            if d == PostingsIterator.exhausted { break }
+            // The codes of a document a few ahead, so that they are in the cache when
+            // it comes (each is a read elsewhere in the file).
+            if !coded.isEmpty { segment.prefetchWordCodes(of: Int(driver.document(ahead: Self.prefetchDistance))) }
+            frequency = try matches(in: d)
+            if frequency > 0 { break }
+            d += 1
+        }
+        doc = d
+        return d
+    }
+
+    /// The number of starts of the phrase in document `d` (the current one of the proposer
+    /// and of the first of `others`).
+    private func matches(in d: Int32) throws(IndexError) -> Int {
+        let dl = Int64(segment.length(of: Int(d)))
+        try driver.checkFrequencyFitsPositions()
+        positions.resize(to: driver.frequency)
+        let n = try driver.positions(intoBuffer: positions.base)
+        starts.resize(to: n)
+        let s = starts.base
+        var count = 0
+        for i in 0..<n {
+            let start = Int64(positions.base[i]) - driverRelative
+            if start >= 0 && start + last < dl {
+                s[count] = start
+                count += 1
+            }
+        }
+        // The proposer's other slots: its positions, sorted, merged with the starts.
+        for r in driverOtherSlots where count > 0 {
+            var kept = 0
+            var j = 0
+            for i in 0..<count {
+                let wanted = s[i] + r
+                while j < n && Int64(positions.base[j]) < wanted { j += 1 }
+                if j < n && Int64(positions.base[j]) == wanted {
+                    s[kept] = s[i]
+                    kept += 1
+                }
+            }
+            count = kept
+        }
+        // The second term (on this document already), whose positions are read in list
+        // order, before the codes (a read elsewhere in the file per document).
+        if let second = others.first {
+            count = try keep(second, count)
+        }
+        if count > 0 && !coded.isEmpty {
+            let codes = try segment.wordCodes(of: Int(d))
+            var kept = 0
+            for i in 0..<count {
+                let start = Int(s[i])
+                var all = true
+                for c in coded where CommonWords.code(codes, at: start + c.relative) != c.code {
+                    all = false
+                    break
+                }
+                if all {
+                    s[kept] = s[i]
+                    kept += 1
+                }
+            }
+            count = kept
+        }
+        for other in others.dropFirst() where count > 0 {
+            if try other.postings.advance(to: d) != d { return 0 }
+            count = try keep(other, count)
+        }
+        return count
+    }
+
+    /// Keeps the first `count` starts that `other` completes (at each of its slots), and
+    /// returns how many.
+    private func keep(_ other: (postings: PostingsIterator, slots: [Int64]), _ count: Int) throws(IndexError) -> Int {
+        let s = starts.base
+        var count = count
+        for r in other.slots where count > 0 {
+            for i in 0..<count { s[i] += r }
+            count = try other.postings.keepPositions(s, count: count)
+            for i in 0..<count { s[i] -= r }
+        }
+        return count
+    }
+
+    func score() -> Double {
+        bm25.score(idf: idf, tf: frequency, length: segment.length(of: Int(doc)))
+    }
+
+    func explain(into list: inout [ClauseExplanation]) {
+        list.append(ClauseExplanation(clause: label, tf: frequency, df: 0, idf: idf,
+                                      dl: segment.length(of: Int(doc)), avgdl: bm25.averageLength, score: score()))
+    }
+}
