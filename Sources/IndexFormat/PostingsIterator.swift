@@ -1,3 +1,5 @@
+import CSIMD
+
 /// Iterates one term's postings in a segment: documents in increasing order with their
 /// frequencies, positions on demand, skipping whole blocks through the skip table.
 ///
@@ -56,6 +58,10 @@ public final class PostingsIterator {
     private var blockValues = -1
     private var valueDoc = 0
     private var valueStart = 0
+
+    /// Set by phrase scorers: a loaded block's positions will be read (and are asked
+    /// into the cache at once).
+    public var prefetchesPositions = false
 
     /// The current document, or `exhausted`.
     public var doc: Int32 { _doc }
@@ -233,6 +239,16 @@ public final class PostingsIterator {
             blockPositionsStart = Int(skipEntry(b, 2))
             blockPositionsEnd = blockPositionsStart + Int(skipEntry(b, 6))
             blockPositionsCRC = skipEntry(b, 7)
+            // The next block's documents (most lists are walked block after block), and
+            // for a phrase this block's positions: cache misses started now overlap the
+            // work on this block instead of following it.
+            if let base = bytes.baseAddress, end + 256 <= bytes.count {
+                for line in stride(from: 0, to: 256, by: 64) { csimd_prefetch(base + end + line) }
+                if prefetchesPositions, positionsBase + blockPositionsStart + 128 <= bytes.count {
+                    csimd_prefetch(base + positionsBase + blockPositionsStart)
+                    csimd_prefetch(base + positionsBase + blockPositionsStart + 64)
+                }
+            }
         } else {
             var r = ByteReader(bytes, offset: tailOffset)
             var d = base

@@ -250,12 +250,18 @@ public final class Searcher {
                 if codes.allSatisfy({ $0 > 0 }) { codes[rarest] = 0 }
                 var terms: [(postings: PostingsIterator?, df: Int, code: Int)] = []
                 for (i, info) in infos.enumerated() {
-                    terms.append((codes[i] == 0 ? try segment.postings(info) : nil, info.documentFrequency, codes[i]))
+                    let postings = codes[i] == 0 ? try segment.postings(info) : nil
+                    postings?.prefetchesPositions = true
+                    terms.append((postings, info.documentFrequency, codes[i]))
                 }
                 return CommonWordPhraseScorer(segment: segment, terms: terms, slots: slots, relative: positions,
                                               bm25: bm25, idf: idf, label: node.label)
             }
-            for info in infos { iterators.append(try segment.postings(info)) }
+            for info in infos {
+                let postings = try segment.postings(info)
+                postings.prefetchesPositions = true
+                iterators.append(postings)
+            }
             // Rare terms first: they drive the leapfrog.
             let order = iterators.indices.sorted { iterators[$0].info.documentFrequency < iterators[$1].info.documentFrequency }
             var remap = [Int](repeating: 0, count: iterators.count)
