@@ -54,8 +54,8 @@
 ///                the k-th is the one a StoredDocument's Dictionary k names; version 3 on)
 /// commonWords --> WordCount u8, <Length u8, Term>^WordCount, DocumentWords^DocCount
 ///                (version 7 on; see `CommonWords`)
-/// DocumentWords --> Code^dl as nibbles, DocumentWordsCRC32 u32   (no nibbles when
-///                WordCount is 0)
+/// DocumentWords --> Code^dl (5 bits each, a little-endian bit stream padded with zero
+///                bits to a byte), DocumentWordsCRC32 u32   (no codes when WordCount is 0)
 /// commonWordOffsets --> Offset^(DocCount+1)             (into `commonWords`)
 /// ```
 ///

@@ -37,8 +37,8 @@ public struct SegmentInfo: Sendable, Equatable {
 
 /// Writes one segment file (grammar in `SegmentFormat`), streaming: stored text and
 /// postings go to the file as they come, document records, common-word codes and
-/// positions to three temporary files appended at the end, so memory stays small whatever the segment's
-/// size (a few bytes per document and per term).
+/// positions to three temporary files appended at the end, so memory stays small
+/// whatever the segment's size (a few bytes per document and per term).
 ///
 /// Call order: `addDocument` for every document in id order (ids are implicit:
 /// 0, 1, 2, …), then for every term in increasing UTF-8 byte order `beginTerm`,

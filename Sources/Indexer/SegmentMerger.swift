@@ -6,7 +6,9 @@ import IndexFormat
 /// Each input's documents are already in path order, so the new ids are increasing
 /// within each input: every term's postings merge as a k-way merge of sorted streams,
 /// and the dictionaries as a k-way merge of sorted cursors. Nothing is held in memory
-/// but a few bytes per document (the id maps) and one block per input.
+/// but a few bytes per document (the id maps) and one block per input; and, for an
+/// input of a version before 7, its documents' common-word codes (5 bits a position),
+/// made from its postings.
 enum SegmentMerger {
     struct Input {
         var reader: SegmentReader
