@@ -82,6 +82,53 @@ final class PostingsLists {
         return try body(UnsafeRawBufferPointer(start: list.base, count: list.count))
     }
 
+    /// Reads a list posting by posting, several lists side by side (the lists must not
+    /// change meanwhile): `document` is the current posting's (`Int.max` past the last),
+    /// `positions` its position-delta varints.
+    struct Cursor {
+        private let base: UnsafePointer<UInt8>?
+        private let count: Int
+        private var at = 0
+        private(set) var document = 0
+        private(set) var positions = UnsafeRawBufferPointer(start: nil, count: 0)
+
+        fileprivate init(base: UnsafePointer<UInt8>?, count: Int) {
+            self.base = base
+            self.count = count
+            next()
+        }
+
+        /// Moves to the next posting.
+        mutating func next() {
+            guard let base, at < count else {
+                document = Int.max
+                return
+            }
+            // Our own lists: the varints are well-formed.
+            func varint() -> Int {
+                var value = 0
+                var shift = 0
+                while true {
+                    let byte = base[at]
+                    at += 1
+                    value |= Int(byte & 0x7F) << shift
+                    if byte < 0x80 { return value }
+                    shift += 7
+                }
+            }
+            document += varint()
+            _ = varint()  // tf
+            let n = varint()
+            positions = UnsafeRawBufferPointer(start: base + at, count: n)
+            at += n
+        }
+    }
+
+    /// A cursor on list `index`, at its first posting.
+    func cursor(_ index: Int) -> Cursor {
+        Cursor(base: UnsafePointer(lists[index].base), count: lists[index].count)
+    }
+
     /// Calls `body` with each posting of list `index` in order: its document, frequency
     /// and the positions' varints (what `add` wrote).
     @inline(__always)

@@ -15,12 +15,10 @@ struct SegmentBuilder {
     private var records: [DocumentRecord] = []
     private var lengths: [Int] = []
     private var storedBlobs: [[UInt8]] = []
-    /// Per document, its `CommonWords` codes for `CommonWords.dutch`.
-    private var wordCodes: [[UInt8]] = []
-    /// Per term (this buffer's term id), its number among `CommonWords.dutch`, or 0.
-    private var termCodes: [UInt8] = []
-    private static let dutchCodes: [[UInt8]: UInt8] = Dictionary(
-        uniqueKeysWithValues: CommonWords.dutch.enumerated().map { ($1, UInt8($0 + 1)) })
+    /// Per word of `CommonWords.dutch` (its code less one), this buffer's term id, or -1.
+    private var commonTerms = [Int](repeating: -1, count: CommonWords.dutch.count)
+    private static let dutchCodes: [[UInt8]: Int] = Dictionary(
+        uniqueKeysWithValues: CommonWords.dutch.enumerated().map { ($1, $0) })
     private var bufferedBytes = 0
     /// Per worker: its vocabulary id → this buffer's term id (-1: not seen yet), valid
     /// for `workerEpochs[worker]`.
@@ -60,8 +58,7 @@ struct SegmentBuilder {
         records.append(doc.record)
         lengths.append(doc.length)
         storedBlobs.append(doc.storedBlob)
-        let codeBytes = CommonWords.byteCount(length: doc.length, count: CommonWords.dutch.count)
-        bufferedBytes += doc.storedBlob.count + doc.record.path.utf8.count + doc.record.title.utf8.count + codeBytes
+        bufferedBytes += doc.storedBlob.count + doc.record.path.utf8.count + doc.record.title.utf8.count
         while workerMaps.count <= doc.worker {
             workerMaps.append([])
             workerEpochs.append(-1)
@@ -94,7 +91,9 @@ struct SegmentBuilder {
                     let (id, isNew) = vocabulary.withBytes(of: v) { table.id(of: $0) }
                     if isNew {
                         postings.appendList()
-                        termCodes.append(vocabulary.withBytes(of: v) { $0.count <= 5 ? Self.dutchCodes[Array($0)] ?? 0 : 0 })
+                        if let k = vocabulary.withBytes(of: v, { $0.count <= 5 ? Self.dutchCodes[Array($0)] : nil }) {
+                            commonTerms[k] = id
+                        }
                     }
                     term = Int32(id)
                     map[v] = term
@@ -104,28 +103,27 @@ struct SegmentBuilder {
         }
         workerMaps[doc.worker] = map
         vocabularies[doc.worker] = vocabulary
-        var codes = [UInt8](repeating: 0, count: codeBytes)
         doc.positionBytes.withUnsafeBytes { positionBytes in
-            codes.withUnsafeMutableBytes { codes in
-                for (k, entry) in doc.terms.enumerated() {
-                    let term = Int(documentTerms[k])
-                    let positions = UnsafeRawBufferPointer(rebasing: positionBytes[Int(entry.positions.lowerBound)..<Int(entry.positions.upperBound)])
-                    postings.add(to: term, document: id, frequency: entry.frequency, positions: positions)
-                    let code = termCodes[term]
-                    if code != 0 { Self.setCodes(code, positions: positions, in: codes) }
-                }
+            for (k, entry) in doc.terms.enumerated() {
+                postings.add(to: Int(documentTerms[k]), document: id, frequency: entry.frequency,
+                             positions: UnsafeRawBufferPointer(rebasing: positionBytes[Int(entry.positions.lowerBound)..<Int(entry.positions.upperBound)]))
             }
         }
-        wordCodes.append(codes)
     }
 
-    /// Sets `code` at each of `positions` (position-delta varints, the first absolute).
-    private static func setCodes(_ code: UInt8, positions: UnsafeRawBufferPointer, in codes: UnsafeMutableRawBufferPointer) {
-        var r = ByteReader(positions)
-        var p = 0
-        while let delta = r.readVarint() {
-            p += Int(delta)
-            CommonWords.set(codes, at: p, to: Int(code))
+    /// Sets in `codes` the code of each of `words` (numbers less one) at its positions in
+    /// `document`, from `cursors` (one per word, moved past the document).
+    private static func setCodes(_ codes: inout [UInt8], document: Int, cursors: inout [PostingsLists.Cursor], words: [Int]) {
+        codes.withUnsafeMutableBytes { codes in
+            for j in cursors.indices where cursors[j].document == document {
+                var r = ByteReader(cursors[j].positions)
+                var p = 0
+                while let delta = r.readVarint() {
+                    p += Int(delta)
+                    CommonWords.set(codes, at: p, to: words[j] + 1)
+                }
+                cursors[j].next()
+            }
         }
     }
 
@@ -156,15 +154,22 @@ struct SegmentBuilder {
     var waveTerms = 4096
 
     private mutating func write(into writer: inout SegmentWriter, threads: Int) throws(IndexError) -> SegmentInfo {
+        // Each document's common-word codes, made from the postings of those words as the
+        // documents are written (a cursor per word): they take no room in the buffer.
+        let coded = commonTerms.indices.filter { commonTerms[$0] >= 0 }
+        var cursors = coded.map { self.postings.cursor(commonTerms[$0]) }
+        var codes: [UInt8] = []
         for i in records.indices {
+            codes.removeAll(keepingCapacity: true)
+            codes.append(contentsOf: repeatElement(0, count: CommonWords.byteCount(length: lengths[i], count: CommonWords.dutch.count)))
+            Self.setCodes(&codes, document: i, cursors: &cursors, words: coded)
             try storedBlobs[i].withUnsafeBufferPointer { (b) throws(IndexError) in
-                try wordCodes[i].withUnsafeBufferPointer { (codes) throws(IndexError) in
+                try codes.withUnsafeBufferPointer { (codes) throws(IndexError) in
                     try writer.addDocument(records[i], length: lengths[i], storedBlob: UnsafeRawBufferPointer(b),
                                            wordCodes: UnsafeRawBufferPointer(codes))
                 }
             }
             storedBlobs[i] = []
-            wordCodes[i] = []
         }
         let order = table.sortedIds()
         let postings = self.postings
