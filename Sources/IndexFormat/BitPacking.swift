@@ -59,22 +59,21 @@ public enum BitPacking {
                 bits -= 8
             }
         }
-        // The padding: eight values of w bits are w whole bytes.
-        let padded = (values.count + 7) / 8 * 8
-        for _ in values.count..<padded {
-            bits += w
-            while bits >= 8 {
-                out.append(UInt8(truncatingIfNeeded: acc))
-                acc >>= 8
-                bits -= 8
-            }
+        // The padding, zero values up to a multiple of eight (eight values of w bits are
+        // w whole bytes): the bits left in `acc` and zeros after them.
+        bits += ((values.count + 7) / 8 * 8 - values.count) * w
+        while bits > 0 {
+            out.append(UInt8(truncatingIfNeeded: acc))
+            acc >>= 8
+            bits -= 8
         }
     }
 
-    /// The offset just past the short block of `count` values at `offset`, or `nil` (as
-    /// `packedEnd(_:at:)`).
+    /// The offset just past the short block of `count` values at `offset` (`blockSize`: a
+    /// whole block), or `nil` when its width byte is invalid or the block (plus the 8
+    /// bytes `unpack` may read beyond it) runs past `bytes`.
     @inline(__always)
-    public static func packedEnd(_ bytes: UnsafeRawBufferPointer, at offset: Int, count: Int) -> Int? {
+    public static func packedEnd(_ bytes: UnsafeRawBufferPointer, at offset: Int, count: Int = blockSize) -> Int? {
         guard offset >= 0, offset < bytes.count else { return nil }
         let w = Int(bytes[offset])
         guard w <= 32 else { return nil }
@@ -90,17 +89,6 @@ public enum BitPacking {
                                    into output: UnsafeMutablePointer<UInt32>) -> Int? {
         guard (1...blockSize).contains(count) else { return nil }
         return unpack(bytes, at: offset, into: output, groups: (count + 7) / 8, running: false, from: 0)?.end
-    }
-
-    /// The offset just past the packed block at `offset`, or `nil` when its width byte
-    /// is invalid or the block (plus the 8 bytes `unpack` may read beyond it) runs past `bytes`.
-    @inline(__always)
-    public static func packedEnd(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int? {
-        guard offset >= 0, offset < bytes.count else { return nil }
-        let w = Int(bytes[offset])
-        guard w <= 32 else { return nil }
-        let end = offset + packedSize(bitWidth: w)
-        return end + 8 <= bytes.count ? end : nil
     }
 
     /// Unpacks one block at `offset` of `bytes` into `output` (`blockSize` values).

@@ -76,20 +76,15 @@ final class PostingsLists {
     /// The length of list `index` in bytes.
     func byteCount(of index: Int) -> Int { lists[index].count }
 
-    /// The bytes of list `index`, borrowed for `body`.
-    func withList<R, E: Error>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
-        let list = lists[index]
-        return try body(UnsafeRawBufferPointer(start: list.base, count: list.count))
-    }
-
     /// Reads a list posting by posting, several lists side by side (the lists must not
     /// change meanwhile): `document` is the current posting's (`Int.max` past the last),
-    /// `positions` its position-delta varints.
+    /// `frequency` its tf, `positions` its position-delta varints.
     struct Cursor {
         private let base: UnsafePointer<UInt8>?
         private let count: Int
         private var at = 0
         private(set) var document = 0
+        private(set) var frequency = 0
         private(set) var positions = UnsafeRawBufferPointer(start: nil, count: 0)
 
         fileprivate init(base: UnsafePointer<UInt8>?, count: Int) {
@@ -99,13 +94,14 @@ final class PostingsLists {
         }
 
         /// Moves to the next posting.
+        @inline(__always)
         mutating func next() {
             guard let base, at < count else {
                 document = Int.max
                 return
             }
             // Our own lists: the varints are well-formed.
-            func varint() -> Int {
+            @inline(__always) func varint() -> Int {
                 var value = 0
                 var shift = 0
                 while true {
@@ -117,7 +113,7 @@ final class PostingsLists {
                 }
             }
             document += varint()
-            _ = varint()  // tf
+            frequency = varint()
             let n = varint()
             positions = UnsafeRawBufferPointer(start: base + at, count: n)
             at += n
@@ -133,29 +129,10 @@ final class PostingsLists {
     /// and the positions' varints (what `add` wrote).
     @inline(__always)
     func forEachPosting<E: Error>(_ index: Int, _ body: (Int, Int, UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
-        try withList(index) { (p) throws(E) in
-            guard let base = p.baseAddress else { return }
-            // Our own lists: the varints are well-formed.
-            @inline(__always) func varint(_ at: inout Int) -> Int {
-                var value = 0
-                var shift = 0
-                while true {
-                    let byte = base.load(fromByteOffset: at, as: UInt8.self)
-                    at += 1
-                    value |= Int(byte & 0x7F) << shift
-                    if byte < 0x80 { return value }
-                    shift += 7
-                }
-            }
-            var at = 0
-            var doc = 0
-            while at < p.count {
-                doc += varint(&at)
-                let tf = varint(&at)
-                let count = varint(&at)
-                try body(doc, tf, UnsafeRawBufferPointer(rebasing: p[at..<(at + count)]))
-                at += count
-            }
+        var c = cursor(index)
+        while c.document != Int.max {
+            try body(c.document, c.frequency, c.positions)
+            c.next()
         }
     }
 
