@@ -88,10 +88,11 @@ public final class Analyzer {
     /// The segments of `text` that take a position (step 2 alone: no normalization or
     /// stemming), as `body(position, start, end)` in UTF-16 units. Positions are those
     /// `analyze` gives; a segment whose term analysis drops still takes its position.
-    public func forEachSegment(in text: UnsafeBufferPointer<UInt16>,
+    /// Stops after the first `limit` segments.
+    public func forEachSegment(in text: UnsafeBufferPointer<UInt16>, limit: Int = Int.max,
                                _ body: (_ position: Int32, _ start: Int32, _ end: Int32) -> Void) throws(AnalysisError) {
         var position: Int32 = 0
-        try segmenter.forEachWord(in: text) { start, end in
+        try segmenter.forEachWord(in: text, limit: limit) { start, end in
             body(position, start, end)
             position += 1
         }

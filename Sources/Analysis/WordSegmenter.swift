@@ -33,20 +33,22 @@ public final class WordSegmenter {
 
     deinit { cicu_break_close(iterator) }
 
-    /// Calls `body(start, end)` for each kept segment of `text`, in order, with UTF-16 offsets.
-    /// `text` must stay valid for the duration of the call.
+    /// Calls `body(start, end)` for each kept segment of `text`, in order, with UTF-16 offsets,
+    /// and stops after the first `limit` of them. `text` must stay valid for the duration
+    /// of the call.
     /// - Complexity: O(n) in the length of `text`.
-    public func forEachWord(in text: UnsafeBufferPointer<UInt16>, _ body: (Int32, Int32) -> Void) throws(AnalysisError) {
-        try forEachBatch(in: text) { starts, ends in
+    public func forEachWord(in text: UnsafeBufferPointer<UInt16>, limit: Int = Int.max,
+                            _ body: (Int32, Int32) -> Void) throws(AnalysisError) {
+        try forEachBatch(in: text, limit: limit) { starts, ends in
             for i in 0..<starts.count { body(starts[i], ends[i]) }
         }
     }
 
     /// Like `forEachWord`, a batch of segments at a time: `body(starts, ends)` with up to
     /// 512 segments, in order (so a caller can look ahead within a batch).
-    public func forEachBatch(in text: UnsafeBufferPointer<UInt16>,
+    public func forEachBatch(in text: UnsafeBufferPointer<UInt16>, limit: Int = Int.max,
                              _ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>) -> Void) throws(AnalysisError) {
-        guard let base = text.baseAddress, text.count > 0 else { return }
+        guard let base = text.baseAddress, text.count > 0, limit > 0 else { return }
         guard text.count < Int(Int32.max) else { throw .tooLarge(bytes: text.count * 2) }
         var error: Int32 = 0
         cicu_break_set_text(iterator, base, Int32(text.count), &error)
@@ -54,17 +56,20 @@ public final class WordSegmenter {
         // Do not keep a pointer to the caller's buffer past this call.
         defer { cicu_break_set_text(iterator, nil, 0, &error) }
         if asciiFastPath {
-            forEachBatchFast(in: text, body)
+            forEachBatchFast(in: text, limit: limit, body)
             return
         }
         let capacity = Int32(starts.count)
-        while true {
-            let n = starts.withUnsafeMutableBufferPointer { s in
+        var left = limit
+        while left > 0 {
+            var n = starts.withUnsafeMutableBufferPointer { s in
                 ends.withUnsafeMutableBufferPointer { e in
                     cicu_break_next_words(iterator, s.baseAddress, e.baseAddress, capacity)
                 }
             }
             if n == 0 { break }
+            n = Int32(min(Int(n), left))
+            left -= Int(n)
             starts.withUnsafeBufferPointer { s in
                 ends.withUnsafeBufferPointer { e in
                     body(UnsafeBufferPointer(rebasing: s[0..<Int(n)]), UnsafeBufferPointer(rebasing: e[0..<Int(n)]))
@@ -74,13 +79,17 @@ public final class WordSegmenter {
     }
 
     /// The fast path of `forEachBatch`: the text is already set on the ICU iterator.
-    private func forEachBatchFast(in text: UnsafeBufferPointer<UInt16>,
+    private func forEachBatchFast(in text: UnsafeBufferPointer<UInt16>, limit: Int,
                                   _ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>) -> Void) {
         let capacity = starts.count
         starts.withUnsafeMutableBufferPointer { s in
             ends.withUnsafeMutableBufferPointer { e in
                 var count = 0
+                // Segments still to give; a piece's words past the limit are dropped.
+                var left = limit
                 @inline(__always) func emit(_ start: Int, _ end: Int) {
+                    guard left > 0 else { return }
+                    left &-= 1
                     s[count] = Int32(truncatingIfNeeded: start)
                     e[count] = Int32(truncatingIfNeeded: end)
                     count &+= 1
@@ -92,7 +101,7 @@ public final class WordSegmenter {
                 let p = text.baseAddress!
                 let n = text.count
                 var i = 0
-                while i < n {
+                while i < n && left > 0 {
                     if Self.isASCIIWhiteSpace(p[i]) { i &+= 1; continue }
                     var j = i
                     var ascii = true

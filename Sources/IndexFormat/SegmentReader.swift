@@ -352,12 +352,23 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// The checkpoints and text length of `doc`'s stored text, not yet checked (see
     /// `StoredDocument.outline`), from format version 4 on; `nil` before.
-    public func storedOutline(_ doc: Int) throws(IndexError) -> (checkpoints: [StoredDocument.Checkpoint], length: Int)? {
+    public func storedOutline(_ doc: Int) throws(IndexError) -> StoredDocument.Outline? {
         guard storedLayout == .version4 else { return nil }
         guard let outline = StoredDocument.outline(try storedBlob(doc)) else {
             throw corrupt("stored text of document \(doc) is damaged")
         }
         return outline
+    }
+
+    /// `storedDocument(doc, utf16Prefix: units).text` given `doc`'s `storedOutline`.
+    public func storedText(_ doc: Int, outline: StoredDocument.Outline, utf16Prefix units: Int,
+                           decompressor: Decompressor) throws(IndexError) -> [UInt8] {
+        guard let text = StoredDocument.decodePrefix(try storedBlob(doc), outline: outline, dictionaries: storedDictionaries,
+                                                     dictionaryChecksums: storedDictionaryChecksums, utf16Prefix: units,
+                                                     decompressor: decompressor) else {
+            throw corrupt("stored text of document \(doc) does not decompress")
+        }
+        return text
     }
 
     /// The stored text of `doc` as written, split into its dictionary number and the rest

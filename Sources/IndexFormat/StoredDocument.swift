@@ -146,14 +146,33 @@ public enum StoredDocument {
         return (text, checkpoints)
     }
 
+    /// A `version4` blob's checkpoints and text length, and where its `Length` starts.
+    public struct Outline: Sendable {
+        public var checkpoints: [Checkpoint]
+        public var length: Int
+        var textStart: Int
+    }
+
     /// The checkpoints and text length of a `version4` blob, read without checking or
-    /// inflating it (to decide how much of the text to inflate; `decode` checks it), or
-    /// `nil` when they do not parse.
-    public static func outline(_ blob: UnsafeRawBufferPointer) -> (checkpoints: [Checkpoint], length: Int)? {
+    /// inflating it (to decide how much of the text to inflate; `decode` and
+    /// `decodePrefix` check it), or `nil` when they do not parse.
+    public static func outline(_ blob: UnsafeRawBufferPointer) -> Outline? {
         var r = ByteReader(blob)
-        guard r.readInt(limit: Int(Int32.max)) != nil, let checkpoints = readCheckpoints(&r),
-              let length = r.readInt(limit: 1 << 31) else { return nil }
-        return (checkpoints, length)
+        guard r.readInt(limit: Int(Int32.max)) != nil, let checkpoints = readCheckpoints(&r) else { return nil }
+        let textStart = r.offset
+        guard let length = r.readInt(limit: 1 << 31) else { return nil }
+        return Outline(checkpoints: checkpoints, length: length, textStart: textStart)
+    }
+
+    /// `decode(blob, …, utf16Prefix: units).text` for a `version4` blob whose `outline`
+    /// is known (its checkpoints are not read again), or `nil` when the blob is damaged.
+    public static func decodePrefix(_ blob: UnsafeRawBufferPointer, outline: Outline, dictionaries: [UnsafeRawBufferPointer],
+                                    dictionaryChecksums: [UInt32], utf16Prefix units: Int, decompressor: Decompressor) -> [UInt8]? {
+        guard let (number, body) = checkedBody(blob, dictionaryChecksums: dictionaryChecksums),
+              outline.textStart <= body.count else { return nil }
+        let dictionary = number == 0 ? UnsafeRawBufferPointer(start: nil, count: 0) : dictionaries[number - 1]
+        return decompressor.decompress(UnsafeRawBufferPointer(rebasing: body[outline.textStart...]), dictionary: dictionary,
+                                       utf16Units: units)
     }
 
     /// Decodes a `version4` blob whose checksum has been verified (`body`: without it).

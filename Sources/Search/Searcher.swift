@@ -122,14 +122,14 @@ public final class Searcher {
             var hit = SearchHit(rank: i + 1, path: try record?.path ?? reader.path(of: Int(c.doc)), score: c.score,
                                 title: record?.title ?? "")
             if let highlight {
-                let matches = matchesByRank[i] ?? []
-                if let (title, snippet) = try fromPrefix(reader, Int(c.doc), title: record?.title, highlight: highlight, matches: matches) {
+                let window = SnippetMaker.Window(matchesByRank[i] ?? [], windowTokens: highlight.windowTokens)
+                if let (title, snippet) = try fromPrefix(reader, Int(c.doc), title: record?.title, highlight: highlight, window: window) {
                     hit.title = title
                     hit.snippet = snippet
                 } else {
                     let stored = try reader.storedDocument(Int(c.doc), decompressor: decompressor)
                     if record == nil { hit.title = try reader.title(of: Int(c.doc), text: stored.text) }
-                    hit.snippet = highlight.make(utf8: stored.text, checkpoints: stored.checkpoints, matches: matches)
+                    hit.snippet = highlight.make(utf8: stored.text, complete: true, checkpoints: stored.checkpoints, window: window)
                 }
             } else if record == nil {
                 hit.title = try reader.title(of: Int(c.doc), decompressor: decompressor)
@@ -151,13 +151,13 @@ public final class Searcher {
     /// prefix gives the same snippet and title as the whole text would (`title`, when the
     /// record gave it, is taken as it is); else `nil`.
     private func fromPrefix(_ reader: SegmentReader, _ doc: Int, title known: String?, highlight: SnippetMaker,
-                            matches: [SnippetMaker.MatchPosition]) throws(IndexError) -> (String, Snippet)? {
+                            window: SnippetMaker.Window) throws(IndexError) -> (String, Snippet)? {
         guard let outline = try reader.storedOutline(doc), outline.length <= highlight.maximumTextBytes,
-              let needed = highlight.textNeeded(checkpoints: outline.checkpoints, matches: matches),
+              let needed = highlight.textNeeded(checkpoints: outline.checkpoints, window: window),
               needed < outline.length else { return nil }
-        let prefix = try reader.storedDocument(doc, utf16Prefix: needed, decompressor: decompressor).text
+        let prefix = try reader.storedText(doc, outline: outline, utf16Prefix: needed, decompressor: decompressor)
         let complete = prefix.count == outline.length
-        guard let snippet = highlight.make(utf8: prefix, complete: complete, checkpoints: outline.checkpoints, matches: matches) else { return nil }
+        guard let snippet = highlight.make(utf8: prefix, complete: complete, checkpoints: outline.checkpoints, window: window) else { return nil }
         if let known { return (known, snippet) }
         guard let title = DocumentTitle.title(utf8: prefix, complete: complete) else { return nil }
         return (title, snippet)

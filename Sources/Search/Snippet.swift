@@ -120,27 +120,23 @@ struct SnippetMaker {
         let from = bestStart == 0 ? 0 : r.starts[bestStart]
         let to = lastToken == n - 1 && limit >= utf16.count ? utf16.count : r.ends[lastToken]
         let words = (bestStart...lastToken).filter { r.matchIds[$0] >= 0 }.map { (r.starts[$0], r.ends[$0]) }
-        return build(utf16, from: from, to: to, highlighting: words)
+        return build(utf16, from: from, to: to, cutBefore: from > 0, highlighting: words)
     }
 
     /// The snippet `utf16[from..<to]`, white space collapsed, with `words` (UTF-16 ranges)
-    /// highlighted, and "… " / " …" where text was cut.
-    private func build(_ utf16: [UInt16], from: Int, to: Int, highlighting words: [(Int, Int)]) -> Snippet {
-        var (body, map) = clean(utf16[from..<to])
+    /// highlighted, and "… " / " …" where text was cut (`cutBefore`: text precedes `from`,
+    /// which `utf16` may not hold).
+    private func build(_ utf16: [UInt16], from: Int, to: Int, cutBefore: Bool, highlighting words: [(Int, Int)]) -> Snippet {
+        let (body, map) = clean(utf16[from..<to], before: cutBefore ? "… " : "", after: to < utf16.count ? " …" : "")
         var highlights: [[Int]] = []
+        highlights.reserveCapacity(words.count)
         for (start, end) in words {
             // A word may begin or end with a unit that `clean` drops (a soft hyphen, which
             // ICU keeps inside the word): use its first and last kept units.
             let units = (start - from)..<(end - from)
-            guard let s = units.lazy.compactMap({ map[$0] }).first,
-                  let e = units.reversed().lazy.compactMap({ map[$0] }).first else { continue }
-            highlights.append([s, e + 1])
+            guard let s = units.first(where: { map[$0] >= 0 }), let e = units.last(where: { map[$0] >= 0 }) else { continue }
+            highlights.append([Int(map[s]), Int(map[e]) + 1])
         }
-        if from > 0 {
-            body = "… " + body
-            highlights = highlights.map { [$0[0] + 2, $0[1] + 2] }
-        }
-        if to < utf16.count { body += " …" }
         return Snippet(text: body, highlights: highlights)
     }
 
@@ -155,16 +151,34 @@ struct SnippetMaker {
     /// is analyzed (to find the words' offsets). Falls back to scanning the text when
     /// no position is known.
     func make(utf8 text: [UInt8], checkpoints: [StoredDocument.Checkpoint], matches: [MatchPosition]) -> Snippet {
-        make(utf8: text, complete: true, checkpoints: checkpoints, matches: matches)!
+        make(utf8: text, complete: true, checkpoints: checkpoints, window: Window(matches, windowTokens: windowTokens))!
+    }
+
+    /// Where the snippet of a document's matches lies, found from their positions alone.
+    struct Window {
+        /// The matched positions, in order.
+        var positions: [Int32] = []
+        /// The snippet's first position; `nil` when there is no match.
+        var start: Int32?
+
+        init(_ matches: [MatchPosition], windowTokens: Int) {
+            guard !matches.isEmpty else { return }
+            let sorted = matches.sorted { $0.position < $1.position }
+            positions = sorted.map(\.position)
+            start = SnippetMaker.windowStart(sorted, windowTokens: windowTokens)
+        }
     }
 
     /// How many UTF-16 units of the text's start `make` needs for the snippet of
     /// `matches`, or `nil` when it may need all of them: up to the first checkpoint well
     /// past the best window.
     func textNeeded(checkpoints: [StoredDocument.Checkpoint], matches: [MatchPosition]) -> Int? {
-        guard !matches.isEmpty else { return nil }
-        let sorted = matches.sorted { $0.position < $1.position }
-        let end = Self.windowStart(sorted, windowTokens: windowTokens) + Int32(windowTokens)
+        textNeeded(checkpoints: checkpoints, window: Window(matches, windowTokens: windowTokens))
+    }
+
+    func textNeeded(checkpoints: [StoredDocument.Checkpoint], window: Window) -> Int? {
+        guard let start = window.start else { return nil }
+        let end = start + Int32(windowTokens)
         guard let after = checkpoints.first(where: { $0.position >= end + 8 }) else { return nil }
         return Int(after.offset) + 32
     }
@@ -197,6 +211,10 @@ struct SnippetMaker {
     /// a prefix of its bytes; `nil` when the prefix does not reach far enough to give the
     /// same snippet as the whole text.
     func make(utf8 whole: [UInt8], complete: Bool, checkpoints: [StoredDocument.Checkpoint], matches: [MatchPosition]) -> Snippet? {
+        make(utf8: whole, complete: complete, checkpoints: checkpoints, window: Window(matches, windowTokens: windowTokens))
+    }
+
+    func make(utf8 whole: [UInt8], complete: Bool, checkpoints: [StoredDocument.Checkpoint], window: Window) -> Snippet? {
         var text = whole
         if !complete {
             // Not into a character: drop the start of one the prefix cuts.
@@ -208,38 +226,41 @@ struct SnippetMaker {
                 if text.count - (cut - 1) < width { text.removeSubrange((cut - 1)...) }
             }
         }
-        guard !matches.isEmpty, text.count <= maximumTextBytes else { return complete ? make(utf8: text) : nil }
-        let sorted = matches.sorted { $0.position < $1.position }
-        let matchedPositions = sorted.map(\.position)
-        let start = Self.windowStart(sorted, windowTokens: windowTokens)
+        guard let start = window.start, text.count <= maximumTextBytes else { return complete ? make(utf8: text) : nil }
+        let matchedPositions = window.positions
         let end = start + Int32(windowTokens)
         let checkpoint = checkpoints.last { $0.position <= start } ?? .init(position: 0, offset: 0)
-        let utf16 = Self.utf16(text)
-        guard Int(checkpoint.offset) <= utf16.count else { return complete ? make(utf8: text) : nil }
-        // Analyze from the checkpoint until the window's last position is passed; in a
-        // prefix, only up to its last space or line end (the word after it may be cut).
+        // The text's units from the checkpoint on (`base` of them skipped), or from its
+        // start when the snippet starts there (with what precedes the first word).
+        let (utf16, base) = Self.utf16(text, from: start == 0 ? 0 : Int(checkpoint.offset))
+        let origin = Int(checkpoint.offset) - base
+        guard origin <= utf16.count else { return complete ? make(utf8: text) : nil }
+        // Analyze from the checkpoint to the window's last position; in a prefix, only up
+        // to its last space or line end (the word after it may be cut).
         func isBreak(_ u: UInt16) -> Bool { u == 0x20 || u == 0x0A }
         let usable = complete ? utf16.count : (utf16.lastIndex(where: isBreak) ?? 0)
-        guard Int(checkpoint.offset) <= usable else { return nil }
-        var limit = min(usable, Int(checkpoint.offset) + Int(end - checkpoint.position + 8) * 12)
+        guard origin <= usable else { return nil }
+        // Word boundaries stop at the window's end by themselves; a term analysis (for
+        // prefixes) goes through a span that grows until it covers the window.
+        var limit = prefixes.isEmpty ? usable : min(usable, origin + Int(end - checkpoint.position + 8) * 12)
         var tokens: [(position: Int32, start: Int, end: Int, matched: Bool)] = []
+        var covered = false
         while true {
             while limit < usable && !isBreak(utf16[limit]) { limit += 1 }
             tokens.removeAll(keepingCapacity: true)
             var matchOfTerm: [Int32: Bool] = [:]
             var nextMatch = 0   // in `matchedPositions`: tokens come in position order
             utf16.withUnsafeBufferPointer { buffer in
-                let base = Int(checkpoint.offset)
-                let span = UnsafeBufferPointer(rebasing: buffer[base..<limit])
+                let span = UnsafeBufferPointer(rebasing: buffer[origin..<limit])
                 if prefixes.isEmpty {
                     // The index gave every match's position: word boundaries are all
                     // that is needed, no term analysis.
-                    try? analyzer.forEachSegment(in: span) { p, s, e in
+                    try? analyzer.forEachSegment(in: span, limit: Int(end - checkpoint.position)) { p, s, e in
                         let position = checkpoint.position + p
-                        guard position >= start && position < end else { return }
+                        guard position >= start else { return }
                         while nextMatch < matchedPositions.count && matchedPositions[nextMatch] < position { nextMatch += 1 }
                         let matched = nextMatch < matchedPositions.count && matchedPositions[nextMatch] == position
-                        tokens.append((position, base + Int(s), base + Int(e), matched))
+                        tokens.append((position, origin + Int(s), origin + Int(e), matched))
                     }
                     return
                 }
@@ -251,40 +272,90 @@ struct SnippetMaker {
                         matched = isQueryTerm(token.term)
                         matchOfTerm[token.termID] = matched
                     }
-                    tokens.append((position, base + Int(token.start), base + Int(token.end), matched!))
+                    tokens.append((position, origin + Int(token.start), origin + Int(token.end), matched!))
                 }
             }
-            let covered = tokens.last.map { $0.position >= end - 1 } ?? false
+            covered = tokens.last.map { $0.position >= end - 1 } ?? false
             // A prefix must hold the whole window.
             if !complete && !covered && limit >= usable { return nil }
             if limit >= usable || covered { break }
-            limit = min(usable, Int(checkpoint.offset) + (limit - Int(checkpoint.offset)) * 2)
+            limit = min(usable, origin + (limit - origin) * 2)
         }
         guard let first = tokens.first, let last = tokens.last else { return complete ? make(utf8: text) : nil }
         let from = start == 0 ? 0 : first.start
-        // Up to the end of the text when no indexed word follows the window's last one.
+        // Up to the end of the text when no indexed word follows the window's last one
+        // (or the text ends before the window does).
         let rest = utf16[last.end...]
         let nothingFollows = rest.allSatisfy({ !Self.isWordUnit($0) })
         if !complete && nothingFollows { return nil }
-        let to = last.position < end - 1 && limit >= utf16.count || nothingFollows ? utf16.count : last.end
-        return build(utf16, from: from, to: to, highlighting: tokens.filter(\.matched).map { ($0.start, $0.end) })
+        let to = !covered && limit >= utf16.count || nothingFollows ? utf16.count : last.end
+        return build(utf16, from: from, to: to, cutBefore: base + from > 0,
+                     highlighting: tokens.filter(\.matched).map { ($0.start, $0.end) })
+    }
+
+    /// `utf16(bytes)` from the UTF-16 unit `unit` on, and `unit`; or, when the bytes do
+    /// not split there (not valid UTF-8 up to it, or `unit` in a surrogate pair or past
+    /// the end), all of `utf16(bytes)` and 0. Skipping the units before is a count of
+    /// the bytes that start characters, eight ASCII bytes at a time.
+    static func utf16(_ bytes: [UInt8], from unit: Int) -> (units: [UInt16], base: Int) {
+        guard unit > 0 else { return (utf16(bytes), 0) }
+        let split: Int? = bytes.withUnsafeBufferPointer { b in
+            let n = b.count
+            var i = n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF ? 3 : 0
+            var count = 0
+            while count < unit && i < n {
+                if i + 8 <= n && count + 8 <= unit {
+                    let word = UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                    if word & 0x8080_8080_8080_8080 == 0 {
+                        i += 8
+                        count += 8
+                        continue
+                    }
+                }
+                // A character, checked as `decodeUTF8` checks it.
+                let lead = b[i]
+                if lead < 0x80 { i += 1; count += 1; continue }
+                let width = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+                guard lead >= 0xC2, lead < 0xF5, i + width <= n else { return nil }
+                var v = UInt32(lead) & (0x7F >> width)
+                for k in 1..<width {
+                    guard b[i + k] & 0xC0 == 0x80 else { return nil }
+                    v = v << 6 | UInt32(b[i + k] & 0x3F)
+                }
+                if width == 3 { guard v >= 0x800, v & 0xF800 != 0xD800 else { return nil } }
+                if width == 4 { guard v >= 0x10000, v <= 0x10FFFF else { return nil } }
+                i += width
+                count += width == 4 ? 2 : 1
+            }
+            return count == unit ? i : nil
+        }
+        // Not valid UTF-8 after the split: the whole text, as `utf16` repairs it.
+        guard let split, let units = bytes.withUnsafeBufferPointer({ validUTF16(UnsafeBufferPointer(rebasing: $0[split...])) }) else {
+            return (utf16(bytes), 0)
+        }
+        return (units, unit)
     }
 
     /// Stored text (valid UTF-8, written by the indexer) as UTF-16, a leading BOM
     /// dropped as `TextDecoder` drops it; anything that is not valid UTF-8 goes to the
     /// standard library's repairing decoder instead.
     static func utf16(_ bytes: [UInt8]) -> [UInt16] {
-        bytes.withUnsafeBufferPointer { b in
-            let n = b.count
-            let start = n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF ? 3 : 0
-            var valid = true
-            let units = [UInt16](unsafeUninitializedCapacity: n - start) { out, count in
-                let written = decodeUTF8(UnsafeBufferPointer(rebasing: b[start...]), into: out.baseAddress!)
-                valid = written != nil
-                count = written ?? 0
-            }
-            return valid ? units : Array(String(decoding: bytes, as: UTF8.self).utf16)
+        let units = bytes.withUnsafeBufferPointer { b in
+            let bom = b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF
+            return validUTF16(UnsafeBufferPointer(rebasing: b[(bom ? 3 : 0)...]))
         }
+        return units ?? Array(String(decoding: bytes, as: UTF8.self).utf16)
+    }
+
+    /// Valid UTF-8 as UTF-16, or `nil`.
+    private static func validUTF16(_ b: UnsafeBufferPointer<UInt8>) -> [UInt16]? {
+        var valid = true
+        let units = [UInt16](unsafeUninitializedCapacity: b.count) { out, count in
+            let written = b.isEmpty ? 0 : decodeUTF8(b, into: out.baseAddress!)
+            valid = written != nil
+            count = written ?? 0
+        }
+        return valid ? units : nil
     }
 
     /// UTF-8 to UTF-16 (room for `bytes.count` units), eight ASCII bytes at a time: the
@@ -353,51 +424,71 @@ struct SnippetMaker {
         (u >= 0x30 && u <= 0x39) || (u | 0x20 >= 0x61 && u | 0x20 <= 0x7A) || u >= 0xC0
     }
 
-    /// Collapses white space runs to one space and trims; `map[i]` is the scalar offset
-    /// in the result of the UTF-16 unit `i` of `units` (nil for dropped white space and
-    /// low surrogates).
-    private func clean(_ units: ArraySlice<UInt16>) -> (text: String, map: [Int?]) {
-        var out: [UInt8] = []
-        out.reserveCapacity(units.count + units.count / 2)
-        var map = [Int?](repeating: nil, count: units.count)
-        var count = 0
-        var pendingSpace = false
-        var i = units.startIndex
-        while i < units.endIndex {
-            let u = units[i]
-            var scalar: Unicode.Scalar
-            var width = 1
-            if u & 0xFC00 == 0xD800, i + 1 < units.endIndex, units[i + 1] & 0xFC00 == 0xDC00 {
-                scalar = Unicode.Scalar(0x10000 + ((UInt32(u) - 0xD800) << 10) + (UInt32(units[i + 1]) - 0xDC00))!
-                width = 2
-            } else {
-                scalar = Unicode.Scalar(u) ?? "\u{FFFD}"
-            }
-            if Self.isSpace(scalar) || scalar.value < 0x20 || scalar == "\u{AD}" {
-                if scalar != "\u{AD}" { pendingSpace = count > 0 }
-            } else {
-                if pendingSpace {
-                    out.append(0x20)
-                    count += 1
-                    pendingSpace = false
+    /// Collapses white space runs to one space and trims, between `before` and `after`
+    /// (ASCII or "…"); `map[i]` is the scalar offset in the result of the UTF-16 unit `i`
+    /// of `units` (-1 for dropped white space and low surrogates).
+    private func clean(_ units: ArraySlice<UInt16>, before: String = "", after: String = "") -> (text: String, map: [Int32]) {
+        var map = [Int32](repeating: -1, count: units.count)
+        // At most three bytes per unit (four per surrogate pair), a space before each
+        // kept unit taking the place of a dropped one.
+        let capacity = units.count * 3 + before.utf8.count + after.utf8.count
+        let text = map.withUnsafeMutableBufferPointer { map in
+            units.withUnsafeBufferPointer { u in
+                String(unsafeUninitializedCapacity: capacity) { out in
+                    var n = 0
+                    for b in before.utf8 { out[n] = b; n += 1 }
+                    var count = before.unicodeScalars.count
+                    let first = count
+                    var pendingSpace = false
+                    @inline(__always) func put(_ b: UInt8) { out[n] = b; n &+= 1 }
+                    var i = 0
+                    while i < u.count {
+                        let c = u[i]
+                        if c < 0x80 {
+                            // ASCII: controls and white space collapse, the rest is kept.
+                            if c <= 0x20 {
+                                pendingSpace = count > first
+                            } else {
+                                if pendingSpace { put(0x20); count &+= 1; pendingSpace = false }
+                                map[i] = Int32(count)
+                                put(UInt8(c))
+                                count &+= 1
+                            }
+                            i &+= 1
+                            continue
+                        }
+                        var scalar: Unicode.Scalar
+                        var width = 1
+                        if c & 0xFC00 == 0xD800, i + 1 < u.count, u[i + 1] & 0xFC00 == 0xDC00 {
+                            scalar = Unicode.Scalar(0x10000 + ((UInt32(c) - 0xD800) << 10) + (UInt32(u[i + 1]) - 0xDC00))!
+                            width = 2
+                        } else {
+                            scalar = Unicode.Scalar(c) ?? "\u{FFFD}"
+                        }
+                        if Self.isSpace(scalar) || scalar == "\u{AD}" {
+                            if scalar != "\u{AD}" { pendingSpace = count > first }
+                        } else {
+                            if pendingSpace { put(0x20); count &+= 1; pendingSpace = false }
+                            map[i] = Int32(count)
+                            if width == 2 { map[i + 1] = Int32(count) }
+                            let v = scalar.value
+                            if v < 0x800 {
+                                put(UInt8(0xC0 | v >> 6)); put(UInt8(0x80 | v & 0x3F))
+                            } else if v < 0x10000 {
+                                put(UInt8(0xE0 | v >> 12)); put(UInt8(0x80 | v >> 6 & 0x3F)); put(UInt8(0x80 | v & 0x3F))
+                            } else {
+                                put(UInt8(0xF0 | v >> 18)); put(UInt8(0x80 | v >> 12 & 0x3F))
+                                put(UInt8(0x80 | v >> 6 & 0x3F)); put(UInt8(0x80 | v & 0x3F))
+                            }
+                            count &+= 1
+                        }
+                        i &+= width
+                    }
+                    for b in after.utf8 { put(b) }
+                    return n
                 }
-                map[i - units.startIndex] = count
-                if width == 2 { map[i + 1 - units.startIndex] = count }
-                let v = scalar.value
-                if v < 0x80 {
-                    out.append(UInt8(v))
-                } else if v < 0x800 {
-                    out.append(UInt8(0xC0 | v >> 6)); out.append(UInt8(0x80 | v & 0x3F))
-                } else if v < 0x10000 {
-                    out.append(UInt8(0xE0 | v >> 12)); out.append(UInt8(0x80 | v >> 6 & 0x3F)); out.append(UInt8(0x80 | v & 0x3F))
-                } else {
-                    out.append(UInt8(0xF0 | v >> 18)); out.append(UInt8(0x80 | v >> 12 & 0x3F))
-                    out.append(UInt8(0x80 | v >> 6 & 0x3F)); out.append(UInt8(0x80 | v & 0x3F))
-                }
-                count += 1
             }
-            i += width
         }
-        return (String(decoding: out, as: UTF8.self), map)
+        return (text, map)
     }
 }

@@ -85,6 +85,25 @@ final class WordSegmenterTests: XCTestCase {
         XCTAssertGreaterThan(try words(fast, Array(text.utf16)).count, vocabulary.count / 2)
     }
 
+    /// With a limit, both paths give the first that many segments and stop (in the middle
+    /// of an ASCII piece, of a piece left to ICU, and of a batch of 512).
+    func testLimitGivesTheFirstSegments() throws {
+        var text = "Dit is café-eigenaar Noord-Korea's zo'n 3,5 dag; 😀 coördinatie en e.g. a.b eind. "
+        for i in 0..<250 { text += "woord\(i) één, " }
+        let units = Array(text.utf16)
+        for segmenter in [fast!, icu!] {
+            let all = try words(segmenter, units)
+            XCTAssertGreaterThan(all.count, 513)
+            for limit in [0, 1, 2, 3, 4, 5, 7, 9, 11, 13, 100, 511, 512, 513, all.count, all.count + 1] {
+                var got: [Range<Int32>] = []
+                try units.withUnsafeBufferPointer { (t) throws(AnalysisError) in
+                    try segmenter.forEachWord(in: t, limit: limit) { got.append($0..<$1) }
+                }
+                XCTAssertEqual(got, Array(all.prefix(limit)), "limit \(limit), fast path \(segmenter.asciiFastPath)")
+            }
+        }
+    }
+
     /// Every `.txt` file below the folder named by `SEARCHCTL_SEGMENTER_CORPUS` (skipped
     /// when it is not set): for checking the fast path on a whole corpus, e.g.
     /// `SEARCHCTL_SEGMENTER_CORPUS=/tmp/nl-wetten swift test --filter WordSegmenterTests`.

@@ -318,6 +318,7 @@ final class SnippetTests: XCTestCase {
         let pieces: [[UInt8]] = ["De kat zit op de mat. ", "één", "café", "€", "𝔘", "🍎", "\u{FEFF}", "\n", "abcdefghij"].map { Array($0.utf8) }
             + [[0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x80], [0xFF], [0xF0, 0x9F, 0x8D]]
         var invalid = 0
+        var splits = 0
         for round in 0..<3000 {
             var bytes: [UInt8] = next(5) == 0 ? [0xEF, 0xBB, 0xBF] : []
             for _ in 0..<next(40) {
@@ -334,9 +335,24 @@ final class SnippetTests: XCTestCase {
                 invalid += 1
                 XCTAssertEqual(got, Array(String(decoding: bytes, as: UTF8.self).utf16), "round \(round)")
             }
+            // From a unit on: the units after it, or (not splittable there) all of them.
+            let unit = next(got.count + 3)
+            let (tail, base) = SnippetMaker.utf16(bytes, from: unit)
+            if base > 0 {
+                splits += 1
+                XCTAssertEqual(base, unit, "round \(round)")
+                XCTAssertEqual(tail, Array(got[unit...]), "round \(round) from \(unit)")
+            } else {
+                XCTAssertEqual(tail, got, "round \(round) from \(unit)")
+                // Only where the text is ill-formed, `unit` is 0 or past the end, or it
+                // falls between the two units of a surrogate pair.
+                let splittable = unit > 0 && unit <= got.count && !(unit < got.count && got[unit] & 0xFC00 == 0xDC00)
+                XCTAssertFalse(splittable && SnippetMaker.utf16(bytes) == (try? TextDecoder.decode(bytes))?.utf16, "round \(round) from \(unit)")
+            }
         }
         XCTAssertGreaterThan(invalid, 100)
         XCTAssertLessThan(invalid, 2900)
+        XCTAssertGreaterThan(splits, 300)
     }
 
 }
