@@ -64,12 +64,15 @@ public final class Compressor {
     /// zlib stream or raw DEFLATE, compressed with the preset `dictionary` when it is not
     /// empty: what `Compression.decompress` reads (a zlib stream without a dictionary) or
     /// a `Decompressor` (raw DEFLATE, given the same dictionary).
+    ///
+    /// With `code` (raw DEFLATE from our encoder only), blocks may be coded with it (see
+    /// `StoredTextCode`); a `Decompressor` then needs it too.
     public func compress(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
-                         appendingTo output: inout [UInt8]) {
+                         code: StoredTextCode? = nil, appendingTo output: inout [UInt8]) {
         appendVarint(bytes.count, to: &output)
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
         if raw && !zlibOnly && bytes.count <= Self.encoderLimit {
-            encoder.compress(bytes, dictionary: dictionary, appendingTo: &output)
+            encoder.compress(bytes, dictionary: dictionary, code: code, appendingTo: &output)
             return
         }
         // deflateBound leaves out the 4-byte dictionary id of a stream with a dictionary.
@@ -125,13 +128,15 @@ public final class Decompressor {
     /// raw DEFLATE `bytes` hold (what `Compressor.compress` with `raw` and `dictionary`
     /// made), or `nil` when they are damaged. With the whole length asked for, the stream
     /// must end right after it.
-    public func decompress(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer,
+    /// `code`: the dictionary's shared code, for blocks of type 3 (which zlib, with
+    /// `zlibOnly`, does not read).
+    public func decompress(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer, code: StoredTextCode? = nil,
                            prefix: Int = Int.max) -> [UInt8]? {
         guard let (length, payload) = Self.split(bytes) else { return nil }
         if length == 0 { return [] }
         let count = min(prefix, length)
         if zlibOnly { return zlibInflate(payload, dictionary: dictionary, count: count, length: length) }
-        inflater.start(payload, dictionary: dictionary, length: length)
+        inflater.start(payload, dictionary: dictionary, code: code, length: length)
         guard inflater.inflate(until: count) else { return nil }
         return Array(UnsafeBufferPointer(rebasing: inflater.text[..<count]))
     }
@@ -157,11 +162,11 @@ public final class Decompressor {
     /// data is damaged. Inflates in steps, each a lower bound of what is still missing
     /// (a UTF-16 unit takes at least one byte of UTF-8), so that little beyond the
     /// needed start is inflated whatever the script.
-    public func decompress(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer,
+    public func decompress(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer, code: StoredTextCode? = nil,
                            utf16Units units: Int) -> [UInt8]? {
         guard let (length, payload) = Self.split(bytes) else { return nil }
         if length == 0 { return [] }
-        inflater.start(payload, dictionary: dictionary, length: length)
+        inflater.start(payload, dictionary: dictionary, code: code, length: length)
         var wanted = min(max(units, 0) + 16, length)
         guard inflater.inflate(until: wanted) else { return nil }
         var counted = Self.utf16Count(inflater.text, from: 0, to: wanted)

@@ -18,7 +18,8 @@ import Glibc
 /// does). Each block is written as whichever of dynamic Huffman, fixed Huffman or stored
 /// is smallest, as zlib chooses. Output is what any inflater reads with the same
 /// dictionary (`Decompressor`, zlib's `inflateSetDictionary`); tests hold it to zlib's
-/// inflate on random and real text.
+/// inflate on random and real text. Given a `StoredTextCode`, a block may also be of
+/// type 3, coded with it, which only `Decompressor` reads (given the same code).
 ///
 /// Not thread-safe: one per thread.
 public final class DeflateEncoder {
@@ -57,6 +58,10 @@ public final class DeflateEncoder {
     private let distanceCounts = UnsafeMutablePointer<UInt32>.allocate(capacity: 30)
     private var extraBits = 0
     private let bits = BitWriter()
+    /// The shared code of the current text's dictionary (`StoredTextCode`), if any.
+    private var code: StoredTextCode?
+    /// While a code is trained: the symbol counts of each block written are added here.
+    private var statistics: UnsafeMutablePointer<UInt32>?
 
     public init() {
         head = [UInt32](repeating: 0, count: 1 << Self.hashBits)
@@ -96,10 +101,26 @@ public final class DeflateEncoder {
         }
     }
 
+    /// Like `compress`, and adds the symbol counts of the blocks to `counts` (286
+    /// literal/length symbols, then 30 distance symbols): for training a `StoredTextCode`.
+    func compress(_ text: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer, code: StoredTextCode?,
+                  appendingTo output: inout [UInt8], counting counts: inout [UInt32]) {
+        precondition(counts.count == StoredTextCode.symbolCount)
+        counts.withUnsafeMutableBufferPointer { c in
+            statistics = c.baseAddress
+            compress(text, dictionary: dictionary, code: code, appendingTo: &output)
+            statistics = nil
+        }
+    }
+
     /// Appends the raw DEFLATE of `text` (not empty), compressed against the preset
-    /// `dictionary` (empty: none), to `output`.
-    public func compress(_ text: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) {
+    /// `dictionary` (empty: none), to `output`; with `code`, a block is written with that
+    /// code (block type 3, see `StoredTextCode`) when that is smallest.
+    public func compress(_ text: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer, code: StoredTextCode? = nil,
+                         appendingTo output: inout [UInt8]) {
         precondition(text.count > 0 && text.count + Self.windowSize < 1 << Self.positionBits)
+        self.code = code
+        defer { self.code = nil }
         prepare(UnsafeRawBufferPointer(rebasing: dictionary.suffix(Self.windowSize)))
         let d = dictionaryCount
         // The window holds the dictionary alone here (each text is removed when done).
@@ -211,12 +232,16 @@ public final class DeflateEncoder {
     // MARK: blocks
 
     /// Writes the current symbols (the bytes `raw`) as one block, the smallest of
-    /// dynamic Huffman, fixed Huffman and stored.
+    /// dynamic Huffman, fixed Huffman, stored and (when the text has one) the shared code.
     private func writeBlock(_ raw: UnsafeBufferPointer<UInt8>, last: Bool) {
         // The counts made with the symbols, taken (the next block starts from zero).
         self.literalCounts[256] = 1
         let literalCounts = Array(UnsafeBufferPointer(start: self.literalCounts, count: 286))
         let distanceCounts = Array(UnsafeBufferPointer(start: self.distanceCounts, count: 30))
+        if let statistics {
+            for i in 0..<286 { statistics[i] += literalCounts[i] }
+            for i in 0..<30 { statistics[286 + i] += distanceCounts[i] }
+        }
         let extraBits = self.extraBits
         self.literalCounts.update(repeating: 0, count: 286)
         self.distanceCounts.update(repeating: 0, count: 30)
@@ -246,13 +271,19 @@ public final class DeflateEncoder {
         for r in runs { dynamicBits += Int(lengthLengths[Int(r & 0xFF)]) + Deflate.runExtraBits(r) }
         let fixedBits = 3 + dataBits(Deflate.fixedLiteralLengths, Deflate.fixedDistanceLengths)
         let storedBits = raw.count <= 65535 ? 3 + 7 + 32 + 8 * raw.count : Int.max
+        let sharedBits = code.map { 3 + dataBits($0.literalLengths, $0.distanceLengths) } ?? Int.max
 
-        if storedBits <= min(dynamicBits, fixedBits) {
+        if storedBits <= min(dynamicBits, fixedBits, sharedBits) {
             bits.put(last ? 1 : 0, 3)   // BTYPE 00
             bits.alignToByte()
             bits.put(UInt64(raw.count), 16)
             bits.put(UInt64(~raw.count & 0xFFFF), 16)
             for b in raw { bits.put(UInt64(b), 8) }
+            return
+        }
+        if let code, sharedBits <= min(dynamicBits, fixedBits) {
+            bits.put((last ? 1 : 0) | 3 << 1, 3)
+            writeSymbols(code.literalCodes, code.literalLengths, code.distanceCodes, code.distanceLengths)
             return
         }
         if fixedBits <= dynamicBits {

@@ -6,7 +6,9 @@
 /// second lookup in a small subtable), a distance code likewise with 8 bits; a match
 /// at least 8 bytes back is copied 8 bytes at a time; the next code's entry is looked up
 /// while the bit buffer refills. The text is decoded right after a copy of the preset
-/// dictionary, so that matches reach into it as into earlier text.
+/// dictionary, so that matches reach into it as into earlier text. A block of type 3
+/// (reserved in RFC 1951) is coded with the text's `StoredTextCode`, whose tables are
+/// built once and kept while the texts that come use the same code.
 ///
 /// Decoding can stop once enough of the text is out and go on later (`inflate(until:)`),
 /// so that a snippet near the start of a long text inflates only that start. Input reads,
@@ -65,6 +67,12 @@ final class Inflater {
     private let dynamicDistances = UnsafeMutablePointer<UInt32>.allocate(capacity: Inflater.distanceCapacity)
     private let codeLengthTable = UnsafeMutablePointer<UInt32>.allocate(capacity: 1 << Inflater.codeLengthBits)
     private let lengths = UnsafeMutablePointer<UInt8>.allocate(capacity: 288 + 32)
+    /// The current text's shared code (`StoredTextCode`, for blocks of type 3), and the
+    /// tables of the code they were last built for (kept from text to text).
+    private var code: StoredTextCode?
+    private var tablesCode: StoredTextCode?
+    private let sharedLiterals = UnsafeMutablePointer<UInt32>.allocate(capacity: Inflater.literalCapacity)
+    private let sharedDistances = UnsafeMutablePointer<UInt32>.allocate(capacity: Inflater.distanceCapacity)
 
     /// The fixed code's tables (RFC 1951 section 3.2.6), built once and only read after.
     nonisolated(unsafe) private static let fixed: (literals: UnsafeMutablePointer<UInt32>, distances: UnsafeMutablePointer<UInt32>) = {
@@ -96,14 +104,18 @@ final class Inflater {
         dynamicDistances.deallocate()
         codeLengthTable.deallocate()
         lengths.deallocate()
+        sharedLiterals.deallocate()
+        sharedDistances.deallocate()
     }
 
     /// The text decoded so far.
     var text: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: buffer + dictionaryCount, count: produced) }
 
     /// Starts decoding `source` (which must stay valid until the last `inflate`), a text
-    /// of `length` bytes compressed with the preset `dictionary`.
-    func start(_ source: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer, length: Int) {
+    /// of `length` bytes compressed with the preset `dictionary` and its shared `code`
+    /// (without one, a block of type 3 is damage).
+    func start(_ source: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer, code: StoredTextCode? = nil, length: Int) {
+        self.code = code
         // Room for the dictionary and a usual text; a large buffer left by an earlier
         // large text is given back.
         let needed = dictionary.count + min(length, 1 << 16) + Self.slack
@@ -176,7 +188,26 @@ final class Inflater {
             state = .huffman
             return true
         default:
-            return false
+            // Type 3: the shared code's tables, built once per code (the segments of
+            // one run have equal codes, each its own instance).
+            guard let code else { return false }
+            if tablesCode !== code, tablesCode.map({ $0 == code }) == true {
+                tablesCode = code
+            } else if tablesCode !== code {
+                tablesCode = nil
+                let built = (code.literalLengths + code.distanceLengths).withUnsafeBufferPointer { l in
+                    Self.build(l.baseAddress!, count: StoredTextCode.literalSymbols, into: sharedLiterals,
+                               primaryBits: Self.literalBits, entries: Self.literalEntries)
+                        && Self.build(l.baseAddress! + StoredTextCode.literalSymbols, count: StoredTextCode.distanceSymbols,
+                                      into: sharedDistances, primaryBits: Self.distanceBits, entries: Self.distanceEntries)
+                }
+                guard built else { return false }
+                tablesCode = code
+            }
+            literals = UnsafePointer(sharedLiterals)
+            distances = UnsafePointer(sharedDistances)
+            state = .huffman
+            return reader.withinInput
         }
     }
 

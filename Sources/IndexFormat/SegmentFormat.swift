@@ -50,8 +50,10 @@
 /// storedOffsets --> Offset^(DocCount+1)                 (into `stored`)
 /// Offset     --> u32 when the section it points into is shorter than 4 GiB, else u64
 ///                (always u64 before version 4)
-/// storedDictionaries --> Count vint, <Length vint, Bytes>^Count   (`StoredTextDictionary`;
+/// storedDictionaries --> Count vint, <Length vint, Bytes, Code>^Count   (`StoredTextDictionary`;
 ///                the k-th is the one a StoredDocument's Dictionary k names; version 3 on)
+/// Code       --> CodeLength vint (0 or 158), Lengths   (the dictionary's
+///                `StoredTextCode`, 316 lengths of 4 bits; version 8 on, absent before)
 /// commonWords --> WordCount u8, <Length u8, Term>^WordCount, DocumentWords^DocCount
 ///                (version 7 on; see `CommonWords`)
 /// DocumentWords --> Code^dl (5 bits each, a little-endian bit stream padded with zero
@@ -117,8 +119,14 @@ public enum SegmentFormat {
     /// there (`CommonWords`), so that an exact phrase checks those words without their
     /// long postings lists.
     public static let versionChunkTables: UInt32 = 7
-    public static let currentVersion: UInt32 = versionChunkTables
-    public static let supportedVersions: ClosedRange<UInt32> = versionCRC32C...versionChunkTables
+    /// Each stored dictionary may come with a Huffman code trained with it
+    /// (`StoredTextCode`), and a stored document's raw DEFLATE may have blocks of type 3,
+    /// coded with it: no code lengths per document (about a tenth of its compressed
+    /// bytes), and no decoding tables to build per document read. Versions 2 to 7 are
+    /// still read (and rewritten as version 8 by merges, their documents as they were).
+    public static let versionSharedCodes: UInt32 = 8
+    public static let currentVersion: UInt32 = versionSharedCodes
+    public static let supportedVersions: ClosedRange<UInt32> = versionCRC32C...versionSharedCodes
 
     /// True when document records of `version` hold the title.
     public static func recordsHoldTitles(_ version: UInt32) -> Bool {

@@ -50,8 +50,10 @@ public final class SegmentReader: @unchecked Sendable {
     /// The preset dictionaries of the stored text (`storedDictionaries` section), in order:
     /// a `StoredDocument`'s dictionary number k is `storedDictionaries[k - 1]`.
     public let storedDictionaries: [UnsafeRawBufferPointer]
-    /// The CRC-32C of each of `storedDictionaries` (version 4 stored documents' checksums
-    /// start from their dictionary's).
+    /// Per dictionary, its shared code (`StoredTextCode`; version 8 on, and not always).
+    public let storedCodes: [StoredTextCode?]
+    /// Per dictionary, the CRC-32C of its bytes and code (`StoredTextDictionary.checksum`;
+    /// version 4 stored documents' checksums start from their dictionary's).
     public let storedDictionaryChecksums: [UInt32]
     /// How the stored documents are laid out (by format version).
     public var storedLayout: StoredDocument.Layout { StoredDocument.Layout(formatVersion: version) }
@@ -160,6 +162,7 @@ public final class SegmentReader: @unchecked Sendable {
         }
         blockCount = Int(count)
         var dictionaries: [UnsafeRawBufferPointer] = []
+        var codes: [StoredTextCode?] = []
         if let range = sections[.storedDictionaries]?.range {
             var dr = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[range]))
             guard let n = dr.readInt(limit: range.count) else {
@@ -170,10 +173,25 @@ public final class SegmentReader: @unchecked Sendable {
                     throw .corrupt(file: path, offset: range.lowerBound, reason: "stored dictionaries section is damaged")
                 }
                 dictionaries.append(d)
+                var code: StoredTextCode?
+                if version >= SegmentFormat.versionSharedCodes {
+                    guard let length = dr.readInt(limit: StoredTextCode.serializedSize), length == 0 || length == StoredTextCode.serializedSize,
+                          let bytes = dr.readBytes(length) else {
+                        throw .corrupt(file: path, offset: range.lowerBound, reason: "stored dictionaries section is damaged")
+                    }
+                    if length > 0 {
+                        guard let parsed = StoredTextCode(serialized: bytes) else {
+                            throw .corrupt(file: path, offset: range.lowerBound, reason: "a stored dictionary's code is not a valid Huffman code")
+                        }
+                        code = parsed
+                    }
+                }
+                codes.append(code)
             }
         }
         storedDictionaries = dictionaries
-        storedDictionaryChecksums = dictionaries.map { Checksum.crc32($0) }
+        storedCodes = codes
+        storedDictionaryChecksums = dictionaries.indices.map { StoredTextDictionary.checksum(dictionaries[$0], code: codes[$0]) }
         var words: [[UInt8]] = []
         if let range = sections[.commonWords]?.range, let offsets = sections[.commonWordOffsets]?.range {
             let section = UnsafeRawBufferPointer(rebasing: bytes[range])
@@ -342,7 +360,8 @@ public final class SegmentReader: @unchecked Sendable {
     public func storedDocument(_ doc: Int, prefix: Int = Int.max, utf16Prefix: Int? = nil,
                                decompressor: Decompressor? = nil) throws(IndexError) -> (text: [UInt8], checkpoints: [StoredDocument.Checkpoint]) {
         let blob = try storedBlob(doc)
-        guard let decoded = StoredDocument.decode(blob, dictionaries: storedDictionaries, dictionaryChecksums: storedDictionaryChecksums,
+        guard let decoded = StoredDocument.decode(blob, dictionaries: storedDictionaries, codes: storedCodes,
+                                                  dictionaryChecksums: storedDictionaryChecksums,
                                                   layout: storedLayout, prefix: prefix, utf16Prefix: utf16Prefix,
                                                   decompressor: decompressor) else {
             throw corrupt("stored text of document \(doc) does not decompress")
@@ -364,7 +383,7 @@ public final class SegmentReader: @unchecked Sendable {
     public func storedText(_ doc: Int, outline: StoredDocument.Outline, utf16Prefix units: Int,
                            decompressor: Decompressor) throws(IndexError) -> [UInt8] {
         guard let text = StoredDocument.decodePrefix(try storedBlob(doc), outline: outline, dictionaries: storedDictionaries,
-                                                     dictionaryChecksums: storedDictionaryChecksums, utf16Prefix: units,
+                                                     codes: storedCodes, dictionaryChecksums: storedDictionaryChecksums, utf16Prefix: units,
                                                      decompressor: decompressor) else {
             throw corrupt("stored text of document \(doc) does not decompress")
         }

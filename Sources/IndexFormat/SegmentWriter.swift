@@ -295,11 +295,14 @@ public struct SegmentWriter {
         try section(.documentOffsets, Self.offsetTable(documentOffsets, end: documents.offset))
         try section(.storedOffsets, Self.offsetTable(storedOffsets, end: sections.first { $0.0 == .stored }!.1.count))
         try section(.commonWordOffsets, Self.offsetTable(wordOffsets, end: words.offset))
-        var dictionaries = ByteWriter(capacity: 8 + storedDictionaries.reduce(0) { $0 + $1.bytes.count + 4 })
+        var dictionaries = ByteWriter(capacity: 8 + storedDictionaries.reduce(0) { $0 + $1.bytes.count + 8 + StoredTextCode.serializedSize })
         dictionaries.varint(storedDictionaries.count)
         for d in storedDictionaries {
             dictionaries.varint(d.bytes.count)
             dictionaries.append(d.bytes)
+            let code = d.code?.serialized ?? []
+            dictionaries.varint(code.count)
+            dictionaries.append(code)
         }
         try section(.storedDictionaries, dictionaries.bytes)
 

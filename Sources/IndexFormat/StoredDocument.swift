@@ -9,8 +9,10 @@
 /// `Dictionary` is 0 when the text was compressed without a preset dictionary, else k for
 /// the k-th (from 1) of the segment's `storedDictionaries` (`StoredTextDictionary`).
 /// `RawDeflate` is the UTF-8 text (`Length` bytes) as raw DEFLATE, absent when the text
-/// is empty. `CRC32C` covers every byte before it, `Dictionary` included, continuing from
-/// the CRC-32C of the dictionary's bytes (0 for none): a document is checked without
+/// is empty; from format version 8 on, its blocks may be of type 3, coded with the
+/// dictionary's `StoredTextCode`. `CRC32C` covers every byte before it, `Dictionary`
+/// included, continuing from the CRC-32C of the dictionary's bytes and code
+/// (`StoredTextDictionary.checksum`; 0 for none): a document is checked without
 /// inflating it, against the very dictionary it was compressed with, and then a prefix
 /// of its text can be inflated alone (a title, a snippet near the start). The
 /// dictionaries themselves are checked when their segment is opened, so a checked
@@ -62,7 +64,8 @@ public enum StoredDocument {
     /// the segment's dictionary number `dictionary.number` (0 and no bytes: none).
     public static func encode(utf8 text: UnsafeRawBufferPointer, checkpoints: [Checkpoint],
                               compressor: Compressor = Compressor(raw: true),
-                              dictionary: (number: Int, bytes: UnsafeRawBufferPointer) = (0, UnsafeRawBufferPointer(start: nil, count: 0))) -> [UInt8] {
+                              dictionary: (number: Int, bytes: UnsafeRawBufferPointer) = (0, UnsafeRawBufferPointer(start: nil, count: 0)),
+                              code: StoredTextCode? = nil) -> [UInt8] {
         precondition(compressor.raw, "stored documents hold raw DEFLATE")
         var w = ByteWriter(capacity: 16 + checkpoints.count * 4)
         w.varint(dictionary.number)
@@ -73,8 +76,9 @@ public enum StoredDocument {
             w.varint(UInt64(c.offset - previous.offset))
             previous = c
         }
-        compressor.compress(text, dictionary: dictionary.bytes, appendingTo: &w.bytes)
-        w.u32(w.bytes.withUnsafeBytes { Checksum.crc32($0, continuing: Checksum.crc32(dictionary.bytes)) })
+        compressor.compress(text, dictionary: dictionary.bytes, code: code, appendingTo: &w.bytes)
+        let seed = StoredTextDictionary.checksum(dictionary.bytes, code: code)
+        w.u32(w.bytes.withUnsafeBytes { Checksum.crc32($0, continuing: seed) })
         return w.bytes
     }
 
@@ -115,17 +119,22 @@ public enum StoredDocument {
     /// With `prefix`, a `version4` blob gives only the first `prefix` bytes of its text
     /// (checked all the same: its CRC-32C covers the compressed bytes); older layouts give
     /// the whole text; with `utf16Prefix`, the shortest start holding that many UTF-16
-    /// units. `dictionaryChecksums` (the CRC-32C of each of `dictionaries`) saves
-    /// computing them; `decompressor` (one per thread) saves setting up an inflater per call.
+    /// units. `codes` are the dictionaries' shared codes (`StoredTextCode`; none when
+    /// shorter). `dictionaryChecksums` (each dictionary's `StoredTextDictionary.checksum`)
+    /// saves computing them; `decompressor` (one per thread) saves setting up an inflater
+    /// per call.
     public static func decode(_ blob: UnsafeRawBufferPointer, dictionaries: [UnsafeRawBufferPointer] = [],
-                              dictionaryChecksums: [UInt32]? = nil,
+                              codes: [StoredTextCode?] = [], dictionaryChecksums: [UInt32]? = nil,
                               layout: Layout = .version4, prefix: Int = Int.max, utf16Prefix: Int? = nil,
                               decompressor: Decompressor? = nil) -> (text: [UInt8], checkpoints: [Checkpoint])? {
         if layout == .version4 {
-            guard let (number, body) = checkedBody(blob, dictionaryChecksums: dictionaryChecksums ?? dictionaries.map { Checksum.crc32($0) }) else { return nil }
+            let checksums = dictionaryChecksums ?? dictionaries.indices.map {
+                StoredTextDictionary.checksum(dictionaries[$0], code: $0 < codes.count ? codes[$0] : nil)
+            }
+            guard let (number, body) = checkedBody(blob, dictionaryChecksums: checksums) else { return nil }
             let dictionary = number == 0 ? UnsafeRawBufferPointer(start: nil, count: 0) : dictionaries[number - 1]
-            return decodeChecked(body, dictionary: dictionary, prefix: prefix, utf16Prefix: utf16Prefix,
-                                 decompressor: decompressor ?? Decompressor())
+            return decodeChecked(body, dictionary: dictionary, code: number == 0 || number > codes.count ? nil : codes[number - 1],
+                                 prefix: prefix, utf16Prefix: utf16Prefix, decompressor: decompressor ?? Decompressor())
         }
         guard let (number, rest) = split(blob, layout: layout), number <= dictionaries.count else { return nil }
         let checked = layout == .version3
@@ -167,22 +176,23 @@ public enum StoredDocument {
     /// `decode(blob, …, utf16Prefix: units).text` for a `version4` blob whose `outline`
     /// is known (its checkpoints are not read again), or `nil` when the blob is damaged.
     public static func decodePrefix(_ blob: UnsafeRawBufferPointer, outline: Outline, dictionaries: [UnsafeRawBufferPointer],
-                                    dictionaryChecksums: [UInt32], utf16Prefix units: Int, decompressor: Decompressor) -> [UInt8]? {
+                                    codes: [StoredTextCode?], dictionaryChecksums: [UInt32], utf16Prefix units: Int,
+                                    decompressor: Decompressor) -> [UInt8]? {
         guard let (number, body) = checkedBody(blob, dictionaryChecksums: dictionaryChecksums),
               outline.textStart <= body.count else { return nil }
         let dictionary = number == 0 ? UnsafeRawBufferPointer(start: nil, count: 0) : dictionaries[number - 1]
         return decompressor.decompress(UnsafeRawBufferPointer(rebasing: body[outline.textStart...]), dictionary: dictionary,
-                                       utf16Units: units)
+                                       code: number == 0 || number > codes.count ? nil : codes[number - 1], utf16Units: units)
     }
 
     /// Decodes a `version4` blob whose checksum has been verified (`body`: without it).
-    private static func decodeChecked(_ body: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer,
+    private static func decodeChecked(_ body: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer, code: StoredTextCode?,
                                       prefix: Int, utf16Prefix: Int?, decompressor: Decompressor) -> (text: [UInt8], checkpoints: [Checkpoint])? {
         var r = ByteReader(body)
         guard r.readInt(limit: Int(Int32.max)) != nil, let checkpoints = readCheckpoints(&r) else { return nil }
         let compressed = UnsafeRawBufferPointer(rebasing: body[r.offset...])
-        guard let text = utf16Prefix.map({ decompressor.decompress(compressed, dictionary: dictionary, utf16Units: $0) })
-                ?? decompressor.decompress(compressed, dictionary: dictionary, prefix: prefix) else { return nil }
+        guard let text = utf16Prefix.map({ decompressor.decompress(compressed, dictionary: dictionary, code: code, utf16Units: $0) })
+                ?? decompressor.decompress(compressed, dictionary: dictionary, code: code, prefix: prefix) else { return nil }
         return (text, checkpoints)
     }
 

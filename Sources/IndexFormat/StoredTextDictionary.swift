@@ -14,8 +14,27 @@ import Glibc
 /// `StoredDocument`. Training is deterministic: the same sample gives the same bytes.
 public struct StoredTextDictionary: Sendable, Equatable {
     public let bytes: [UInt8]
+    /// The Huffman code trained with it (format version 8 on), for the blocks of type 3
+    /// of the documents compressed with it.
+    public let code: StoredTextCode?
 
-    public init(bytes: [UInt8]) { self.bytes = bytes }
+    public init(bytes: [UInt8], code: StoredTextCode? = nil) {
+        self.bytes = bytes
+        self.code = code
+    }
+
+    /// The CRC-32C that a document's own continues from (`StoredDocument`): of the
+    /// dictionary's bytes, then of its code as stored, when it has one.
+    public static func checksum(_ bytes: UnsafeRawBufferPointer, code: StoredTextCode?) -> UInt32 {
+        let crc = Checksum.crc32(bytes)
+        guard let code else { return crc }
+        return code.serialized.withUnsafeBytes { Checksum.crc32($0, continuing: crc) }
+    }
+
+    /// This dictionary with a code trained on `samples` (what `train` took).
+    public func withCode(trainedOn samples: [[UInt8]]) -> StoredTextDictionary {
+        StoredTextDictionary(bytes: bytes, code: StoredTextCode.train(samples: samples, dictionary: bytes))
+    }
 
     /// The dictionary's size limit. zlib's window is 32 KiB; larger dictionaries compress
     /// a little better but cost more per document, since zlib indexes every dictionary

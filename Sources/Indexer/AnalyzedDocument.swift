@@ -149,7 +149,8 @@ final class DocumentAnalyzer {
         func store(_ body: UnsafeRawBufferPointer) -> [UInt8] {
             guard let storedDictionary else { return StoredDocument.encode(utf8: body, checkpoints: checkpoints, compressor: compressor) }
             return storedDictionary.bytes.withUnsafeBytes {
-                StoredDocument.encode(utf8: body, checkpoints: checkpoints, compressor: compressor, dictionary: (1, $0))
+                StoredDocument.encode(utf8: body, checkpoints: checkpoints, compressor: compressor, dictionary: (1, $0),
+                                      code: storedDictionary.code)
             }
         }
         if decoded.detectedCharset == nil {

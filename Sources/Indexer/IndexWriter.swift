@@ -221,16 +221,19 @@ public final class IndexWriter {
         return summary
     }
 
-    /// The preset dictionary for this run's stored text: the one of the index's largest
-    /// segment when it has one (so that merges keep one copy), else one trained on up to
+    /// The preset dictionary for this run's stored text, with its code: the one of the
+    /// index's largest segment when it has one (so that merges keep one copy; a code is
+    /// trained for it when it has none), else one trained on up to
     /// `StoredTextDictionary.sampleSize` bytes spread evenly over the files to index (the
     /// first 16 KiB of every k-th file, in path order: the same files give the same
     /// dictionary whatever the thread count), or `nil` for a sample too small to pay.
     private func storedDictionary(for files: [FileEntry], existing segments: [WorkingSegment]) -> StoredTextDictionary? {
         if files.isEmpty { return nil }
+        var reused: StoredTextDictionary?
         if let largest = segments.max(by: { $0.info.documentCount < $1.info.documentCount }),
            let first = largest.reader.storedDictionaries.first {
-            return StoredTextDictionary(bytes: Array(first))
+            reused = StoredTextDictionary(bytes: Array(first), code: largest.reader.storedCodes[0])
+            if reused?.code != nil { return reused }
         }
         let perFile = 16 << 10
         let totalBytes = files.reduce(0) { $0 + min(Int($1.size), perFile) }
@@ -246,7 +249,9 @@ public final class IndexWriter {
             samples.append(Array(buffer[0..<n]))
             sampled += n
         }
-        return StoredTextDictionary.train(samples: samples)
+        // The code that goes with the dictionary, trained on the same sample (for the
+        // dictionary of a segment of a version before 8, which has none, on this run's).
+        return (reused ?? StoredTextDictionary.train(samples: samples))?.withCode(trainedOn: samples)
     }
 
     /// Reads at most `count` bytes from the start of a regular file into `bytes`.

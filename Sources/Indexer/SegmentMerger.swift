@@ -29,21 +29,24 @@ enum SegmentMerger {
     }
 
     /// The stored dictionaries of the merged segment: each distinct one of the inputs once
-    /// (a run's segments share theirs), and per input the new number of each of its own
-    /// (index 0: "none" stays 0).
+    /// (a run's segments share theirs; the same bytes with another code, or none, are
+    /// another dictionary), and per input the new number of each of its own (index 0:
+    /// "none" stays 0).
     static func mergedDictionaries(_ readers: [SegmentReader]) -> ([StoredTextDictionary], [[Int]]) {
         var dictionaries: [StoredTextDictionary] = []
         var numbers: [[UInt8]: Int] = [:]
         var maps: [[Int]] = []
         for reader in readers {
             var map = [0]
-            for d in reader.storedDictionaries {
+            for (d, code) in zip(reader.storedDictionaries, reader.storedCodes) {
                 let bytes = Array(d)
-                if let n = numbers[bytes] {
+                // The key: whether there is a code, the code as stored, then the bytes.
+                let key = (code.map { [1] + $0.serialized } ?? [0]) + bytes
+                if let n = numbers[key] {
                     map.append(n)
                 } else {
-                    dictionaries.append(StoredTextDictionary(bytes: bytes))
-                    numbers[bytes] = dictionaries.count
+                    dictionaries.append(StoredTextDictionary(bytes: bytes, code: code))
+                    numbers[key] = dictionaries.count
                     map.append(dictionaries.count)
                 }
             }

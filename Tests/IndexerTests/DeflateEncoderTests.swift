@@ -86,4 +86,76 @@ final class DeflateEncoderTests: XCTestCase {
             } }
         }
     }
+
+    /// A `StoredTextCode` trained on some documents: other documents compressed with it
+    /// use it (block type 3) and come back through `Decompressor` given the code (whole,
+    /// and by prefix), are smaller than with codes of their own, and are refused without
+    /// the code or with another one; incompressible text still goes into stored blocks.
+    func testSharedCodeBlocks() throws {
+        let dictionary = Array(dutch(2000).suffix(8192))
+        let code = try XCTUnwrap(StoredTextCode.train(samples: (0..<40).map { _ in dutch(300) }, dictionary: dictionary))
+        XCTAssertTrue(code.lengths.allSatisfy { (1...15).contains($0) })
+        XCTAssertEqual(code.lengths.count, 316)
+        let other = try XCTUnwrap(StoredTextCode.train(samples: [Array("xyz xyz xyz 12345 !!".utf8)], dictionary: []))
+        XCTAssertNotEqual(code, other)
+        let compressor = Compressor(raw: true)
+        let decompressor = Decompressor()
+        var shared = 0
+        var withCode = 0
+        var without = 0
+        var texts = (0..<100).map { _ in dutch(Int(next() % 600) + 10) }
+        texts.append((0..<5000).map { _ in UInt8(truncatingIfNeeded: next()) })
+        texts.append(Array("a".utf8))
+        for (i, text) in texts.enumerated() {
+            var coded: [UInt8] = []
+            var plain: [UInt8] = []
+            text.withUnsafeBytes { t in dictionary.withUnsafeBytes { d in
+                compressor.compress(t, dictionary: d, code: code, appendingTo: &coded)
+                compressor.compress(t, dictionary: d, appendingTo: &plain)
+            } }
+            withCode += coded.count
+            without += plain.count
+            // After the length varint, the first block's type: bits 1 and 2 of its first byte.
+            let varint = text.count < 128 ? 1 : 2
+            let type = coded[varint] >> 1 & 3
+            if type == 3 { shared += 1 }
+            if i == 100 { XCTAssertEqual(type, 0, "random bytes: a stored block") }
+            coded.withUnsafeBytes { c in dictionary.withUnsafeBytes { d in
+                XCTAssertEqual(decompressor.decompress(c, dictionary: d, code: code), text, "text \(i)")
+                let half = text.count / 2
+                XCTAssertEqual(decompressor.decompress(c, dictionary: d, code: code, prefix: half), Array(text[..<half]), "text \(i)")
+                if type == 3 {
+                    XCTAssertNil(decompressor.decompress(c, dictionary: d), "text \(i) without its code")
+                    XCTAssertNotEqual(decompressor.decompress(c, dictionary: d, code: other), text, "text \(i) with another code")
+                    XCTAssertNil(Decompressor(zlibOnly: true).decompress(c, dictionary: d), "zlib has no block type 3")
+                }
+            } }
+        }
+        XCTAssertGreaterThan(shared, 90, "most documents use the shared code")
+        XCTAssertLessThan(withCode, without, "with the code \(withCode) bytes, without \(without)")
+        // Stored and parsed back.
+        let parsed = code.serialized.withUnsafeBytes { StoredTextCode(serialized: $0) }
+        XCTAssertEqual(parsed, code)
+        XCTAssertEqual(code.serialized.count, StoredTextCode.serializedSize)
+    }
+
+    /// Lengths that are no code: out of 1...15, the wrong count, or over-subscribed.
+    func testSharedCodeRejectsInvalidLengths() {
+        let valid = [UInt8](repeating: 9, count: 286) + [UInt8](repeating: 5, count: 30)
+        XCTAssertNotNil(StoredTextCode(lengths: valid))
+        var zero = valid
+        zero[7] = 0
+        XCTAssertNil(StoredTextCode(lengths: zero))
+        var long = valid
+        long[300] = 16
+        XCTAssertNil(StoredTextCode(lengths: long))
+        XCTAssertNil(StoredTextCode(lengths: Array(valid.dropLast())))
+        var oversubscribed = valid
+        for i in 0..<3 { oversubscribed[i] = 1 }
+        XCTAssertNil(StoredTextCode(lengths: oversubscribed))
+        var distances = valid
+        for i in 286..<316 { distances[i] = 4 }   // 30 codes of 4 bits: more than 16 fit
+        XCTAssertNil(StoredTextCode(lengths: distances))
+        XCTAssertNil([UInt8](repeating: 0, count: 157).withUnsafeBytes { StoredTextCode(serialized: $0) })
+    }
 }

@@ -14,6 +14,47 @@ final class SegmentFormatTests: XCTestCase {
         return out
     }
 
+    /// The stored dictionaries section of version 8: each dictionary's bytes, then its
+    /// code (158 bytes after their length, 0x9E 0x01) or none (length 0); the reader
+    /// gives the codes back and decodes documents compressed with them.
+    func testStoredDictionariesWithCodes() throws {
+        let folder = NSTemporaryDirectory() + "/segfmt-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let bytes = Array(String(repeating: "de aanval op de stad en het veto van de raad ", count: 4).utf8)
+        let texts = (0..<5).map { Array("De aanval \($0) op de stad: het veto van de Veiligheidsraad, de stad en de raad.".utf8) }
+        let code = try XCTUnwrap(StoredTextCode.train(samples: texts, dictionary: bytes))
+        let dictionaries = [StoredTextDictionary(bytes: bytes, code: code), StoredTextDictionary(bytes: Array("xyz".utf8))]
+        var w = try SegmentWriter(directory: folder, name: "seg-000001", storedDictionaries: dictionaries)
+        for (i, text) in texts.enumerated() {
+            let number = i % 2 == 0 ? 1 : 2
+            let blob = text.withUnsafeBytes { t in
+                dictionaries[number - 1].bytes.withUnsafeBytes {
+                    StoredDocument.encode(utf8: t, checkpoints: [], dictionary: (number, $0), code: dictionaries[number - 1].code)
+                }
+            }
+            try blob.withUnsafeBytes { try w.addDocument(record(i), length: 10, storedBlob: $0) }
+        }
+        _ = try w.finish()
+        let reader = try SegmentReader(directory: folder, name: "seg-000001")
+        let section = Array(reader.file.bytes[reader.sections[.storedDictionaries]!.range])
+        XCTAssertEqual(bytes.count, 180)
+        XCTAssertEqual(section, [2, 0xB4, 0x01] + bytes + [0x9E, 0x01] + code.serialized + [3] + Array("xyz".utf8) + [0])
+        XCTAssertEqual(reader.storedCodes.count, 2)
+        XCTAssertEqual(reader.storedCodes[0], code)
+        XCTAssertNil(reader.storedCodes[1])
+        for (i, text) in texts.enumerated() {
+            XCTAssertEqual(try reader.storedDocument(i).text, text)
+            let outline = try XCTUnwrap(try reader.storedOutline(i))
+            let start = try reader.storedText(i, outline: outline, utf16Prefix: 10, decompressor: Decompressor())
+            XCTAssertTrue(start.count >= 10 && text.starts(with: start), "\(start)")
+        }
+        // The first document's blob uses the code: without it, it does not decode.
+        let blob = try reader.storedBlob(0)
+        XCTAssertNil(StoredDocument.decode(blob, dictionaries: reader.storedDictionaries, dictionaryChecksums: reader.storedDictionaryChecksums))
+        XCTAssertNotNil(StoredDocument.decode(blob, dictionaries: reader.storedDictionaries, codes: reader.storedCodes))
+    }
+
     /// The worked example of `SegmentFormat`: a term once in document 7 and three times in
     /// document 11 (positions 2, 5, 9) is the tail vints 15, 8, 3 and positions 2, 3, 4,
     /// inline in its dictionary entry; a term whose list exceeds `inlineLimit` has them in
@@ -49,9 +90,10 @@ final class SegmentFormatTests: XCTestCase {
         let pos = Array(reader.file.bytes[reader.sections[.positions]!.range])
         XCTAssertEqual(pos, [4, 0] + [UInt8](repeating: 1, count: 60))
         let header = Array(reader.file.bytes[0..<16])
-        // Version 7: CRC-32C checksums, stored text with preset dictionaries, inline lists,
-        // u32 offsets, packed positions with chunk tables, records with titles.
-        XCTAssertEqual(header, Array("SCTLSEGM".utf8) + [7, 0, 0, 0, 0, 0, 0, 0])
+        // Version 8: CRC-32C checksums, stored text with preset dictionaries and their
+        // codes, inline lists, u32 offsets, packed positions with chunk tables, records
+        // with titles.
+        XCTAssertEqual(header, Array("SCTLSEGM".utf8) + [8, 0, 0, 0, 0, 0, 0, 0])
         // Records: path, title ("t"), size, mtime, hash and CRC-32C (33 bytes each here);
         // offsets as u32 (the sections are far below 4 GiB), one more than documents.
         let documents = Array(reader.file.bytes[reader.sections[.documents]!.range])

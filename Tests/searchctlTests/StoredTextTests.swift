@@ -36,7 +36,7 @@ final class StoredTextTests: CLITestCase {
     }
 
     /// The segment format version `searchctl index` writes.
-    static let currentVersion: UInt32 = 7
+    static let currentVersion: UInt32 = 8
 
     func testVersion2IndexIsReadAndMergeRewritesItAsCurrent() throws {
         try checkOlderIndex("index-v2", version: 2)
@@ -56,6 +56,54 @@ final class StoredTextTests: CLITestCase {
 
     func testVersion6IndexIsReadAndMergeRewritesItAsCurrent() throws {
         try checkOlderIndex("index-v6", version: 6)
+    }
+
+    func testVersion7IndexIsReadAndMergeRewritesItAsCurrent() throws {
+        try checkOlderIndex("index-v7", version: 7)
+    }
+
+    /// A version 7 index with a dictionary (and so no code): read as it is; an incremental
+    /// run adds a segment with that dictionary and a code trained for it; merging both
+    /// keeps the old documents as they were and answers as a fresh index does.
+    func testVersion7DictionaryWithoutCodeIsReadAndMergedWithCodedSegments() throws {
+        let files = Self.dictionaryCorpus()
+        let corpus = try makeCorpus(files)
+        let fresh = scratch.appendingPathComponent("fresh")
+        XCTAssertEqual(run(["index", corpus.path, "--index", fresh.path, "--quiet"]).exitCode, 0)
+        let old = scratch.appendingPathComponent("old")
+        try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("index-v7-dictionary"), to: old)
+        XCTAssertEqual(try segmentVersions(old), [7])
+        let oldDictionary = try storedDictionaryBytes(old)
+        // The fresh index's section holds the same kind of dictionary and a code (158 bytes).
+        XCTAssertGreaterThan(oldDictionary, 1024)
+        XCTAssertGreaterThan(try storedDictionaryBytes(fresh), 158)
+        let queries = ["uniekwoord0x3", "uniekwoord17x24", "uniekwoord59x0", "\"de regering\"", "sancties rusland", "coördinatie"]
+        for q in queries {
+            XCTAssertEqual(try snippets(q, index: old), try snippets(q, index: fresh), q)
+        }
+        for d in [3, 40] {
+            let path = "doc\(String(format: "%02d", d)).txt"
+            try write("Bericht \(d)\nGewijzigd. " + files[path]!, to: corpus.appendingPathComponent(path))
+        }
+        for index in [old, fresh] {
+            let r = run(["index", corpus.path, "--index", index.path, "--quiet"])
+            XCTAssertEqual(r.exitCode, 0, r.stderr)
+        }
+        XCTAssertEqual(try segmentVersions(old).sorted(), [7, Self.currentVersion])
+        // The new segment: the old dictionary again, with a code (its length, 158, a
+        // two-byte varint).
+        XCTAssertEqual(try storedDictionaryBytes(old), 2 * oldDictionary + 2 + StoredTextCodeSize.bytes)
+        XCTAssertEqual(run(["merge", "--index", old.path]).exitCode, 0)
+        XCTAssertEqual(try segmentVersions(old), [Self.currentVersion])
+        XCTAssertEqual(run(["check", "--index", old.path]).exitCode, 0)
+        for q in queries + ["gewijzigd"] {
+            let expected = try snippets(q, index: fresh)
+            XCTAssertFalse(expected.isEmpty, q)
+            XCTAssertEqual(try snippets(q, index: old), expected, "after merge: \(q)")
+        }
+        // Both dictionaries stay, in one section: the old one without a code (one byte
+        // more: its code's length, 0; one less: the section's count), the new one with one.
+        XCTAssertEqual(try storedDictionaryBytes(old), 2 * oldDictionary + 2 + StoredTextCodeSize.bytes)
     }
 
     /// Version 6 positions of 128 values and more (full chunks, varint rests; the demo
@@ -150,7 +198,9 @@ final class StoredTextTests: CLITestCase {
     /// A corpus large enough for a dictionary: every document's text comes back whole
     /// (snippets of a query for each document's rarest word), the dictionary is stored,
     /// an incremental run reuses it and `merge` keeps one copy.
-    func testStoredTextWithDictionaryRoundTripsThroughIncrementalRunsAndMerge() throws {
+    /// 60 generated documents, 185 KB: enough for a dictionary. The fixture
+    /// `index-v7-dictionary` is version 7's index of them.
+    static func dictionaryCorpus() -> [String: String] {
         var files: [String: String] = [:]
         let words = ["de", "het", "een", "regering", "minister", "aanval", "veiligheidsraad", "sancties",
                      "rusland", "verklaring", "overleg", "bondgenoten", "financiële", "coördinatie"]
@@ -168,6 +218,11 @@ final class StoredTextTests: CLITestCase {
             }
             files["doc\(String(format: "%02d", d)).txt"] = text + "\n"
         }
+        return files
+    }
+
+    func testStoredTextWithDictionaryRoundTripsThroughIncrementalRunsAndMerge() throws {
+        let files = Self.dictionaryCorpus()
         XCTAssertGreaterThan(files.values.reduce(0) { $0 + $1.utf8.count }, 64 << 10, "the corpus must be large enough for a dictionary")
         let corpus = try makeCorpus(files)
         let index = scratch.appendingPathComponent("idx")
@@ -175,7 +230,7 @@ final class StoredTextTests: CLITestCase {
         XCTAssertEqual(r.exitCode, 0, r.stderr)
         let dictionary = try storedDictionaryBytes(index)
         XCTAssertGreaterThan(dictionary, 1024, "a run over 64 KiB of text stores a dictionary")
-        XCTAssertLessThanOrEqual(dictionary, 8 << 10 + 16)
+        XCTAssertLessThanOrEqual(dictionary, 8 << 10 + 16 + StoredTextCodeSize.bytes)
 
         func checkEveryDocument() throws {
             for d in [0, 17, 59] {
@@ -209,4 +264,9 @@ final class StoredTextTests: CLITestCase {
         try checkEveryDocument()
         XCTAssertEqual(run(["check", "--index", index.path]).exitCode, 0)
     }
+}
+
+/// A stored dictionary's code as the section holds it (`StoredTextCode.serializedSize`).
+enum StoredTextCodeSize {
+    static let bytes = 158
 }

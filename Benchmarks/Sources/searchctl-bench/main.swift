@@ -84,48 +84,59 @@ do {
         let texts = try list.map { try Array(Data(contentsOf: URL(fileURLWithPath: $0))) }
         var sample: [UInt8] = []
         for t in texts.enumerated() where t.offset % 50 == 0 && sample.count < 8192 { sample += t.element.prefix(8192 - sample.count) }
+        // The shared code (`StoredTextCode`) trained on every 50th text, as a run trains it.
+        let code = StoredTextCode.train(samples: texts.enumerated().filter { $0.offset % 50 == 0 }.map(\.element), dictionary: sample)
         var rows: [[String]] = []
-        for zlibOnly in [true, false] {
+        for (name, zlibOnly, shared) in [("zlib level 1", true, false), ("DeflateEncoder", false, false), ("DeflateEncoder, shared code", false, true)] {
             let compressor = IndexFormat.Compressor(raw: true, zlibOnly: zlibOnly)
             var out: [UInt8] = []
             var total = 0
+            var coded = 0   // texts whose first block is of type 3 (the shared code)
             let start = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<option("--repeats", 3) {
                 total = 0
+                coded = 0
                 for t in texts {
                     out.removeAll(keepingCapacity: true)
-                    t.withUnsafeBytes { tb in sample.withUnsafeBytes { compressor.compress(tb, dictionary: $0, appendingTo: &out) } }
+                    t.withUnsafeBytes { tb in sample.withUnsafeBytes { compressor.compress(tb, dictionary: $0, code: shared ? code : nil, appendingTo: &out) } }
                     total += out.count
+                    // The first block's type follows the length varint (bits 1 and 2).
+                    let varint = (out.firstIndex { $0 < 0x80 } ?? 0) + 1
+                    if varint < out.count && out[varint] >> 1 & 3 == 3 { coded += 1 }
                 }
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(option("--repeats", 3))
             let input = texts.reduce(0) { $0 + $1.count }
-            rows.append([zlibOnly ? "zlib level 1" : "DeflateEncoder", String(format: "%.1f", Double(input) / seconds / 1_048_576),
-                         String(format: "%.4f", Double(total) / Double(input))])
+            rows.append([name, String(format: "%.1f", Double(input) / seconds / 1_048_576),
+                         String(format: "%.4f", Double(total) / Double(input)), String(format: "%.1f%%", 100 * Double(coded) / Double(max(texts.count, 1)))])
         }
-        table(["compressor", "MB/s", "ratio"], rows)
+        table(["compressor", "MB/s", "ratio", "shared-code texts"], rows)
         // Inflating the same texts (as snippets do, one document at a time): zlib's inflate
-        // against `Inflater`, from the encoder's output with the same dictionary.
+        // against `Inflater`, from the encoder's output with the same dictionary (and code).
         let compressor = IndexFormat.Compressor(raw: true)
-        let blobs = texts.map { t in
-            var out: [UInt8] = []
-            t.withUnsafeBytes { tb in sample.withUnsafeBytes { compressor.compress(tb, dictionary: $0, appendingTo: &out) } }
-            return out
+        var blobs: [[[UInt8]]] = [[], []]   // without, with the shared code
+        for shared in [false, true] {
+            for t in texts {
+                var out: [UInt8] = []
+                t.withUnsafeBytes { tb in sample.withUnsafeBytes { compressor.compress(tb, dictionary: $0, code: shared ? code : nil, appendingTo: &out) } }
+                blobs[shared ? 1 : 0].append(out)
+            }
         }
         rows = []
-        for zlibOnly in [true, false] {
+        for (name, zlibOnly, shared) in [("zlib inflate", true, false), ("Inflater", false, false), ("Inflater, shared code", false, true)] {
             let decompressor = Decompressor(zlibOnly: zlibOnly)
+            let compressed = blobs[shared ? 1 : 0]
             var total = 0
             let start = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<option("--repeats", 3) {
-                for b in blobs {
-                    let text = b.withUnsafeBytes { bb in sample.withUnsafeBytes { decompressor.decompress(bb, dictionary: $0) } }
+                for b in compressed {
+                    let text = b.withUnsafeBytes { bb in sample.withUnsafeBytes { decompressor.decompress(bb, dictionary: $0, code: shared ? code : nil) } }
                     guard let text else { fail("searchctl-bench: a text did not inflate", code: 1) }
                     total += text.count
                 }
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            rows.append([zlibOnly ? "zlib inflate" : "Inflater", String(format: "%.1f", Double(total) / seconds / 1_048_576)])
+            rows.append([name, String(format: "%.1f", Double(total) / seconds / 1_048_576)])
         }
         table(["decompressor", "MB/s"], rows)
     case "queries":

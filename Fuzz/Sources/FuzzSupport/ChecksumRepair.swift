@@ -168,7 +168,8 @@ struct SegmentLayout {
     }
 
     /// Stored document CRCs (format version 4 on: the last 4 bytes of each blob, over the
-    /// rest of it, continuing from the CRC of the dictionary its first varint names).
+    /// rest of it, continuing from the CRC of the dictionary its first varint names, and
+    /// from version 8 on of that dictionary's code).
     func repairStoredDocuments(_ b: inout [UInt8]) {
         guard version(b) >= SegmentFormat.versionDerivedTitles, let stored = section(.stored),
               let storedOffsets = section(.storedOffsets), let dictionaries = section(.storedDictionaries),
@@ -190,8 +191,14 @@ struct SegmentLayout {
         if let count = varint(dictionaries.upperBound) {
             for _ in 0..<min(count, 64) {
                 guard let length = varint(dictionaries.upperBound), length <= dictionaries.upperBound - at else { break }
-                seeds.append(crc(b, at..<(at + length)))
+                var seed = crc(b, at..<(at + length))
                 at += length
+                if version(b) >= SegmentFormat.versionSharedCodes {
+                    guard let codeLength = varint(dictionaries.upperBound), codeLength <= dictionaries.upperBound - at else { break }
+                    seed = crc(b, at..<(at + codeLength), continuing: seed)
+                    at += codeLength
+                }
+                seeds.append(seed)
             }
         }
         for d in 0..<documentCount {

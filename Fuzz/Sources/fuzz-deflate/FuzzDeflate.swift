@@ -1,10 +1,11 @@
 // Fuzz target: the stored text's DEFLATE encoder (`DeflateEncoder`, through
 // `Compressor(raw: true)`) and decoder (`Inflater`, through `Decompressor`). The input's
 // first byte picks the preset dictionary (none, a fixed Dutch one, or the input's own
-// first part); the rest is the text.
+// first part) and, with its top bit, a shared code (`StoredTextCode`, block type 3);
+// the rest is the text.
 //
 // Properties checked besides "no crash": zlib's inflate and the inflater give the text
-// back, with the dictionary; so does a prefix of any length, asked for in bytes or in
+// back, with the dictionary (zlib only without a shared code); so does a prefix of any length, asked for in bytes or in
 // UTF-16 units; one compressor reused across inputs (and dictionaries) writes what a
 // fresh one writes. The text is also decoded as if it were a stored blob (length varint,
 // raw DEFLATE): whatever zlib's inflate accepts, the inflater must decode to the same
@@ -17,6 +18,8 @@ import IndexFormat
 
 nonisolated(unsafe) let reused = Compressor(raw: true)
 nonisolated(unsafe) let zlib = Decompressor(zlibOnly: true)
+nonisolated(unsafe) let sharedCode = StoredTextCode.train(samples: [DeflateSeeds.dictionary, Array(DeflateSeeds.dictionary.reversed())],
+                                                          dictionary: DeflateSeeds.dictionary)
 
 @_cdecl("LLVMFuzzerInitialize")
 public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>?,
@@ -40,12 +43,13 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
     default: break
     }
     if text.isEmpty { return 0 }
+    let code = mode & 0x80 != 0 ? sharedCode : nil
     var fresh: [UInt8] = []
     var again: [UInt8] = []
     text.withUnsafeBytes { t in
         dictionary.withUnsafeBytes { d in
-            Compressor(raw: true).compress(t, dictionary: d, appendingTo: &fresh)
-            reused.compress(t, dictionary: d, appendingTo: &again)
+            Compressor(raw: true).compress(t, dictionary: d, code: code, appendingTo: &fresh)
+            reused.compress(t, dictionary: d, code: code, appendingTo: &again)
         }
     }
     fuzzCheck(fresh == again, "a reused compressor wrote other bytes than a fresh one")
@@ -63,18 +67,22 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
             if let part = decompressor.decompress(t, dictionary: d, prefix: Int(mode) * 3) {
                 fuzzCheck(part.count <= Int(mode) * 3, "a prefix longer than asked for")
             }
+            if let withCode = decompressor.decompress(t, dictionary: d, code: sharedCode) {
+                var reader = ByteReader(t)
+                fuzzCheck(reader.readInt(limit: 1 << 31) == withCode.count, "the inflater accepted a text of another length than declared")
+            }
         }
     }
     fresh.withUnsafeBytes { f in
         dictionary.withUnsafeBytes { d in
-            fuzzCheck(zlib.decompress(f, dictionary: d) == text, "zlib's inflate does not give the text back")
-            fuzzCheck(decompressor.decompress(f, dictionary: d) == text, "the inflater does not give the text back")
+            if code == nil { fuzzCheck(zlib.decompress(f, dictionary: d) == text, "zlib's inflate does not give the text back") }
+            fuzzCheck(decompressor.decompress(f, dictionary: d, code: code) == text, "the inflater does not give the text back")
             for prefix in [1, text.count / 2, text.count - 1] where prefix > 0 {
-                fuzzCheck(decompressor.decompress(f, dictionary: d, prefix: prefix) == Array(text.prefix(prefix)),
+                fuzzCheck(decompressor.decompress(f, dictionary: d, code: code, prefix: prefix) == Array(text.prefix(prefix)),
                           "a prefix of \(prefix) bytes is not the text's start")
             }
             let units = Int(mode) * 7 % (text.count + 1)
-            let part = decompressor.decompress(f, dictionary: d, utf16Units: units)
+            let part = decompressor.decompress(f, dictionary: d, code: code, utf16Units: units)
             fuzzCheck(part.map { Array(text.prefix($0.count)) == $0 } ?? false, "a prefix by UTF-16 units is not the text's start")
         }
     }
@@ -92,6 +100,7 @@ enum DeflateSeeds {
             ("run", [0] + [UInt8](repeating: 0x61, count: 700)),
             ("binary", [0] + (0..<600).map { UInt8(truncatingIfNeeded: $0 &* 97 &+ 13) }),
             ("tiny", [1, 0x61]),
+            ("shared-code", [0x81] + Array("de Veiligheidsraad en de aanval van het veto; een aanval op de stad, dat is in de Raad".utf8)),
         ]
     }
 }

@@ -1,6 +1,7 @@
 // Fuzz target: `StoredDocument.decode(_:dictionaries:)`, one document's stored text blob
 // (dictionary number, checkpoints, the UTF-8 text's length and raw DEFLATE, CRC-32C),
-// with one preset dictionary available (number 1), as in a segment with one.
+// with one preset dictionary available (number 1), as in a segment with one: with a
+// shared code (`StoredTextCode`, block type 3) when the input's last byte is odd.
 //
 // Properties checked besides "no crash": checkpoints come out non-decreasing and
 // within Int32, a decoded blob encodes to one that decodes to the same, and a prefix
@@ -21,13 +22,14 @@ public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>?,
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = fuzzInput(data, size)
+    let codes = bytes.last.map { $0 & 1 == 1 } == true ? [StoredSeeds.code] : []
     guard let decoded = bytes.withUnsafeBytes({ blob in
-        StoredSeeds.dictionary.withUnsafeBytes { StoredDocument.decode(blob, dictionaries: [$0]) }
+        StoredSeeds.dictionary.withUnsafeBytes { StoredDocument.decode(blob, dictionaries: [$0], codes: codes) }
     }) else { return 0 }
     let number = bytes.withUnsafeBytes { StoredDocument.split($0)!.dictionary }
     for prefix in [0, 1, decoded.text.count / 2, decoded.text.count + 1] {
         let part = bytes.withUnsafeBytes { blob in
-            StoredSeeds.dictionary.withUnsafeBytes { StoredDocument.decode(blob, dictionaries: [$0], prefix: prefix) }
+            StoredSeeds.dictionary.withUnsafeBytes { StoredDocument.decode(blob, dictionaries: [$0], codes: codes, prefix: prefix) }
         }
         fuzzCheck(part.map { Array(decoded.text.prefix(prefix)) == $0.text } ?? false, "prefix \(prefix) is not the start of the text")
     }
@@ -38,11 +40,12 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
     }
     let encoded = decoded.text.withUnsafeBytes { text in
         StoredSeeds.dictionary.withUnsafeBytes { d in
-            StoredDocument.encode(utf8: text, checkpoints: decoded.checkpoints, dictionary: (number, number == 0 ? UnsafeRawBufferPointer(start: nil, count: 0) : d))
+            StoredDocument.encode(utf8: text, checkpoints: decoded.checkpoints, dictionary: (number, number == 0 ? UnsafeRawBufferPointer(start: nil, count: 0) : d),
+                                  code: number == 0 ? nil : codes.first ?? nil)
         }
     }
     guard let again = encoded.withUnsafeBytes({ blob in
-        StoredSeeds.dictionary.withUnsafeBytes { StoredDocument.decode(blob, dictionaries: [$0]) }
+        StoredSeeds.dictionary.withUnsafeBytes { StoredDocument.decode(blob, dictionaries: [$0], codes: codes) }
     }) else {
         fuzzCheck(false, "a decoded blob re-encodes to one that does not decode")
         return 0
@@ -52,8 +55,10 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
 }
 
 enum StoredSeeds {
-    /// The one dictionary the target decodes with.
+    /// The one dictionary the target decodes with, and its code.
     static let dictionary: [UInt8] = Array("de het een van en in is op dat die Veto Veiligheidsraad ".utf8)
+    static let code: StoredTextCode? = StoredTextCode.train(samples: [Array("Veto in de Veiligheidsraad, het veto van Rusland. ".utf8)],
+                                                            dictionary: dictionary)
 
     static func all() throws -> [(name: String, bytes: [UInt8])] {
         let sample = try SampleIndex.build(in: Scratch.folder("sample"))
@@ -73,6 +78,19 @@ enum StoredSeeds {
                 StoredDocument.encode(utf8: text, checkpoints: [.init(position: 0, offset: 0)], dictionary: (1, $0))
             }
         }))
+        // With the code: the blob's last byte (of its CRC) odd, so that the target decodes
+        // it with the code (a text tried until the CRC comes out so).
+        for k in 0..<64 {
+            let blob = Array("Veto in de Veiligheidsraad, het veto van Rusland\(String(repeating: "!", count: k))".utf8).withUnsafeBytes { text in
+                dictionary.withUnsafeBytes {
+                    StoredDocument.encode(utf8: text, checkpoints: [.init(position: 0, offset: 0)], dictionary: (1, $0), code: code)
+                }
+            }
+            if blob.last! & 1 == 1 {
+                seeds.append(("made-with-code", blob))
+                break
+            }
+        }
         return seeds
     }
 }
