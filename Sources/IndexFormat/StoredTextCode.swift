@@ -40,6 +40,7 @@ public final class StoredTextCode: Sendable, Equatable {
         distanceLengths = Array(distance)
         literalCodes = Huffman.codes(literalLengths)
         distanceCodes = Huffman.codes(distanceLengths)
+        serialized = stride(from: 0, to: Self.symbolCount, by: 2).map { lengths[$0] | lengths[$0 + 1] << 4 }
     }
 
     /// The code stored as `bytes` (`serialized`), or `nil` when they are not one.
@@ -54,9 +55,9 @@ public final class StoredTextCode: Sendable, Equatable {
         self.init(lengths: lengths)
     }
 
-    public var serialized: [UInt8] {
-        stride(from: 0, to: Self.symbolCount, by: 2).map { lengths[$0] | lengths[$0 + 1] << 4 }
-    }
+    /// The code as stored (`serializedSize` bytes), made once: each stored document's
+    /// checksum starts from its CRC.
+    public let serialized: [UInt8]
 
     public static func == (a: StoredTextCode, b: StoredTextCode) -> Bool {
         a.literalLengths == b.literalLengths && a.distanceLengths == b.distanceLengths
