@@ -4,10 +4,12 @@
 ///
 /// A block of a document's raw DEFLATE may use it instead of a code of its own: block
 /// type 3 (reserved in RFC 1951) is a Huffman block whose codes are this one, with no
-/// code lengths in the block. A document of 2 KB spends about a tenth of its compressed
-/// bytes on its block's code lengths, and an inflater as much time on reading them and
-/// building its tables as on a quarter of the text; with this code, both go, and the
-/// decoding tables are built once per code (`Inflater` keeps the last code's).
+/// code lengths in the block. Short documents spend a good part of their compressed
+/// bytes on their blocks' code lengths, and an inflater much of its time on reading them
+/// and building its tables; with this code, both go, and the decoding tables are built
+/// once per code (`Inflater` keeps the last code's). On the first 1,000 documents of the
+/// generated 100k corpus (`searchctl-bench deflate`): stored text 0.4507 → 0.4323 of
+/// the input, inflating 158 → 214 MB/s.
 ///
 /// Every symbol has a length (1 to 15), so that any text can be written with the code;
 /// the encoder still writes a block with a code of its own (or fixed, or stored) when

@@ -53,6 +53,11 @@ final class SegmentFormatTests: XCTestCase {
         let blob = try reader.storedBlob(0)
         XCTAssertNil(StoredDocument.decode(blob, dictionaries: reader.storedDictionaries, dictionaryChecksums: reader.storedDictionaryChecksums))
         XCTAssertNotNil(StoredDocument.decode(blob, dictionaries: reader.storedDictionaries, codes: reader.storedCodes))
+        // Its checksum covers the code: checked against the dictionary's bytes alone, it fails.
+        XCTAssertNil(StoredDocument.decode(blob, dictionaries: reader.storedDictionaries, codes: reader.storedCodes,
+                                           dictionaryChecksums: reader.storedDictionaries.map { Checksum.crc32($0) }))
+        XCTAssertNotEqual(reader.storedDictionaryChecksums[0], Checksum.crc32(reader.storedDictionaries[0]))
+        XCTAssertEqual(reader.storedDictionaryChecksums[1], Checksum.crc32(reader.storedDictionaries[1]))
     }
 
     /// The worked example of `SegmentFormat`: a term once in document 7 and three times in
