@@ -191,15 +191,14 @@ final class Inflater {
             // Type 3: the shared code's tables, built once per code (the segments of
             // one run have equal codes, each its own instance).
             guard let code else { return false }
-            if tablesCode !== code, tablesCode.map({ $0 == code }) == true {
-                tablesCode = code
-            } else if tablesCode !== code {
+            if tablesCode != code {
                 tablesCode = nil
-                let built = (code.literalLengths + code.distanceLengths).withUnsafeBufferPointer { l in
-                    Self.build(l.baseAddress!, count: StoredTextCode.literalSymbols, into: sharedLiterals,
+                let built = code.literalLengths.withUnsafeBufferPointer {
+                    Self.build($0.baseAddress!, count: StoredTextCode.literalSymbols, into: sharedLiterals,
                                primaryBits: Self.literalBits, entries: Self.literalEntries)
-                        && Self.build(l.baseAddress! + StoredTextCode.literalSymbols, count: StoredTextCode.distanceSymbols,
-                                      into: sharedDistances, primaryBits: Self.distanceBits, entries: Self.distanceEntries)
+                } && code.distanceLengths.withUnsafeBufferPointer {
+                    Self.build($0.baseAddress!, count: StoredTextCode.distanceSymbols, into: sharedDistances,
+                               primaryBits: Self.distanceBits, entries: Self.distanceEntries)
                 }
                 guard built else { return false }
                 tablesCode = code

@@ -132,9 +132,9 @@ public enum StoredDocument {
                 StoredTextDictionary.checksum(dictionaries[$0], code: $0 < codes.count ? codes[$0] : nil)
             }
             guard let (number, body) = checkedBody(blob, dictionaryChecksums: checksums) else { return nil }
-            let dictionary = number == 0 ? UnsafeRawBufferPointer(start: nil, count: 0) : dictionaries[number - 1]
-            return decodeChecked(body, dictionary: dictionary, code: number == 0 || number > codes.count ? nil : codes[number - 1],
-                                 prefix: prefix, utf16Prefix: utf16Prefix, decompressor: decompressor ?? Decompressor())
+            let (dictionary, code) = compressedWith(number, dictionaries, codes)
+            return decodeChecked(body, dictionary: dictionary, code: code, prefix: prefix, utf16Prefix: utf16Prefix,
+                                 decompressor: decompressor ?? Decompressor())
         }
         guard let (number, rest) = split(blob, layout: layout), number <= dictionaries.count else { return nil }
         let checked = layout == .version3
@@ -180,9 +180,17 @@ public enum StoredDocument {
                                     decompressor: Decompressor) -> [UInt8]? {
         guard let (number, body) = checkedBody(blob, dictionaryChecksums: dictionaryChecksums),
               outline.textStart <= body.count else { return nil }
-        let dictionary = number == 0 ? UnsafeRawBufferPointer(start: nil, count: 0) : dictionaries[number - 1]
+        let (dictionary, code) = compressedWith(number, dictionaries, codes)
         return decompressor.decompress(UnsafeRawBufferPointer(rebasing: body[outline.textStart...]), dictionary: dictionary,
-                                       code: number == 0 || number > codes.count ? nil : codes[number - 1], utf16Units: units)
+                                       code: code, utf16Units: units)
+    }
+
+    /// The dictionary (none for 0) and code of dictionary number `number` (checked to be
+    /// at most `dictionaries.count`).
+    private static func compressedWith(_ number: Int, _ dictionaries: [UnsafeRawBufferPointer],
+                                       _ codes: [StoredTextCode?]) -> (UnsafeRawBufferPointer, StoredTextCode?) {
+        guard number > 0 else { return (UnsafeRawBufferPointer(start: nil, count: 0), nil) }
+        return (dictionaries[number - 1], number <= codes.count ? codes[number - 1] : nil)
     }
 
     /// Decodes a `version4` blob whose checksum has been verified (`body`: without it).

@@ -146,14 +146,6 @@ struct SnippetMaker {
         var term: Int
     }
 
-    /// The snippet for a document whose match positions are known: the best window is
-    /// chosen from the positions alone, and only the text from the checkpoint before it
-    /// is analyzed (to find the words' offsets). Falls back to scanning the text when
-    /// no position is known.
-    func make(utf8 text: [UInt8], checkpoints: [StoredDocument.Checkpoint], matches: [MatchPosition]) -> Snippet {
-        make(utf8: text, complete: true, checkpoints: checkpoints, window: Window(matches, windowTokens: windowTokens))!
-    }
-
     /// Where the snippet of a document's matches lies, found from their positions alone.
     struct Window {
         /// The matched positions, in order.
@@ -169,13 +161,9 @@ struct SnippetMaker {
         }
     }
 
-    /// How many UTF-16 units of the text's start `make` needs for the snippet of
-    /// `matches`, or `nil` when it may need all of them: up to the first checkpoint well
-    /// past the best window.
-    func textNeeded(checkpoints: [StoredDocument.Checkpoint], matches: [MatchPosition]) -> Int? {
-        textNeeded(checkpoints: checkpoints, window: Window(matches, windowTokens: windowTokens))
-    }
-
+    /// How many UTF-16 units of the text's start `make` needs for the snippet in
+    /// `window`, or `nil` when it may need all of them: up to the first checkpoint well
+    /// past the window.
     func textNeeded(checkpoints: [StoredDocument.Checkpoint], window: Window) -> Int? {
         guard let start = window.start else { return nil }
         let end = start + Int32(windowTokens)
@@ -207,13 +195,11 @@ struct SnippetMaker {
         return max(0, sorted[best].position - 3)
     }
 
-    /// `make(utf8:checkpoints:matches:)` on `text`, the whole text or (`complete` false)
-    /// a prefix of its bytes; `nil` when the prefix does not reach far enough to give the
-    /// same snippet as the whole text.
-    func make(utf8 whole: [UInt8], complete: Bool, checkpoints: [StoredDocument.Checkpoint], matches: [MatchPosition]) -> Snippet? {
-        make(utf8: whole, complete: complete, checkpoints: checkpoints, window: Window(matches, windowTokens: windowTokens))
-    }
-
+    /// The snippet for a document whose match positions are known (`window`): only the
+    /// text from the checkpoint before the window is analyzed, to find the words'
+    /// offsets; the text is scanned instead when no position is known. `text` is the
+    /// whole text or (`complete` false) a prefix of its bytes; `nil` when the prefix does
+    /// not reach far enough to give the same snippet as the whole text.
     func make(utf8 whole: [UInt8], complete: Bool, checkpoints: [StoredDocument.Checkpoint], window: Window) -> Snippet? {
         var text = whole
         if !complete {
@@ -301,7 +287,7 @@ struct SnippetMaker {
         guard unit > 0 else { return (utf16(bytes), 0) }
         let split: Int? = bytes.withUnsafeBufferPointer { b in
             let n = b.count
-            var i = n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF ? 3 : 0
+            var i = bomLength(b)
             var count = 0
             while count < unit && i < n {
                 if i + 8 <= n && count + 8 <= unit {
@@ -312,20 +298,9 @@ struct SnippetMaker {
                         continue
                     }
                 }
-                // A character, checked as `decodeUTF8` checks it.
-                let lead = b[i]
-                if lead < 0x80 { i += 1; count += 1; continue }
-                let width = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
-                guard lead >= 0xC2, lead < 0xF5, i + width <= n else { return nil }
-                var v = UInt32(lead) & (0x7F >> width)
-                for k in 1..<width {
-                    guard b[i + k] & 0xC0 == 0x80 else { return nil }
-                    v = v << 6 | UInt32(b[i + k] & 0x3F)
-                }
-                if width == 3 { guard v >= 0x800, v & 0xF800 != 0xD800 else { return nil } }
-                if width == 4 { guard v >= 0x10000, v <= 0x10FFFF else { return nil } }
+                guard let (value, width) = scalar(in: b, at: i) else { return nil }
                 i += width
-                count += width == 4 ? 2 : 1
+                count += value >= 0x10000 ? 2 : 1
             }
             return count == unit ? i : nil
         }
@@ -340,11 +315,13 @@ struct SnippetMaker {
     /// dropped as `TextDecoder` drops it; anything that is not valid UTF-8 goes to the
     /// standard library's repairing decoder instead.
     static func utf16(_ bytes: [UInt8]) -> [UInt16] {
-        let units = bytes.withUnsafeBufferPointer { b in
-            let bom = b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF
-            return validUTF16(UnsafeBufferPointer(rebasing: b[(bom ? 3 : 0)...]))
-        }
+        let units = bytes.withUnsafeBufferPointer { b in validUTF16(UnsafeBufferPointer(rebasing: b[bomLength(b)...])) }
         return units ?? Array(String(decoding: bytes, as: UTF8.self).utf16)
+    }
+
+    /// 3 when `b` starts with a UTF-8 byte order mark, else 0.
+    private static func bomLength(_ b: UnsafeBufferPointer<UInt8>) -> Int {
+        b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF ? 3 : 0
     }
 
     /// Valid UTF-8 as UTF-16, or `nil`.
@@ -358,17 +335,40 @@ struct SnippetMaker {
         return valid ? units : nil
     }
 
+    /// The scalar of the UTF-8 sequence at `b[i]` and its length in bytes, or `nil` when
+    /// it is ill-formed (overlong, surrogate, beyond U+10FFFF, cut).
+    @inline(__always)
+    private static func scalar(in b: UnsafeBufferPointer<UInt8>, at i: Int) -> (value: UInt32, width: Int)? {
+        let n = b.count
+        @inline(__always) func continuation(_ k: Int) -> UInt32? {
+            k < n && b[k] & 0xC0 == 0x80 ? UInt32(b[k] & 0x3F) : nil
+        }
+        let lead = b[i]
+        if lead < 0x80 { return (UInt32(lead), 1) }
+        if lead >= 0xC2 && lead < 0xE0 {
+            guard let c1 = continuation(i + 1) else { return nil }
+            return (UInt32(lead & 0x1F) << 6 | c1, 2)
+        }
+        if lead >= 0xE0 && lead < 0xF0 {
+            guard let c1 = continuation(i + 1), let c2 = continuation(i + 2) else { return nil }
+            let v = UInt32(lead & 0x0F) << 12 | c1 << 6 | c2
+            return v >= 0x800 && v & 0xF800 != 0xD800 ? (v, 3) : nil
+        }
+        if lead >= 0xF0 && lead < 0xF5 {
+            guard let c1 = continuation(i + 1), let c2 = continuation(i + 2), let c3 = continuation(i + 3) else { return nil }
+            let v = UInt32(lead & 0x07) << 18 | c1 << 12 | c2 << 6 | c3
+            return v >= 0x10000 && v <= 0x10FFFF ? (v, 4) : nil
+        }
+        return nil
+    }
+
     /// UTF-8 to UTF-16 (room for `bytes.count` units), eight ASCII bytes at a time: the
-    /// units written, or `nil` at the first ill-formed sequence (overlong, surrogate,
-    /// beyond U+10FFFF, cut).
+    /// units written, or `nil` at the first ill-formed sequence.
     private static func decodeUTF8(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt16>) -> Int? {
         guard let base = bytes.baseAddress else { return 0 }
         let n = bytes.count
         var i = 0
         var j = 0
-        @inline(__always) func continuation(_ k: Int) -> UInt32? {
-            k < n && base[k] & 0xC0 == 0x80 ? UInt32(base[k] & 0x3F) : nil
-        }
         while i < n {
             if i + 8 <= n {
                 let word = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
@@ -379,34 +379,16 @@ struct SnippetMaker {
                     continue
                 }
             }
-            let lead = base[i]
-            if lead < 0x80 {
-                out[j] = UInt16(lead)
-                i += 1
-                j += 1
-            } else if lead >= 0xC2 && lead < 0xE0 {
-                guard let c1 = continuation(i + 1) else { return nil }
-                out[j] = UInt16(UInt32(lead & 0x1F) << 6 | c1)
-                i += 2
-                j += 1
-            } else if lead >= 0xE0 && lead < 0xF0 {
-                guard let c1 = continuation(i + 1), let c2 = continuation(i + 2) else { return nil }
-                let v = UInt32(lead & 0x0F) << 12 | c1 << 6 | c2
-                guard v >= 0x800, v & 0xF800 != 0xD800 else { return nil }
-                out[j] = UInt16(v)
-                i += 3
-                j += 1
-            } else if lead >= 0xF0 && lead < 0xF5 {
-                guard let c1 = continuation(i + 1), let c2 = continuation(i + 2), let c3 = continuation(i + 3) else { return nil }
-                let v = UInt32(lead & 0x07) << 18 | c1 << 12 | c2 << 6 | c3
-                guard v >= 0x10000, v <= 0x10FFFF else { return nil }
+            guard let (v, width) = scalar(in: bytes, at: i) else { return nil }
+            if v >= 0x10000 {
                 out[j] = UInt16(0xD800 + ((v - 0x10000) >> 10))
                 out[j + 1] = UInt16(0xDC00 + ((v - 0x10000) & 0x3FF))
-                i += 4
                 j += 2
             } else {
-                return nil
+                out[j] = UInt16(v)
+                j += 1
             }
+            i += width
         }
         return j
     }

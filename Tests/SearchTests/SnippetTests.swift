@@ -289,19 +289,20 @@ final class SnippetTests: XCTestCase {
                 let terms = Array(query)
                 let maker = SnippetMaker(analyzer: analyzer, terms: terms.map { Array($0.utf8) }, prefixes: [])
                 let matches = tokens.compactMap { t in terms.firstIndex(of: t.term).map { SnippetMaker.MatchPosition(position: Int32(t.position), term: $0) } }
-                let whole = maker.make(utf8: utf8, checkpoints: checkpoints, matches: matches)
-                guard let needed = maker.textNeeded(checkpoints: checkpoints, matches: matches), needed < utf8.count else { continue }
+                let window = SnippetMaker.Window(matches, windowTokens: maker.windowTokens)
+                let whole = try XCTUnwrap(maker.make(utf8: utf8, complete: true, checkpoints: checkpoints, window: window))
+                guard let needed = maker.textNeeded(checkpoints: checkpoints, window: window), needed < utf8.count else { continue }
                 // The shortest start holding `needed` UTF-16 units (what the reader inflates)
                 // gives the snippet; any other start gives it or nothing.
                 var units = 0
                 let shortest = utf8.firstIndex { units += ($0 & 0xC0 != 0x80 ? 1 : 0) + ($0 >= 0xF0 ? 1 : 0); return units >= needed }.map { $0 + 1 } ?? utf8.count
                 if shortest < utf8.count {
-                    XCTAssertEqual(maker.make(utf8: Array(utf8[0..<shortest]), complete: false, checkpoints: checkpoints, matches: matches), whole,
+                    XCTAssertEqual(maker.make(utf8: Array(utf8[0..<shortest]), complete: false, checkpoints: checkpoints, window: window), whole,
                                    "the shortest prefix of \(needed) units, terms \(terms)")
                 }
                 for cutAt in [needed, needed - 1, needed - 2, needed / 2, needed / 4, shortest - 1, shortest + 1] where cutAt > 0 && cutAt < utf8.count {
                     cases += 1
-                    guard let part = maker.make(utf8: Array(utf8[0..<cutAt]), complete: false, checkpoints: checkpoints, matches: matches) else { continue }
+                    guard let part = maker.make(utf8: Array(utf8[0..<cutAt]), complete: false, checkpoints: checkpoints, window: window) else { continue }
                     fromPrefix += 1
                     XCTAssertEqual(part, whole, "prefix of \(cutAt) of \(utf8.count) bytes, terms \(terms)")
                 }
