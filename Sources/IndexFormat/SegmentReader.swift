@@ -61,6 +61,8 @@ public final class SegmentReader: @unchecked Sendable {
     /// blocks and their positions by skip entry (offset in the postings section / 32,
     /// distinct for distinct 32-byte entries).
     let verifiedTermBlocks: VerifiedBlocks
+    /// The keys of the dictionary blocks' first terms, as lookups read them.
+    let blockKeys: BlockKeys
     let verifiedPostings: VerifiedBlocks
     let verifiedPositions: VerifiedBlocks
     /// The terms of the common-word codes (`CommonWords`; version 7 on, else none): code
@@ -218,6 +220,7 @@ public final class SegmentReader: @unchecked Sendable {
         }
         commonWords = words
         verifiedTermBlocks = VerifiedBlocks(capacity: blockCount)
+        blockKeys = BlockKeys(count: blockCount)
         verifiedPostings = VerifiedBlocks(capacity: postingsRange.count / SegmentFormat.skipEntrySize + 1)
         verifiedPositions = VerifiedBlocks(capacity: postingsRange.count / SegmentFormat.skipEntrySize + 1)
         verifiedWordCodes = VerifiedBlocks(capacity: words.isEmpty ? 0 : documentCount)
@@ -431,51 +434,97 @@ public final class SegmentReader: @unchecked Sendable {
         return bytes
     }
 
-    /// Calls `body(term, info)` for the terms of block `block` from the start, in order,
-    /// until `body` returns false.
-    func scanBlock(_ block: Int, _ body: (UnsafeBufferPointer<UInt8>, TermInfo) -> Bool) throws(IndexError) {
-        let blockBytes = try termBlock(block)
-        // Where the block lies in the file, for the offsets of inline lists.
-        let blockStart = blockBytes.baseAddress.map { $0 - whole.baseAddress! } ?? 0
-        var r = ByteReader(blockBytes)
-        // The current term, rebuilt in place from each entry's shared prefix and suffix.
-        let term = ScratchBuffer<UInt8>(capacity: 256)
+    /// Reads the entries of one dictionary block in order, each checked: its shared
+    /// prefix length, suffix and info.
+    private struct BlockEntries {
+        /// Not retained: the entries are read only inside the segment's own methods.
+        unowned(unsafe) let segment: SegmentReader
+        let block: Int
+        var r: ByteReader
+        /// Where the block lies in the file, for the offsets of inline lists.
+        let blockStart: Int
+        let inlineEntries: Bool
+        let documentLimit: Int
+        let postingsCount: Int
+        let positionsCount: Int
         var postings = 0
         var positions = 0
         var haveOffsets = false
-        var first = true
-        let inlineEntries = version >= SegmentFormat.versionStoredDictionaries
-        while !r.isAtEnd {
-            func damaged() -> IndexError { corrupt("term block \(block) is damaged", at: sections[.terms]!.range.lowerBound + r.offset) }
-            guard let prefix = r.readInt(limit: term.count), let suffixCount = r.readInt(limit: 4096),
-                  let suffix = r.readBytes(suffixCount), let code = r.readInt(limit: 2 * documentCount + 1) else { throw damaged() }
-            let df = inlineEntries ? code >> 1 : code
-            let isInline = inlineEntries && code & 1 == 1
+        /// The length of the last entry's term.
+        var length = 0
+        /// The last entry's other fields.
+        var df = 0
+        var isInline = false
+        var maxTf = 0
+        var minLength = 0
+        var inline: TermInfo.InlinePostings?
+
+        /// The last entry's info.
+        var info: TermInfo {
+            TermInfo(documentFrequency: df, postingsOffset: isInline ? 0 : postings, positionsOffset: isInline ? 0 : positions,
+                     maxFrequency: maxTf, minLength: minLength, inline: inline)
+        }
+
+        init(_ segment: SegmentReader, block: Int) throws(IndexError) {
+            self.segment = segment
+            self.block = block
+            let bytes = try segment.termBlock(block)
+            r = ByteReader(bytes)
+            blockStart = bytes.baseAddress.map { $0 - segment.whole.baseAddress! } ?? 0
+            inlineEntries = segment.version >= SegmentFormat.versionStoredDictionaries
+            documentLimit = 2 * segment.documentCount + 1
+            postingsCount = segment.postingsRange.count
+            positionsCount = segment.positionsRange.count
+        }
+
+        func damaged(at offset: Int) -> IndexError {
+            segment.corrupt("term block \(block) is damaged", at: segment.sections[.terms]!.range.lowerBound + offset)
+        }
+
+        @inline(__always)
+        mutating func next() throws(IndexError) -> (prefix: Int, suffix: UnsafeRawBufferPointer)? {
+            if r.isAtEnd { return nil }
+            let first = r.offset == 0
+            guard let prefix = r.readInt(limit: length), let suffixCount = r.readInt(limit: 4096),
+                  let suffix = r.readBytes(suffixCount), let code = r.readInt(limit: documentLimit) else { throw damaged(at: r.offset) }
+            df = inlineEntries ? code >> 1 : code
+            isInline = inlineEntries && code & 1 == 1
             if !isInline {
-                guard let pDelta = r.readInt(limit: postingsRange.count), let qDelta = r.readInt(limit: positionsRange.count) else { throw damaged() }
+                guard let pDelta = r.readInt(limit: postingsCount), let qDelta = r.readInt(limit: positionsCount) else { throw damaged(at: r.offset) }
                 postings = haveOffsets ? postings + pDelta : pDelta
                 positions = haveOffsets ? positions + qDelta : qDelta
                 haveOffsets = true
             }
-            guard let maxTf = r.readInt(limit: Int(UInt32.max)), let minLength = r.readInt(limit: Int(UInt32.max)) else { throw damaged() }
-            var inline: TermInfo.InlinePostings?
+            guard let maxTf = r.readInt(limit: Int(UInt32.max)), let minLength = r.readInt(limit: Int(UInt32.max)) else { throw damaged(at: r.offset) }
+            self.maxTf = maxTf
+            self.minLength = minLength
+            inline = nil
             if isInline {
                 guard df < BitPacking.blockSize, let docsLength = r.readInt(limit: SegmentFormat.inlineLimit),
-                      let positionsLength = r.readInt(limit: SegmentFormat.inlineLimit - docsLength) else { throw damaged() }
+                      let positionsLength = r.readInt(limit: SegmentFormat.inlineLimit - docsLength) else { throw damaged(at: r.offset) }
                 let docs = blockStart + r.offset
-                guard r.readBytes(docsLength) != nil, r.readBytes(positionsLength) != nil else { throw damaged() }
+                guard r.readBytes(docsLength) != nil, r.readBytes(positionsLength) != nil else { throw damaged(at: r.offset) }
                 inline = .init(documents: docs..<(docs + docsLength), positions: (docs + docsLength)..<(docs + docsLength + positionsLength))
             }
-            guard !first || prefix == 0 else { throw corrupt("term block \(block) does not start with a full term") }
+            guard !first || prefix == 0 else { throw segment.corrupt("term block \(block) does not start with a full term") }
+            guard postings <= postingsCount, positions <= positionsCount, df > 0 else {
+                throw segment.corrupt("term entry in block \(block) points outside the postings")
+            }
+            length = prefix + suffixCount
+            return (prefix, suffix)
+        }
+    }
+
+    /// Calls `body(term, info)` for the terms of block `block` from the start, in order,
+    /// until `body` returns false.
+    func scanBlock(_ block: Int, _ body: (UnsafeBufferPointer<UInt8>, TermInfo) -> Bool) throws(IndexError) {
+        var entries = try BlockEntries(self, block: block)
+        // The current term, rebuilt in place from each entry's shared prefix and suffix.
+        let term = ScratchBuffer<UInt8>(capacity: 256)
+        while let (prefix, suffix) = try entries.next() {
             term.truncate(to: prefix)
             term.append(contentsOf: suffix.assumingMemoryBound(to: UInt8.self))
-            first = false
-            guard postings <= postingsRange.count, positions <= positionsRange.count, df > 0 else {
-                throw corrupt("term entry in block \(block) points outside the postings")
-            }
-            let info = TermInfo(documentFrequency: df, postingsOffset: isInline ? 0 : postings, positionsOffset: isInline ? 0 : positions,
-                                maxFrequency: maxTf, minLength: minLength, inline: inline)
-            if !body(term.buffer, info) { return }
+            if !body(term.buffer, entries.info) { return }
         }
     }
 
@@ -484,10 +533,21 @@ public final class SegmentReader: @unchecked Sendable {
         var lo = 0
         var hi = blockCount - 1
         var answer = 0
+        let key = BlockKeys.key(term)
+        func firstTerm(_ block: Int) throws(IndexError) -> UnsafeBufferPointer<UInt8> {
+            let first = try self.firstTerm(ofBlock: block)
+            return UnsafeBufferPointer(start: first.baseAddress?.assumingMemoryBound(to: UInt8.self), count: first.count)
+        }
         while lo <= hi {
             let mid = (lo + hi) / 2
-            let first = try firstTerm(ofBlock: mid)
-            if compareBytes(UnsafeBufferPointer(start: first.baseAddress?.assumingMemoryBound(to: UInt8.self), count: first.count), term) <= 0 {
+            var firstKey = blockKeys[mid]
+            if firstKey == 0 {
+                firstKey = BlockKeys.key(try firstTerm(mid))
+                blockKeys[mid] = firstKey
+            }
+            let order = firstKey != key ? (firstKey < key ? -1 : 1)
+                : BlockKeys.isAmbiguous(key) ? compareBytes(try firstTerm(mid), term) : 0
+            if order <= 0 {
                 answer = mid
                 lo = mid + 1
             } else {
@@ -500,14 +560,39 @@ public final class SegmentReader: @unchecked Sendable {
     /// Exact lookup. - Complexity: O(log(terms / 32)) block probes plus one block scan.
     public func lookup(_ term: UnsafeBufferPointer<UInt8>) throws(IndexError) -> TermInfo? {
         if blockCount == 0 { return nil }
-        let block = try blockFor(term)
-        var found: TermInfo?
-        try scanBlock(block) { t, info in
-            let c = compareBytes(t, term)
-            if c == 0 { found = info }
-            return c < 0
+        return try find(term, inBlock: try blockFor(term))
+    }
+
+    /// The info of `target` among the terms of block `block`, or nil. The entries are
+    /// read and checked as `scanBlock` reads them, but each term is compared with
+    /// `target` from the prefix it shares with the term before, not rebuilt: with
+    /// `matched` bytes of the previous term equal to the target's and the term below it,
+    /// a term sharing more than `matched` bytes with it is below the target too, and one
+    /// sharing fewer is above (the terms are in order); only a term sharing exactly
+    /// `matched` bytes has its suffix compared.
+    private func find(_ target: UnsafeBufferPointer<UInt8>, inBlock block: Int) throws(IndexError) -> TermInfo? {
+        var entries = try BlockEntries(self, block: block)
+        var matched = 0
+        while let (prefix, suffix) = try entries.next() {
+            if prefix > matched { continue }
+            if prefix < matched { return nil }
+            // The term is target[0..<prefix] + suffix: compare the suffix with the rest.
+            let rest = target.count - prefix
+            let n = min(suffix.count, rest)
+            var i = 0
+            while i < n && suffix[i] == target[prefix + i] { i += 1 }
+            if i < n {
+                if suffix[i] > target[prefix + i] { return nil }
+                matched = prefix + i
+            } else if suffix.count < rest {
+                matched = prefix + suffix.count
+            } else if suffix.count > rest {
+                return nil
+            } else {
+                return entries.info
+            }
         }
-        return found
+        return nil
     }
 
     public func lookup(_ term: String) throws(IndexError) -> TermInfo? {

@@ -222,6 +222,61 @@ final class SegmentFormatTests: XCTestCase {
                        ["a1", "a127", "a128", "a129"])
     }
 
+    /// `lookup` finds every term of a dictionary of many blocks with the info that a scan
+    /// of the dictionary gives, and nothing for words that are not in it: terms that are
+    /// prefixes and extensions of one another, sharing long prefixes across block
+    /// boundaries, and words before, between and after them.
+    func testLookupFindsExactlyTheDictionaryTerms() throws {
+        let folder = NSTemporaryDirectory() + "/segfmt-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var seed: UInt64 = 7
+        func rand(_ n: Int) -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int((seed >> 33) % UInt64(n))
+        }
+        // Words over a small alphabet, so that many share prefixes and many are prefixes.
+        var set = Set<[UInt8]>()
+        while set.count < 1500 { set.insert((0..<(1 + rand(7))).map { _ in UInt8(0x61 + rand(3)) }) }
+        set.insert(Array("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz".utf8))
+        set.insert(Array("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzé".utf8))
+        let terms = set.sorted { $0.lexicographicallyPrecedes($1) }
+        let docCount = 200
+        var w = try SegmentWriter(directory: folder, name: "seg-000001")
+        for i in 0..<docCount { try [UInt8]().withUnsafeBytes { try w.addDocument(record(i), length: 300, storedBlob: $0) } }
+        for (k, term) in terms.enumerated() {
+            try term.withUnsafeBufferPointer { try w.beginTerm($0) }
+            // Lists of one to 150 documents: inline ones and ones in the postings section.
+            let count = 1 + k % 150
+            for d in 0..<count {
+                try positions([UInt32(k % 7)]).withUnsafeBytes { try w.addPosting(document: d, frequency: 1, encodedPositions: $0) }
+            }
+            try w.endTerm()
+        }
+        _ = try w.finish()
+        let reader = try SegmentReader(directory: folder, name: "seg-000001")
+        var scanned: [[UInt8]: TermInfo] = [:]
+        try reader.forEachTerm { t, info in scanned[Array(t)] = info }
+        XCTAssertEqual(scanned.count, terms.count)
+        for term in terms {
+            let found = try term.withUnsafeBufferPointer { try reader.lookup($0) }
+            XCTAssertEqual(found, scanned[term], String(decoding: term, as: UTF8.self))
+            XCTAssertEqual(found?.documentFrequency, 1 + terms.firstIndex(of: term)! % 150)
+        }
+        // Not in the dictionary: each term with a byte added after, or before, or its last
+        // byte changed; the empty word; and words outside the range.
+        var absent: [[UInt8]] = [[], [0x60], [0x7B], Array("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz".utf8)]
+        for term in terms {
+            absent.append(term + [0x61 + UInt8(rand(4))])
+            absent.append([0x61 + UInt8(rand(4))] + term)
+            absent.append(term.dropLast() + [term.last! &+ 1])
+            absent.append(term.dropLast() + [term.last! &- 1])
+        }
+        for word in absent where !set.contains(word) {
+            XCTAssertNil(try word.withUnsafeBufferPointer { try reader.lookup($0) }, String(decoding: word, as: UTF8.self))
+        }
+    }
+
     /// `advanceTogether` lands both iterators on each common document in turn, merging
     /// blocks or not, from every kind of start: lists of unlike and alike densities,
     /// full blocks and tails, with their positions still right after landing.
