@@ -78,7 +78,8 @@ public struct IndexChecker {
             let length = Int(clamping: r.getU64(at: e + 16)!)
             if offset <= tableOffset, length <= tableOffset - offset { covered.append(offset..<(offset + length)) }
         }
-        var uncovered: [Range<Int>] = [12..<SegmentFormat.headerSize]
+        // The header's last field is its CRC-32C from version 9 on (checked on opening).
+        var uncovered: [Range<Int>] = reader.version >= SegmentFormat.versionBlockImpacts ? [] : [12..<SegmentFormat.headerSize]
         var cursor = SegmentFormat.headerSize
         for range in covered.sorted(by: { $0.lowerBound < $1.lowerBound }) {
             if range.lowerBound > cursor { uncovered.append(cursor..<range.lowerBound) }
@@ -176,7 +177,14 @@ public struct IndexChecker {
                 }
                 if (report.postings &+ count) & 0x3FFFF == 0 { reader.file.dropResidentPages() }
                 maxTf = max(maxTf, it.frequency)
-                minLength = min(minLength, reader.length(of: Int(it.doc)))
+                let length = reader.length(of: Int(it.doc))
+                minLength = min(minLength, length)
+                // The block's bound covers the posting: some corner has a tf at least its
+                // own and a length at most its own.
+                let tf = it.frequency
+                if it.maxScore(ofBlock: it.block, { $0 >= tf && $1 <= length ? 1 : 0 }) != 1 {
+                    problem("score bounds of block \(it.block) of '\(String(decoding: bytes, as: UTF8.self))' miss document \(it.doc)")
+                }
             }
             report.postings += count
             if count != info.documentFrequency {

@@ -12,6 +12,8 @@ public final class PostingsIterator {
     public let info: TermInfo
     private let bytes: UnsafeRawBufferPointer
     private let skipBase: Int
+    /// Where the full blocks' `BlockImpacts` start (version 9 on, else nil).
+    private let impactsBase: Int?
     private let blocksBase: Int
     private let fullBlocks: Int
     private let tailCount: Int
@@ -89,6 +91,7 @@ public final class PostingsIterator {
             // Checked by `scanBlock`: inside the term block, df < 128.
             inline = true
             skipBase = inlined.documents.lowerBound
+            impactsBase = nil
             blocksBase = skipBase
             positionsBase = inlined.positions.lowerBound
             positionsEnd = inlined.positions.upperBound
@@ -100,7 +103,8 @@ public final class PostingsIterator {
         inline = false
         inlineDocumentsEnd = 0
         skipBase = segment.postingsRange.lowerBound + info.postingsOffset
-        blocksBase = skipBase + fullBlocks * SegmentFormat.skipEntrySize
+        impactsBase = segment.version >= SegmentFormat.versionBlockImpacts ? skipBase + fullBlocks * SegmentFormat.skipEntrySize : nil
+        blocksBase = skipBase + fullBlocks * (SegmentFormat.skipEntrySize + (impactsBase == nil ? 0 : SegmentFormat.impactsSize))
         positionsBase = segment.positionsRange.lowerBound + info.positionsOffset
         positionsEnd = segment.positionsRange.upperBound
         guard blocksBase <= segment.postingsRange.upperBound, positionsBase <= positionsEnd else {
@@ -194,6 +198,19 @@ public final class PostingsIterator {
     public func maxFrequency(ofBlock b: Int) -> Int { b < fullBlocks ? Int(skipEntry(b, 3)) : info.maxFrequency }
     @inline(__always)
     public func minLength(ofBlock b: Int) -> Int { b < fullBlocks ? Int(skipEntry(b, 4)) : info.minLength }
+
+    /// The largest `score(tf, length)` over pairs that bound every posting of block `b`:
+    /// its `BlockImpacts` corners (version 9 on), else its largest tf with its smallest
+    /// length (the term's for the tail). `score` must grow with tf and shrink with length.
+    @inline(__always)
+    public func maxScore(ofBlock b: Int, _ score: (Int, Int) -> Double) -> Double {
+        if b < fullBlocks, let impactsBase {
+            // In range: the impacts lie before blocksBase, checked in init.
+            return BlockImpacts.bound(bytes.baseAddress! + impactsBase + b * SegmentFormat.impactsSize,
+                                      maxFrequency: maxFrequency(ofBlock: b), score)
+        }
+        return score(maxFrequency(ofBlock: b), minLength(ofBlock: b))
+    }
 
     /// Decodes block `b` (checksum verified): its documents and frequencies are then
     /// `blockDocuments[0..<n]` and `blockFrequencies[0..<n]`. Returns `n`. Do not mix

@@ -5,7 +5,8 @@
 ///
 /// ```
 /// Segment    --> Header, Section^k, SectionTable, Footer
-/// Header     --> Magic "SCTL", Kind "SEGM", Version u32, Reserved u32          (16 bytes)
+/// Header     --> Magic "SCTL", Kind "SEGM", Version u32, HeaderCRC32 u32       (16 bytes)
+///                HeaderCRC32: of the 12 bytes before it from version 9 on, 0 before.
 /// Section    --> bytes, padded to 8; its place and CRC-32C are in the SectionTable
 /// SectionTable --> <Kind u32, CRC32 u32, Offset u64, Length u64>^k
 /// Footer     --> TableOffset u64, SectionCount u32, DocCount u32, TermCount u64,
@@ -23,12 +24,17 @@
 ///                TailDocs and positions): they follow in the entry, under the block's CRC.
 /// termIndex  --> BlockCount u64, <BlockOffset u64>^b, <BlockCRC32 u32>^b
 ///                (offset into `terms`; the CRC-32C of each block, checked when it is read)
-/// postings   --> for each term: SkipEntry^n, FullBlock^n, [Tail], n = df / 128
+/// postings   --> for each term: SkipEntry^n, [Impacts^n], FullBlock^n, [Tail], n = df / 128
+///                (Impacts from version 9 on)
 /// SkipEntry  --> LastDoc u32, BlockEnd u32, PositionsStart u32, MaxTF u32, MinLength u32,
 ///                BlockCRC32 u32, PositionsLength u32, PositionsCRC32 u32
 ///                (BlockEnd: bytes from the first FullBlock to the end of this block;
 ///                 PositionsStart: bytes from the term's positions to this block's; the
 ///                 CRCs cover the block and its positions, checked when they are read)
+/// Impacts    --> <TF u16, Length u16>^4   (corners that bound the block's documents:
+///                every document's TF is at most, and its length at least, those of one
+///                corner; TF 65535 stands for the block's MaxTF, a length is capped at
+///                65535; unused corners are 0, 0; see `BlockImpacts`)
 /// Tail       --> [TailPositions vint], TailPositionsLength vint, TailPositionsCRC32 u32,
 ///                TailDocsCRC32 u32, TailDoc^(df mod 128)      (when df mod 128 > 0;
 ///                TailPositions, bytes from the term's positions to the tail's, when n > 0)
@@ -80,6 +86,8 @@ public enum SegmentFormat {
     public static let sectionEntrySize = 24
     public static let termsPerBlock = 32
     public static let skipEntrySize = 32
+    /// The bytes of a full block's `Impacts` (version 9 on).
+    public static let impactsSize = 4 * BlockImpacts.corners
     /// The most bytes of tail documents and positions a dictionary entry holds inline:
     /// rare terms (most of a vocabulary) then cost no postings or positions of their own,
     /// no CRCs of their own, and a query for one reads nothing past the dictionary.
@@ -126,8 +134,14 @@ public enum SegmentFormat {
     /// to 7 are still read (and rewritten as version 8 by merges, their documents as they
     /// were).
     public static let versionSharedCodes: UInt32 = 8
-    public static let currentVersion: UInt32 = versionSharedCodes
-    public static let supportedVersions: ClosedRange<UInt32> = versionCRC32C...versionSharedCodes
+    /// Each full block of postings comes with up to four (TF, length) corners that bound
+    /// its documents (`BlockImpacts`), a far tighter bound of their BM25 scores than the
+    /// block's largest TF with its smallest length, which come from different documents:
+    /// pruning then passes over most blocks of a term that no top document holds.
+    /// Versions 2 to 8 are still read (and rewritten as version 9 by merges).
+    public static let versionBlockImpacts: UInt32 = 9
+    public static let currentVersion: UInt32 = versionBlockImpacts
+    public static let supportedVersions: ClosedRange<UInt32> = versionCRC32C...versionBlockImpacts
 
     /// True when document records of `version` hold the title.
     public static func recordsHoldTitles(_ version: UInt32) -> Bool {
@@ -178,16 +192,22 @@ public enum SegmentFormat {
 
 /// The header shared by every searchctl binary file: magic, kind, version.
 public enum FileHeader {
-    public static func write(kind: [UInt8], version: UInt32, into w: inout ByteWriter) {
+    /// Writes the header; with `checked`, its last field is the CRC-32C of the 12 bytes
+    /// before it, else 0.
+    public static func write(kind: [UInt8], version: UInt32, checked: Bool = false, into w: inout ByteWriter) {
+        let start = w.bytes.count
         w.append(SegmentFormat.magic)
         w.append(kind)
         w.u32(version)
-        w.u32(0)
+        w.u32(checked ? w.bytes.withUnsafeBytes { Checksum.crc32(UnsafeRawBufferPointer(rebasing: $0[start...])) } : 0)
     }
 
     /// Checks magic, kind and version; unknown version → `.unsupportedVersion` (exit 3),
-    /// anything else wrong → `.corrupt` (exit 4).
-    public static func check(_ bytes: UnsafeRawBufferPointer, kind: [UInt8], supported: ClosedRange<UInt32>, file: String) throws(IndexError) -> UInt32 {
+    /// anything else wrong → `.corrupt` (exit 4). With `checkedFrom`, the headers of that
+    /// version on end with their CRC-32C, those of earlier versions with 0: a damaged
+    /// version number that names another supported version is caught too.
+    public static func check(_ bytes: UnsafeRawBufferPointer, kind: [UInt8], supported: ClosedRange<UInt32>,
+                             checkedFrom: UInt32? = nil, file: String) throws(IndexError) -> UInt32 {
         guard bytes.count >= SegmentFormat.headerSize else {
             throw .corrupt(file: file, offset: 0, reason: "file is truncated (\(bytes.count) bytes, no complete header)")
         }
@@ -197,6 +217,11 @@ public enum FileHeader {
         let version = ByteReader(bytes).getU32(at: 8)!
         guard supported.contains(version) else {
             throw .unsupportedVersion(file: file, found: version, supported: supported)
+        }
+        if let checkedFrom {
+            let stored = ByteReader(bytes).getU32(at: 12)!
+            let expected = version >= checkedFrom ? Checksum.crc32(UnsafeRawBufferPointer(rebasing: bytes[0..<12])) : 0
+            guard stored == expected else { throw .corrupt(file: file, offset: 8, reason: "file header is damaged") }
         }
         return version
     }

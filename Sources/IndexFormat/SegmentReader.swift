@@ -90,7 +90,8 @@ public final class SegmentReader: @unchecked Sendable {
         file = try MappedFile(path: path)
         let bytes = file.bytes
         whole = bytes
-        version = try FileHeader.check(bytes, kind: SegmentFormat.kind, supported: SegmentFormat.supportedVersions, file: path)
+        version = try FileHeader.check(bytes, kind: SegmentFormat.kind, supported: SegmentFormat.supportedVersions,
+                                       checkedFrom: SegmentFormat.versionBlockImpacts, file: path)
         let size = bytes.count
         guard size >= SegmentFormat.headerSize + SegmentFormat.footerSize else {
             throw .corrupt(file: path, offset: size, reason: "file is truncated (no footer)")

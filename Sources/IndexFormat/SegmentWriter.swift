@@ -102,7 +102,7 @@ public struct SegmentWriter {
         positions = try FileStream(path: path + ".positions.tmp")
         try words.write(CommonWords.header(commonWords))
         var head = ByteWriter()
-        FileHeader.write(kind: SegmentFormat.kind, version: SegmentFormat.currentVersion, into: &head)
+        FileHeader.write(kind: SegmentFormat.kind, version: SegmentFormat.currentVersion, checked: true, into: &head)
         try file.write(head.bytes)
     }
 

@@ -48,6 +48,9 @@ public struct TermEncoder {
     private var deltas = [UInt32](repeating: 0, count: BitPacking.blockSize)
     private var freqs = [UInt32](repeating: 0, count: BitPacking.blockSize)
     private var skip = ByteWriter()
+    private var impacts = ByteWriter()
+    private var blockLengths = [UInt32](repeating: 0, count: BitPacking.blockSize)
+    private var impactScratch = [UInt64](repeating: 0, count: 2 * BitPacking.blockSize)
     private var tail = ByteWriter()
     private var tailDocs = ByteWriter()
 
@@ -119,6 +122,7 @@ public struct TermEncoder {
         var minLength = UInt32.max
         blocks.removeAll(keepingCapacity: true)
         skip.bytes.removeAll(keepingCapacity: true)
+        impacts.bytes.removeAll(keepingCapacity: true)
         tail.bytes.removeAll(keepingCapacity: true)
         tailDocs.bytes.removeAll(keepingCapacity: true)
         var previous: UInt32 = 0
@@ -137,7 +141,14 @@ public struct TermEncoder {
                 previous = doc
                 freqs[i] = termFreqs[k] - 1
                 blockMaxTf = max(blockMaxTf, termFreqs[k])
-                blockMinLength = min(blockMinLength, lengths[Int(doc)])
+                blockLengths[i] = lengths[Int(doc)]
+                blockMinLength = min(blockMinLength, blockLengths[i])
+            }
+            blockLengths.withUnsafeBufferPointer { dls in
+                impactScratch.withUnsafeMutableBufferPointer { scratch in
+                    BlockImpacts.encode(frequencies: termFreqs.base + block * BitPacking.blockSize, lengths: dls.baseAddress!,
+                                        count: BitPacking.blockSize, scratch: scratch.baseAddress!, into: &impacts)
+                }
             }
             let blockStart = blocks.count
             deltas.withUnsafeBufferPointer { BitPacking.pack($0, into: &blocks) }
@@ -183,6 +194,7 @@ public struct TermEncoder {
                 tail.append(tailDocs.bytes)
             }
             result.postings.append(contentsOf: skip.bytes)
+            result.postings.append(contentsOf: impacts.bytes)
             result.postings.append(contentsOf: blocks)
             result.postings.append(contentsOf: tail.bytes)
         }

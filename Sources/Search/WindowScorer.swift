@@ -5,7 +5,8 @@ import IndexFormat
 ///
 /// For each window of `windowSize` documents:
 /// 1. An upper bound of any document's score in the window is summed from the skip
-///    data of the blocks overlapping it (each block's largest tf and smallest length).
+///    data of the blocks overlapping it (`PostingsIterator.maxScore(ofBlock:_:)`: the
+///    corners of each block's `BlockImpacts`, or its largest tf with its smallest length).
 ///    When the top-k heap is full and the bound is below its lowest score, nothing in
 ///    the window can enter the results: it is only counted, and when the count is
 ///    known without reading (a single term in a segment without deletions) its blocks
@@ -157,8 +158,7 @@ final class WindowScorer {
                 if postings.firstPossibleDocument(ofBlock: b) >= end { break }
                 let last = postings.lastDocument(ofBlock: b)
                 if last >= start {
-                    best = max(best, bm25.score(idf: idf, tf: postings.maxFrequency(ofBlock: b),
-                                                length: postings.minLength(ofBlock: b)))
+                    best = max(best, postings.maxScore(ofBlock: b) { bm25.score(idf: idf, tf: $0, length: $1) })
                 }
                 if last >= end - 1 { break }
                 b += 1
@@ -283,7 +283,7 @@ final class WindowScorer {
         for b in 0..<c.blockTotal {
             var competitive = collecting
             if competitive && canPrune && floor > -Double.infinity {
-                let bound = bm25.score(idf: idf, tf: it.maxFrequency(ofBlock: b), length: it.minLength(ofBlock: b))
+                let bound = it.maxScore(ofBlock: b) { bm25.score(idf: idf, tf: $0, length: $1) }
                 if bound * (1 + 1e-9) < floor {
                     competitive = false
                     prunedWindows += 1

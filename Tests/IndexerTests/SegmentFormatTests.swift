@@ -95,10 +95,11 @@ final class SegmentFormatTests: XCTestCase {
         let pos = Array(reader.file.bytes[reader.sections[.positions]!.range])
         XCTAssertEqual(pos, [4, 0] + [UInt8](repeating: 1, count: 60))
         let header = Array(reader.file.bytes[0..<16])
-        // Version 8: CRC-32C checksums, stored text with preset dictionaries and their
+        // Version 9: CRC-32C checksums, stored text with preset dictionaries and their
         // codes, inline lists, u32 offsets, packed positions with chunk tables, records
-        // with titles.
-        XCTAssertEqual(header, Array("SCTLSEGM".utf8) + [8, 0, 0, 0, 0, 0, 0, 0])
+        // with titles, impacts of full blocks (none here); the header's CRC-32C.
+        XCTAssertEqual(Array(header[0..<12]), Array("SCTLSEGM".utf8) + [9, 0, 0, 0])
+        XCTAssertEqual(Array(header[12..<16]), withUnsafeBytes(of: Array(header[0..<12]).withUnsafeBytes { Checksum.crc32($0) }.littleEndian) { Array($0) })
         // Records: path, title ("t"), size, mtime, hash and CRC-32C (33 bytes each here);
         // offsets as u32 (the sections are far below 4 GiB), one more than documents.
         let documents = Array(reader.file.bytes[reader.sections[.documents]!.range])
@@ -166,6 +167,7 @@ final class SegmentFormatTests: XCTestCase {
         _ = try w.finish()
         let reader = try SegmentReader(directory: folder, name: "seg-000001")
         var buffer: [Int32] = []
+        var tighterBlocks = 0
         for (name, list) in expected {
             let info = try XCTUnwrap(try reader.lookup(name), name)
             XCTAssertEqual(info.documentFrequency, list.count)
@@ -180,6 +182,23 @@ final class SegmentFormatTests: XCTestCase {
                 k += 1
             }
             XCTAssertEqual(k, list.count)
+            // Each block's score bound (its impacts) covers each of its postings, and is
+            // at least their best BM25 score; below the bound of the block's largest tf
+            // with its smallest length where those come from different documents.
+            let blocks = try reader.postings(info)
+            let score = { (tf: Int, dl: Int) in Double(tf) * 2.2 / (Double(tf) + 1.2 * (0.25 + 0.75 * Double(dl) / 100)) }
+            for b in 0..<blocks.blockTotal {
+                let n = try blocks.loadBlock(b)
+                var best = 0.0
+                for i in 0..<n {
+                    let tf = Int(blocks.blockFrequencies[i]), dl = reader.length(of: Int(blocks.blockDocuments[i]))
+                    XCTAssertEqual(blocks.maxScore(ofBlock: b) { $0 >= tf && $1 <= dl ? 1 : 0 }, 1, "\(name) block \(b) covers #\(i)")
+                    best = max(best, score(tf, dl))
+                }
+                let bound = blocks.maxScore(ofBlock: b, score)
+                XCTAssertGreaterThanOrEqual(bound, best, "\(name) block \(b)")
+                if bound < score(blocks.maxFrequency(ofBlock: b), blocks.minLength(ofBlock: b)) { tighterBlocks += 1 }
+            }
             // Bounded decoding (`upTo`): a prefix that reaches past the bound (or all), and
             // the documents after it (and the same one again, whole) still decode right.
             let bounded = try reader.postings(info)
@@ -217,6 +236,7 @@ final class SegmentFormatTests: XCTestCase {
                 }
             }
         }
+        XCTAssertGreaterThan(tighterBlocks, 5, "impacts bound blocks more tightly than their largest tf and smallest length")
         XCTAssertNil(try reader.lookup("a12"))
         XCTAssertEqual(try reader.terms(withPrefix: Array("a1".utf8)).map { String(decoding: $0.0, as: UTF8.self) },
                        ["a1", "a127", "a128", "a129"])

@@ -36,7 +36,7 @@ final class StoredTextTests: CLITestCase {
     }
 
     /// The segment format version `searchctl index` writes.
-    static let currentVersion: UInt32 = 8
+    static let currentVersion: UInt32 = 9
 
     func testVersion2IndexIsReadAndMergeRewritesItAsCurrent() throws {
         try checkOlderIndex("index-v2", version: 2)
@@ -60,6 +60,10 @@ final class StoredTextTests: CLITestCase {
 
     func testVersion7IndexIsReadAndMergeRewritesItAsCurrent() throws {
         try checkOlderIndex("index-v7", version: 7)
+    }
+
+    func testVersion8IndexIsReadAndMergeRewritesItAsCurrent() throws {
+        try checkOlderIndex("index-v8", version: 8)
     }
 
     /// A version 7 index with a dictionary (and so no code): read as it is; an incremental
