@@ -11,6 +11,10 @@ swift build -c release --product searchctl >/dev/null
 swift build -c release --product searchctl-bench >/dev/null
 bin=.build/release
 threads=$(nproc)
+# Both indexers get the same memory: searchctl's default --memory-mb (1/16 of the
+# machine's memory, 256 to 1024 MB), given to each explicitly.
+memory_mb=$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024 / 16 ))
+memory_mb=$(( memory_mb < 256 ? 256 : memory_mb > 1024 ? 1024 : memory_mb ))
 # Tantivy (Python bindings) side by side when installed: see Benchmarks/tantivy_bench.py.
 tantivy=0
 if python3 -c "import tantivy" 2>/dev/null; then tantivy=1; else python3 Benchmarks/tantivy_bench.py; fi
@@ -36,7 +40,7 @@ measure() {
     for ((r = 0; r < runs; r++)); do
         rm -rf "$index"
         t0=$(date +%s.%N)
-        /usr/bin/time -f "%M" -o "$log" $bin/searchctl index "$folder" --index "$index" --threads "$threads" --quiet
+        /usr/bin/time -f "%M" -o "$log" $bin/searchctl index "$folder" --index "$index" --threads "$threads" --memory-mb "$memory_mb" --quiet
         t1=$(date +%s.%N)
         results+=("$(awk "BEGIN{printf \"%.3f\", $t1 - $t0}") $(cat "$log")")
     done
@@ -56,7 +60,7 @@ measure() {
         # The same number of runs; the row of the median time (its 4th column).
         local rows=()
         for ((r = 0; r < runs; r++)); do
-            rows+=("$(python3 Benchmarks/tantivy_bench.py index "$folder" "$work/tantivy-$name" --threads "$threads" \
+            rows+=("$(python3 Benchmarks/tantivy_bench.py index "$folder" "$work/tantivy-$name" --threads "$threads" --heap-mb "$memory_mb" \
                 --input-bytes "$input_bytes" --name "  tantivy" --row)") || { echo "tantivy_bench.py index failed on $name"; break; }
         done
         if [ ${#rows[@]} = "$runs" ]; then

@@ -261,7 +261,7 @@ def main():
     i.add_argument("folder")
     i.add_argument("index", help="index folder (an earlier Tantivy index there is replaced)")
     i.add_argument("--threads", type=int, default=2, help="indexing threads (default 2)")
-    i.add_argument("--heap-mb", type=int, default=256, help="writer heap, all threads together (default 256, as searchctl's --memory-mb)")
+    i.add_argument("--heap-mb", type=int, default=256, help="writer heap, all threads together (default 256; run.sh passes searchctl's --memory-mb)")
     i.add_argument("--name", default="tantivy", help="label of the row")
     i.add_argument("--input-bytes", type=int, default=0, help="input size for MB/s and ratios (default: bytes of the files read)")
     i.add_argument("--row", action="store_true", help="print only the table row (for Benchmarks/run.sh)")

@@ -12,8 +12,9 @@ public struct IndexOptions: Sendable {
     public var excludes: [String] = []
     /// Worker threads for analysis (default: the number of cores).
     public var threads: Int = IndexWriter.defaultThreads
-    /// The in-memory buffer flushes to a segment at about this size.
-    public var memoryMB: Int = 256
+    /// The in-memory buffer flushes to a segment at about this size (default:
+    /// `IndexWriter.defaultMemoryMB`).
+    public var memoryMB: Int = IndexWriter.defaultMemoryMB
     /// Start from an empty index.
     public var rebuild = false
     /// Segments per size tier before the automatic merge policy merges them.
@@ -49,6 +50,17 @@ public struct IndexProgress: Sendable {
 /// segments committed atomically through a new manifest; one writer at a time.
 public final class IndexWriter {
     public static var defaultThreads: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    /// The default memory budget: a sixteenth of the machine's memory, from 256 to
+    /// 1,024 MB. The more documents a segment holds, the fewer segments a query visits
+    /// (each costs its own term lookups and list starts): the generated 100,000-document
+    /// corpus (214 MB) fits one segment with 1,024 MB (peak 334 MB) and took three with
+    /// 256 (peak 220 MB), where the median of its mix's phrase queries was 0.246–0.257 ms
+    /// instead of 0.208–0.211, and of its term queries 0.082–0.087 instead of 0.072–0.077.
+    public static var defaultMemoryMB: Int {
+        let bytes = Int(sysconf(Int32(_SC_PHYS_PAGES))) &* Int(sysconf(Int32(_SC_PAGESIZE)))
+        return min(1024, max(256, bytes / 16 / (1024 * 1024)))
+    }
 
     public let directory: IndexDirectory
     public var warn: (String) -> Void = { _ in }

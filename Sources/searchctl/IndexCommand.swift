@@ -23,8 +23,9 @@ struct IndexCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Analysis threads (default: number of cores).")
     var threads: Int?
 
-    @Option(name: .customLong("memory-mb"), parsing: .unconditional, help: "Indexing buffer size in MB before a segment is written.")
-    var memoryMB = 256
+    @Option(name: .customLong("memory-mb"), parsing: .unconditional,
+            help: "Indexing buffer size in MB before a segment is written (default: 1/16 of the machine's memory, 256 to 1024).")
+    var memoryMB = IndexWriter.defaultMemoryMB
 
     @Flag(help: "Start from scratch instead of updating.")
     var rebuild = false
