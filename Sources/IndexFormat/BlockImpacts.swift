@@ -21,7 +21,7 @@ public enum BlockImpacts {
 
     /// Appends the `Impacts` of a block whose documents have `frequencies` and
     /// `lengths` (as many, at least one) to `out`. `scratch` holds at least
-    /// 2 · `frequencies.count` values (the pairs sorted, then the front).
+    /// 2 · `count` values (the pairs sorted, then the front).
     static func encode(frequencies: UnsafePointer<UInt32>, lengths: UnsafePointer<UInt32>, count: Int,
                        scratch: UnsafeMutablePointer<UInt64>, into out: inout ByteWriter) {
         // By TF descending, then length ascending: the front is each pair shorter than

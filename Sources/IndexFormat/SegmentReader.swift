@@ -535,19 +535,19 @@ public final class SegmentReader: @unchecked Sendable {
         var hi = blockCount - 1
         var answer = 0
         let key = BlockKeys.key(term)
-        func firstTerm(_ block: Int) throws(IndexError) -> UnsafeBufferPointer<UInt8> {
-            let first = try self.firstTerm(ofBlock: block)
+        func firstBytes(_ block: Int) throws(IndexError) -> UnsafeBufferPointer<UInt8> {
+            let first = try firstTerm(ofBlock: block)
             return UnsafeBufferPointer(start: first.baseAddress?.assumingMemoryBound(to: UInt8.self), count: first.count)
         }
         while lo <= hi {
             let mid = (lo + hi) / 2
             var firstKey = blockKeys[mid]
             if firstKey == 0 {
-                firstKey = BlockKeys.key(try firstTerm(mid))
+                firstKey = BlockKeys.key(try firstBytes(mid))
                 blockKeys[mid] = firstKey
             }
             let order = firstKey != key ? (firstKey < key ? -1 : 1)
-                : BlockKeys.isAmbiguous(key) ? compareBytes(try firstTerm(mid), term) : 0
+                : BlockKeys.isAmbiguous(key) ? compareBytes(try firstBytes(mid), term) : 0
             if order <= 0 {
                 answer = mid
                 lo = mid + 1
