@@ -26,18 +26,32 @@ public enum BlockImpacts {
                        scratch: UnsafeMutablePointer<UInt64>, into out: inout ByteWriter) {
         // By TF descending, then length ascending: the front is each pair shorter than
         // every pair before it (those have a TF at least as high).
-        for i in 0..<count { scratch[i] = UInt64(~frequencies[i]) << 32 | UInt64(lengths[i]) }
-        var sorted = UnsafeMutableBufferPointer(start: scratch, count: count)
-        sorted.sort()
         let front = scratch + count
         var n = 0
         var shortest = UInt32.max
-        for i in 0..<count {
-            let length = UInt32(truncatingIfNeeded: scratch[i])
-            if length < shortest {
-                shortest = length
-                front[n] = scratch[i]
+        var maxTf: UInt32 = 0
+        for i in 0..<count { maxTf = max(maxTf, frequencies[i]) }
+        if maxTf < UInt32(count) {
+            // Small TFs (nearly always): the shortest length of each TF, then the TFs from
+            // the highest down, without sorting. `scratch` holds the shortest per TF.
+            for tf in 0...Int(maxTf) { scratch[tf] = UInt64(UInt32.max) }
+            for i in 0..<count { scratch[Int(frequencies[i])] = min(scratch[Int(frequencies[i])], UInt64(lengths[i])) }
+            for tf in stride(from: Int(maxTf), through: 1, by: -1) where scratch[tf] < UInt64(shortest) {
+                shortest = UInt32(scratch[tf])
+                front[n] = UInt64(~UInt32(tf)) << 32 | scratch[tf]
                 n += 1
+            }
+        } else {
+            for i in 0..<count { scratch[i] = UInt64(~frequencies[i]) << 32 | UInt64(lengths[i]) }
+            var sorted = UnsafeMutableBufferPointer(start: scratch, count: count)
+            sorted.sort()
+            for i in 0..<count {
+                let length = UInt32(truncatingIfNeeded: scratch[i])
+                if length < shortest {
+                    shortest = length
+                    front[n] = scratch[i]
+                    n += 1
+                }
             }
         }
         // `front` is by TF descending (and length descending): runs of it, from its end.
