@@ -34,13 +34,14 @@ let package = Package(
         ),
         // System zlib (DEFLATE for stored text, CRC-32 for checksums) behind a shim.
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
-        // AVX2 bit unpacking for the postings reader, used when the CPU has it.
+        // AVX2 kernels (bit unpacking for the postings reader, BM25 sums for the window
+        // scorer), used when the CPU has it.
         .target(name: "CSIMD"),
         .target(name: "Analysis", dependencies: ["CICU"], swiftSettings: hotPath),
         // The on-disk format, shared by the writer (Indexer) and the readers (Search).
         .target(name: "IndexFormat", dependencies: ["Analysis", "CZlib", "CSIMD"], swiftSettings: crossModule),
         .target(name: "Indexer", dependencies: ["Analysis", "IndexFormat"], swiftSettings: hotPath),
-        .target(name: "Search", dependencies: ["Analysis", "IndexFormat"], swiftSettings: crossModule),
+        .target(name: "Search", dependencies: ["Analysis", "IndexFormat", "CSIMD"], swiftSettings: crossModule),
         .executableTarget(
             name: "searchctl",
             dependencies: [
@@ -60,7 +61,7 @@ let package = Package(
         ),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], exclude: ["Fixtures"]),
         .testTarget(name: "IndexerTests", dependencies: ["Indexer", "IndexFormat", "Analysis", "Search"]),
-        .testTarget(name: "SearchTests", dependencies: ["Search", "Indexer", "IndexFormat", "Analysis"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Indexer", "IndexFormat", "Analysis", "CSIMD"]),
         .testTarget(name: "searchctlTests", dependencies: ["searchctl"], exclude: ["Fixtures"]),
     ]
 )

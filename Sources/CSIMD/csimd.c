@@ -1,4 +1,5 @@
 #include "csimd.h"
+#pragma STDC FP_CONTRACT OFF
 
 #include <string.h>
 
@@ -96,6 +97,61 @@ int32_t csimd_unpack_available(void) {
 #else
     return 0;
 #endif
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+static void add_scores_avx2(const uint32_t *docs, const uint32_t *freqs, int32_t count, uint32_t base,
+                            const double *factors, double idf, double c1, const uint64_t *mask, double *acc) {
+    const __m256d vidf = _mm256_set1_pd(idf);
+    const __m256d vc1 = _mm256_set1_pd(c1);
+    int32_t i = 0;
+    for (; i + 4 <= count; i += 4) {
+        // Frequencies are below 2^31: the signed conversion is exact. (Four loads are
+        // faster than a gather on the CPUs measured.)
+        __m256d f = _mm256_cvtepi32_pd(_mm_loadu_si128((const __m128i *)(freqs + i)));
+        __m256d k = _mm256_set_pd(factors[docs[i + 3]], factors[docs[i + 2]], factors[docs[i + 1]], factors[docs[i]]);
+        __m256d s = _mm256_div_pd(_mm256_mul_pd(_mm256_mul_pd(vidf, f), vc1), _mm256_add_pd(f, k));
+        if (mask != NULL) {
+            // The quotients of documents outside `mask` become 0.0 (adding it leaves a
+            // sum as it is): no branch on the bits.
+            int64_t keep[4];
+            for (int j = 0; j < 4; j++) {
+                uint32_t o = docs[i + j] - base;
+                keep[j] = -(int64_t)(mask[o >> 6] >> (o & 63) & 1);
+            }
+            s = _mm256_and_pd(s, _mm256_castsi256_pd(_mm256_loadu_si256((const __m256i *)keep)));
+        }
+        double out[4];
+        _mm256_storeu_pd(out, s);
+        acc[docs[i] - base] += out[0];
+        acc[docs[i + 1] - base] += out[1];
+        acc[docs[i + 2] - base] += out[2];
+        acc[docs[i + 3] - base] += out[3];
+    }
+    for (; i < count; i++) {
+        uint32_t o = docs[i] - base;
+        if (mask != NULL && !(mask[o >> 6] >> (o & 63) & 1)) continue;
+        double f = (double)freqs[i];
+        acc[o] += idf * f * c1 / (f + factors[docs[i]]);
+    }
+}
+#endif
+
+void csimd_add_scores(const uint32_t *docs, const uint32_t *freqs, int32_t count, uint32_t base,
+                      const double *factors, double idf, double c1, const uint64_t *mask, double *acc) {
+#if defined(__x86_64__)
+    if (available == 1) {
+        add_scores_avx2(docs, freqs, count, base, factors, idf, c1, mask, acc);
+        return;
+    }
+#endif
+    for (int32_t i = 0; i < count; i++) {
+        uint32_t o = docs[i] - base;
+        if (mask != NULL && !(mask[o >> 6] >> (o & 63) & 1)) continue;
+        double f = (double)freqs[i];
+        acc[o] += idf * f * c1 / (f + factors[docs[i]]);
+    }
 }
 
 uint64_t csimd_unpack(const uint8_t *packed, uint32_t *out, int32_t width, int32_t groups, int32_t running, uint64_t start) {

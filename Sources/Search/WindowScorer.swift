@@ -1,3 +1,4 @@
+import CSIMD
 import IndexFormat
 
 /// Evaluates a flat group of term clauses in one segment, window by window over the
@@ -15,7 +16,9 @@ import IndexFormat
 ///    clauses first, rarest first, stopping as soon as none is left; then optional
 ///    ones; then exclusions), and the postings of the scoring clauses are added into a
 ///    per-window accumulator in query order — so each document's sum is formed in the
-///    same order as doc-at-a-time evaluation does.
+///    same order as doc-at-a-time evaluation does. The quotients are formed four at a
+///    time (`csimd_add_scores`, the same bits as one at a time), for every posting of a
+///    clause unless few of its documents are candidates.
 ///
 /// The count stays exact: every window holding a match is counted.
 final class WindowScorer {
@@ -52,28 +55,35 @@ final class WindowScorer {
     }
 
     /// Per segment and BM25 parameters: K(dl) = k1·(1 − b + b·dl/avgdl) per document,
-    /// filled in as documents are met (NaN until then).
+    /// filled in as documents are met (NaN until then), and per window whether all of
+    /// its documents' factors are.
     private final class LengthFactors {
         let key: (k1: Double, b: Double, avgdl: Double)
         let values: UnsafeMutableBufferPointer<Double>
-        init(key: (Double, Double, Double), count: Int) {
+        let windowsFilled: UnsafeMutableBufferPointer<Bool>
+        init(key: (Double, Double, Double), count: Int, windowSize: Int) {
             self.key = key
             values = .allocate(capacity: max(count, 1))
             values.initialize(repeating: .nan)
+            windowsFilled = .allocate(capacity: max((count + windowSize - 1) / windowSize, 1))
+            windowsFilled.initialize(repeating: false)
         }
-        deinit { values.deallocate() }
+        deinit {
+            values.deallocate()
+            windowsFilled.deallocate()
+        }
     }
     /// Keyed by reader identity: the readers belong to the `Searcher`'s snapshot, which
     /// outlives this object, so an identifier is never reused for another segment.
     private var lengthFactorCache: [ObjectIdentifier: LengthFactors] = [:]
 
-    private func lengthFactors(for reader: SegmentReader, bm25: BM25) -> UnsafeMutableBufferPointer<Double> {
+    private func lengthFactors(for reader: SegmentReader, bm25: BM25) -> LengthFactors {
         let id = ObjectIdentifier(reader)
         let key = (bm25.k1, bm25.b, bm25.averageLength)
-        if let cached = lengthFactorCache[id], cached.key == key { return cached.values }
-        let fresh = LengthFactors(key: key, count: reader.documentCount)
+        if let cached = lengthFactorCache[id], cached.key == key { return cached }
+        let fresh = LengthFactors(key: key, count: reader.documentCount, windowSize: windowSize)
         lengthFactorCache[id] = fresh
-        return fresh.values
+        return fresh
     }
 
     /// One clause's postings, read window by window.
@@ -130,23 +140,61 @@ final class WindowScorer {
                     position = 0
                 }
                 let docs = postings.blockDocuments
-                let freqs: UnsafePointer<UInt32>? = wanted ? postings.blockFrequencies : nil
                 var p = position
                 while p < loadedCount && Int32(bitPattern: docs[p]) < start { p += 1 }
-                while p < loadedCount {
-                    let d = Int32(bitPattern: docs[p])
-                    if d >= end { break }
-                    documents[count] = UInt32(bitPattern: d)
-                    if let freqs { frequencies[count] = freqs[p] }
-                    count += 1
-                    let offset = Int(d - start)
-                    bits[offset >> 6] |= 1 << UInt64(offset & 63)
-                    p += 1
+                // The block's entries in the window: [p, q).
+                var q = loadedCount
+                if postings.lastDocument(ofBlock: block) >= end {
+                    q = p
+                    while q < loadedCount && Int32(bitPattern: docs[q]) < end { q += 1 }
                 }
-                position = p
-                if p == loadedCount { block += 1; continue }
+                if p < q {
+                    let base = UInt32(bitPattern: start)
+                    if wanted {
+                        (documents + count).update(from: docs + p, count: q - p)
+                        (frequencies + count).update(from: postings.blockFrequencies + p, count: q - p)
+                    }
+                    count += q - p
+                    let first = Int(docs[p] &- base)
+                    let last = Int(docs[q - 1] &- base)
+                    if last - first == q - p - 1 {
+                        // Consecutive documents: their bits as a range.
+                        setBits(first, last)
+                    } else {
+                        // The bits of one 64-bit word gathered in a register.
+                        var word = first >> 6
+                        var pending: UInt64 = 0
+                        for i in p..<q {
+                            let offset = Int(docs[i] &- base)
+                            if offset >> 6 != word {
+                                bits[word] |= pending
+                                word = offset >> 6
+                                pending = 0
+                            }
+                            pending |= 1 << UInt64(offset & 63)
+                        }
+                        bits[word] |= pending
+                    }
+                }
+                position = q
+                if q == loadedCount { block += 1; continue }
                 break
             }
+        }
+
+        /// Sets the bits of offsets `first...last`.
+        @inline(__always)
+        private func setBits(_ first: Int, _ last: Int) {
+            let w0 = first >> 6, w1 = last >> 6
+            let low = UInt64.max << UInt64(first & 63)
+            let high = UInt64.max >> UInt64(63 - (last & 63))
+            if w0 == w1 {
+                bits[w0] |= low & high
+                return
+            }
+            bits[w0] |= low
+            for w in (w0 + 1)..<w1 { bits[w] = .max }
+            bits[w1] |= high
         }
 
         /// An upper bound of this clause's score in any document of `[start, end)`
@@ -276,7 +324,8 @@ final class WindowScorer {
                         noDeletions: Bool, canPrune: Bool, heap: inout TopHits, total: inout Int) throws(IndexError) {
         let it = c.postings
         let reader = segment.reader
-        let scorer = PostingScorer(bm25: bm25, lengths: reader.lengthTable, lengthFactors: lengthFactors(for: reader, bm25: bm25))
+        let factors = lengthFactors(for: reader, bm25: bm25)
+        let scorer = PostingScorer(bm25: bm25, lengths: reader.lengthTable, lengthFactors: factors.values)
         let idf = c.idf
         let collecting = heap.capacity > 0
         var floor = heap.threshold ?? -Double.infinity
@@ -314,7 +363,8 @@ final class WindowScorer {
                          segment: LiveSegment, segmentIndex: Int, bm25: BM25, countKnown: Bool,
                          noDeletions: Bool, canPrune: Bool, heap: inout TopHits, total: inout Int) throws(IndexError) {
         let reader = segment.reader
-        let scorer = PostingScorer(bm25: bm25, lengths: reader.lengthTable, lengthFactors: lengthFactors(for: reader, bm25: bm25))
+        let factors = lengthFactors(for: reader, bm25: bm25)
+        let scorer = PostingScorer(bm25: bm25, lengths: reader.lengthTable, lengthFactors: factors.values)
         let acc = accumulator
         let cand = candidates
         let words = windowWords
@@ -386,7 +436,11 @@ final class WindowScorer {
             if !competitive { continue }
             if !musts.isEmpty {
                 for c in shoulds { try c.fill(w0, w1, frequencies: true) }
-            } else if threshold > -Double.infinity && scoring.count > 1 {
+            }
+            // Whether `cand` holds only some of the scoring clauses' documents (MaxScore
+            // below), so that their other postings are passed over.
+            var restricted = false
+            if musts.isEmpty && threshold > -Double.infinity && scoring.count > 1 {
                 // MaxScore: the optional clauses whose bounds add up to less than the
                 // heap's floor cannot lift a document on their own; only documents of the
                 // other (essential) clauses are scored. All are counted above.
@@ -398,6 +452,7 @@ final class WindowScorer {
                     if sum * (1 + 1e-9) >= threshold { essential = i; break }
                 }
                 if essential > 0 {
+                    restricted = true
                     var kept: UInt64 = 0
                     for w in 0..<words {
                         var bits: UInt64 = 0
@@ -410,7 +465,29 @@ final class WindowScorer {
             }
 
             // Score, clause by clause in query order.
+            let window = Int(w0) / windowSize
+            if !factors.windowsFilled[window] {
+                for d in Int(w0)..<Int(w1) { _ = scorer.lengthFactor(d) }
+                factors.windowsFilled[window] = true
+            }
+            // Every document of a clause is in `cand` in a disjunction where nothing was
+            // left out (MaxScore, exclusions, deletions).
+            let allIn = musts.isEmpty && !restricted && exclusions.isEmpty && noDeletions
+            let c1 = bm25.k1 + 1
             for c in scoring {
+                if allIn {
+                    csimd_add_scores(c.documents, c.frequencies, Int32(c.count), UInt32(bitPattern: w0),
+                                     factors.values.baseAddress!, c.idf, c1, nil, acc)
+                    continue
+                }
+                var inCand = 0
+                for w in 0..<words { inCand += (c.bits[w] & cand[w]).nonzeroBitCount }
+                if inCand * 8 >= c.count {
+                    // Not rare in `cand`: four quotients at a time, those of the others unused.
+                    csimd_add_scores(c.documents, c.frequencies, Int32(c.count), UInt32(bitPattern: w0),
+                                     factors.values.baseAddress!, c.idf, c1, cand, acc)
+                    continue
+                }
                 let idf = c.idf
                 let docs = c.documents
                 let freqs = c.frequencies

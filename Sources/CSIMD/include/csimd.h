@@ -23,6 +23,15 @@ int32_t csimd_unpack_available(void);
 /// fallback here).
 uint64_t csimd_unpack(const uint8_t *packed, uint32_t *out, int32_t width, int32_t groups, int32_t running, uint64_t start);
 
+/// For i in 0..<count: `acc[docs[i] - base] += idf * f * c1 / (f + factors[docs[i]])`
+/// with f = freqs[i] as a double, each quotient evaluated in that order in IEEE double
+/// precision (the same bits as the scalar expression; no fused operations), for the
+/// offsets o = docs[i] - base whose bit (word o / 64, bit o % 64) is set in `mask`, or
+/// for all when `mask` is NULL. Every `factors[docs[i]]` must be set and every offset in
+/// range of `acc` (and `mask`); a document appears at most once.
+void csimd_add_scores(const uint32_t *docs, const uint32_t *freqs, int32_t count, uint32_t base,
+                      const double *factors, double idf, double c1, const uint64_t *mask, double *acc);
+
 /// Asks the CPU to bring the cache line holding `address` in (a hint: no fault, no
 /// effect on results).
 static inline void csimd_prefetch(const void *address) {

@@ -1,0 +1,62 @@
+// ScoreKernelTests.swift
+//
+// The window scorer sums BM25 four postings at a time in C (`csimd_add_scores`). Its
+// sums must have the bits of SPEC section 2's expression evaluated one posting at a
+// time, for documents inside the mask only, whatever the count (the tail after the
+// last four) and the window's first document.
+
+import XCTest
+import CSIMD
+
+final class ScoreKernelTests: XCTestCase {
+    func testKernelSumsHaveTheBitsOfTheScalarExpression() {
+        var rng = SeededGenerator(seed: 0x5C0E)
+        let documentCount = 5000
+        // K(dl) = k1·(1 − b + b·dl/avgdl) for assorted lengths and parameters.
+        var factors = [Double](repeating: 0, count: documentCount)
+        for round in 0..<200 {
+            let k1 = Double.random(in: 0...3, using: &rng)
+            let b = Double.random(in: 0...1, using: &rng)
+            let avgdl = Double.random(in: 1...500, using: &rng)
+            for d in 0..<documentCount {
+                let dl = Double(Int.random(in: 1...5000, using: &rng))
+                factors[d] = k1 * (1 - b + b * dl / avgdl)
+            }
+            let idf = Double.random(in: 0.0001...12, using: &rng)
+            let base = Int.random(in: 0..<(documentCount - 1024), using: &rng)
+            // A window's postings: increasing documents in [base, base + 1024).
+            let count = Int.random(in: 0...300, using: &rng)
+            let docs = (0..<1024).shuffled(using: &rng).prefix(count).sorted().map { UInt32(base + $0) }
+            let freqs = docs.map { _ in UInt32(Int.random(in: 1...(round % 3 == 0 ? 70_000 : 20), using: &rng)) }
+            var mask = [UInt64](repeating: 0, count: 16)
+            for w in 0..<16 { mask[w] = rng.next() }
+            let prior = (0..<1024).map { _ in Double.random(in: 0...30, using: &rng) }
+            for masked in [false, true] {
+                var expected = prior
+                for (d, f) in zip(docs, freqs) {
+                    let o = Int(d) - base
+                    if masked && mask[o >> 6] >> UInt64(o & 63) & 1 == 0 { continue }
+                    let tf = Double(f)
+                    expected[o] += idf * tf * (k1 + 1) / (tf + factors[Int(d)])
+                }
+                var acc = prior
+                docs.withUnsafeBufferPointer { dp in
+                    freqs.withUnsafeBufferPointer { fp in
+                        factors.withUnsafeBufferPointer { kp in
+                            mask.withUnsafeBufferPointer { mp in
+                                acc.withUnsafeMutableBufferPointer { ap in
+                                    csimd_add_scores(dp.baseAddress, fp.baseAddress, Int32(count), UInt32(base), kp.baseAddress!,
+                                                     idf, k1 + 1, masked ? mp.baseAddress : nil, ap.baseAddress!)
+                                }
+                            }
+                        }
+                    }
+                }
+                for o in 0..<1024 where acc[o].bitPattern != expected[o].bitPattern {
+                    XCTFail("round \(round), masked \(masked), offset \(o): \(acc[o]) instead of \(expected[o])")
+                    return
+                }
+            }
+        }
+    }
+}
