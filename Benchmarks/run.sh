@@ -90,9 +90,10 @@ for n in "${sizes[@]}"; do
     # No-op re-index (incremental, nothing changed).
     /usr/bin/time -f "no-op re-index: %e s" $bin/searchctl index "$work/corpus-$n" --index "$work/index-generated-$n" --quiet
     ours=$(mktemp)
-    $bin/searchctl-bench queries "$work/index-generated-$n" --count 2000 --no-snippet --dump "$work/queries-generated-$n.tsv" | tee "$ours"
+    $bin/searchctl-bench queries "$work/index-generated-$n" --count 2000 --no-snippet --threads 1 --dump "$work/queries-generated-$n.tsv" | tee "$ours"
     if [ $tantivy = 1 ]; then
-        # The same 2000 queries; with path/title of the hits (as above), then matching and scoring alone.
+        # The same 2000 queries (one thread each: Tantivy's searcher uses one here); with
+        # path/title of the hits (as above), then matching and scoring alone.
         theirs=$(mktemp)
         python3 Benchmarks/tantivy_bench.py queries "$work/tantivy-generated-$n" --load "$work/queries-generated-$n.tsv" | tee "$theirs" \
             || echo "tantivy_bench.py queries failed on generated-$n"
@@ -120,6 +121,8 @@ PY
             || echo "tantivy_bench.py queries failed on generated-$n"
     fi
     rm -f "$ours"
+    # As `searchctl search --batch` runs them: snippets, and costly queries shared among
+    # the default threads (its throughput line gives one core's rate too).
     $bin/searchctl-bench queries "$work/index-generated-$n" --count 2000
     # One-shot process latency, index opening included; and ripgrep (`rg -l -i`, the
     # files holding the word) over the same folder for the same words, when installed.

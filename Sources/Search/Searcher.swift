@@ -1,5 +1,9 @@
 import Analysis
+import Dispatch
 import IndexFormat
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What a search asks for besides the query text.
 public struct SearchOptions: Sendable {
@@ -11,6 +15,10 @@ public struct SearchOptions: Sendable {
     public var b = BM25.defaultB
     public var explain = false
     public var snippets = true
+    /// Threads that share the matching of a costly query (phrases, nested groups) in a
+    /// large segment, each over a range of its documents; 0: one per processor, at most
+    /// `Searcher.maximumThreads`. The results are the same for any number.
+    public var threads = 0
 
     public init() {}
 }
@@ -47,15 +55,22 @@ public final class Searcher {
 
     /// Exact phrases are checked on a bitmap of positions below this (else by merging).
     let phraseBitmapLimit: Int
+    /// The smallest segment and number of postings for which matching is shared among
+    /// threads (`parallelDocuments`, `parallelPostings`; small in tests).
+    let parallelFrom: (documents: Int, postings: Int)
+    /// Segments whose matching was shared among threads (for tests).
+    private(set) var sharedMatches = 0
 
     /// With windows of `windowSize` documents and phrase bitmaps up to
     /// `phraseBitmapLimit`: small values let tests reach pruning and the merging
     /// phrase check on a small corpus.
-    init(snapshot: IndexSnapshot, windowSize: Int, phraseBitmapLimit: Int = PhraseScorer.defaultBitmapLimit) throws(AnalysisError) {
+    init(snapshot: IndexSnapshot, windowSize: Int, phraseBitmapLimit: Int = PhraseScorer.defaultBitmapLimit,
+         parallelFrom: (documents: Int, postings: Int) = (Searcher.parallelDocuments, Searcher.parallelPostings)) throws(AnalysisError) {
         self.snapshot = snapshot
         analyzer = try Analyzer(forQueries: true)
         windowScorer = WindowScorer(windowSize: windowSize)
         self.phraseBitmapLimit = phraseBitmapLimit
+        self.parallelFrom = parallelFrom
     }
 
     /// Parses and plans `query`. - Throws: `QueryError` for a malformed query.
@@ -87,15 +102,13 @@ public final class Searcher {
             for (s, segment) in snapshot.segments.enumerated() {
                 // A lone clause needs no boolean wrapper (its score is the same: 0 + s).
                 let node: PlanNode = plan.clauses.count == 1 && plan.clauses[0].occur != .mustNot ? plan.clauses[0].node : .group(plan)
-                let scorer = try build(node, segment: s, bm25: bm25, stats: &stats)
-                while try scorer.next() != PostingsIterator.exhausted {
-                    let doc = scorer.doc
-                    if !segment.isLive(Int(doc)) { continue }
-                    total += 1
-                    if k == 0 { continue }
-                    let score = try scorer.score()
-                    try heap.insert(Candidate(score: score, segment: s, doc: doc))
+                let parts = try partCount(node, segment: s, options: options, stats: &stats)
+                if parts > 1 {
+                    try matchInParts(parts, node, segment: s, bm25: bm25, stats: &stats, heap: &heap, total: &total)
+                    continue
                 }
+                let scorer = try build(node, segment: s, bm25: bm25, stats: &stats)
+                try collect(scorer, segment: s, upTo: PostingsIterator.exhausted, heap: &heap, total: &total)
             }
         }
         let ranked = try heap.sorted()
@@ -144,6 +157,96 @@ public final class Searcher {
             hits.append(hit)
         }
         return SearchResult(total: total, hits: hits)
+    }
+
+    /// Offers `scorer`'s live documents below `end` (from its current one on; it has not
+    /// started or is on a document already offered) to `heap`, counting them in `total`.
+    private func collect(_ scorer: DocScorer, segment s: Int, from start: Int32 = 0, upTo end: Int32,
+                         heap: inout TopHits, total: inout Int) throws(IndexError) {
+        let segment = snapshot.segments[s]
+        var doc = try scorer.advance(to: start)
+        while doc < end {
+            if segment.isLive(Int(doc)) {
+                total += 1
+                if heap.capacity > 0 { try heap.insert(Candidate(score: try scorer.score(), segment: s, doc: doc)) }
+            }
+            doc = try scorer.next()
+        }
+    }
+
+    /// Matching is shared among threads when it costs more than starting them: in a
+    /// segment of at least this many documents, for a query whose terms have this many
+    /// postings there in all.
+    static let parallelDocuments = 16_384
+    static let parallelPostings = 40_000
+    static let maximumThreads = 2
+    private static let processors = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    /// How many threads match `node` in segment `s`.
+    private func partCount(_ node: PlanNode, segment s: Int, options: SearchOptions,
+                           stats: inout GlobalStatistics) throws(IndexError) -> Int {
+        let threads = options.threads > 0 ? options.threads : min(Self.processors, Self.maximumThreads)
+        guard threads > 1, snapshot.segments[s].reader.documentCount >= parallelFrom.documents else { return 1 }
+        func postings(_ node: PlanNode) throws(IndexError) -> Int {
+            switch node {
+            case .term(let t): return try stats.info(t, segment: s)?.documentFrequency ?? 0
+            case .phrase(let terms, _, _):
+                var sum = 0
+                for t in terms { sum += try stats.info(t, segment: s)?.documentFrequency ?? 0 }
+                return sum
+            case .prefix: return 0
+            case .group(let g):
+                var sum = 0
+                for c in g.clauses { sum += try postings(c.node) }
+                return sum
+            }
+        }
+        return try postings(node) >= parallelFrom.postings ? threads : 1
+    }
+
+    /// `collect` over `parts` ranges of segment `s`'s documents, each with its own scorer
+    /// and heap on a thread of its own; the heaps are then merged into `heap`. The
+    /// order of `TopHits` is total, so the best of the parts' best are the best.
+    private func matchInParts(_ parts: Int, _ node: PlanNode, segment s: Int, bm25: BM25, stats: inout GlobalStatistics,
+                              heap: inout TopHits, total: inout Int) throws(IndexError) {
+        sharedMatches += 1
+        let n = snapshot.segments[s].reader.documentCount
+        var work: [Part] = []
+        for p in 0..<parts {
+            let scorer = try build(node, segment: s, bm25: bm25, stats: &stats)
+            work.append(Part(scorer: scorer, start: Int32(n * p / parts), end: p == parts - 1 ? PostingsIterator.exhausted : Int32(n * (p + 1) / parts),
+                             heap: TopHits(capacity: heap.capacity, snapshot: snapshot)))
+        }
+        let box = UncheckedBox((self, work))
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let (searcher, work) = box.value
+            let part = work[p]
+            do throws(IndexError) {
+                try searcher.collect(part.scorer, segment: s, from: part.start, upTo: part.end, heap: &part.heap, total: &part.total)
+            } catch {
+                part.failure = error
+            }
+        }
+        for part in work {
+            if let failure = part.failure { throw failure }
+            total += part.total
+            for c in try part.heap.sorted() { try heap.insert(c) }
+        }
+    }
+
+    /// One thread's share of `matchInParts`.
+    private final class Part {
+        let scorer: DocScorer
+        let start: Int32, end: Int32
+        var heap: TopHits
+        var total = 0
+        var failure: IndexError?
+        init(scorer: DocScorer, start: Int32, end: Int32, heap: TopHits) {
+            self.scorer = scorer
+            self.start = start
+            self.end = end
+            self.heap = heap
+        }
     }
 
     /// The title and snippet of `doc` from a prefix of its stored text, when its
@@ -424,4 +527,11 @@ struct TopHits {
         if let failure { throw failure }
         return result
     }
+}
+
+/// Hands values to the threads of `DispatchQueue.concurrentPerform`, each of which uses
+/// its own element only.
+private struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -45,11 +45,16 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "Read one query per line from standard input; print one JSON object per line.")
     var batch = false
 
+    @Option(parsing: .unconditional,
+            help: "Threads that share the matching of a costly query (0: one per processor, up to 2). The results are the same for any number.")
+    var threads = 0
+
     func validate() throws {
         if limit < 0 { throw ValidationError("--limit must not be negative") }
         if offset < 0 { throw ValidationError("--offset must not be negative") }
         if !(k1 >= 0 && k1.isFinite) { throw ValidationError("--k1 must be a non-negative number") }
         if !(b >= 0 && b <= 1) { throw ValidationError("--b must be between 0 and 1") }
+        if threads < 0 { throw ValidationError("--threads must not be negative") }
         if batch && query != nil { throw ValidationError("give either a query or --batch, not both") }
         if !batch && query == nil { throw ValidationError("missing query: searchctl search \"<query>\" (or --batch)") }
     }
@@ -63,6 +68,7 @@ struct SearchCommand: ParsableCommand {
         o.b = b
         o.explain = explain
         o.snippets = !noSnippet
+        o.threads = threads
         return o
     }
 

@@ -499,6 +499,17 @@ final class RandomizedSearchTests: XCTestCase {
         try compare(queries, searcher: small, model: model, label: "windows of 8")
         XCTAssertGreaterThan(small.windowScorer.prunedWindows, 10, "pruning should skip windows")
 
+        // The same with the matching of every query that is not a flat group of terms
+        // shared among three threads, each over a third of a segment's documents.
+        let shared = try Searcher(snapshot: snapshot, windowSize: WindowScorer.defaultWindowSize, parallelFrom: (documents: 1, postings: 1))
+        let threeThreads = queries.map { q -> (Generated, SearchOptions) in
+            var options = q.1
+            options.threads = 3
+            return (q.0, options)
+        }
+        try compare(threeThreads, searcher: shared, model: model, label: "three threads")
+        XCTAssertGreaterThan(shared.sharedMatches, 300, "matching should be shared")
+
         // The same after merging everything into one segment without deletions.
         _ = try IndexWriter(indexPath: corpus.index.path).mergeAll()
         let merged = try corpus.snapshot()

@@ -75,6 +75,7 @@ final class ExitCodeTests: CLITestCase {
         assertOneLineError(run(["search", "aanval", "--limit", "tien", "--index", index.path]), code: 2, mentions: ["--limit"])
         assertOneLineError(run(["search", "aanval", "--offset", "-3", "--index", index.path]), code: 2, mentions: ["--offset"])
         assertOneLineError(run(["search", "aanval", "--b", "2", "--index", index.path]), code: 2, mentions: ["--b"])
+        assertOneLineError(run(["search", "aanval", "--threads", "-1", "--index", index.path]), code: 2, mentions: ["--threads"])
         assertOneLineError(run(["search", "--index", index.path]), code: 2)
         assertOneLineError(run(["frobnicate"]), code: 2, mentions: ["frobnicate"])
         assertOneLineError(run(["index"]), code: 2)

@@ -4,7 +4,7 @@ import IndexFormat
 /// searchctl-bench: reproducible benchmarks, printed as tables. Run in release mode:
 ///   swift run -c release searchctl-bench analysis <folder>
 ///   swift run -c release searchctl-bench generate <out-folder> [--docs N] [--seed S]
-///   swift run -c release searchctl-bench queries <index> [--count N] [--seed S] [--no-snippet] [--dump F] [--load F]
+///   swift run -c release searchctl-bench queries <index> [--count N] [--seed S] [--no-snippet] [--threads N] [--dump F] [--load F]
 ///   swift run -c release searchctl-bench deflate <folder> [--repeats N]
 let arguments = Array(CommandLine.arguments.dropFirst())
 
@@ -44,7 +44,7 @@ func table(_ header: [String], _ rows: [[String]]) {
 let usage = """
     usage: searchctl-bench analysis [<folder>] [--repeats N]
            searchctl-bench generate <out> [--docs N] [--seed S]
-           searchctl-bench queries <index> [--count N] [--seed S] [--no-snippet] [--dump F] [--load F]
+           searchctl-bench queries <index> [--count N] [--seed S] [--no-snippet] [--threads N] [--dump F] [--load F]
            searchctl-bench deflate [<folder>] [--repeats N]
     """
 
@@ -141,7 +141,7 @@ do {
         table(["decompressor", "MB/s"], rows)
     case "queries":
         try QueryBenchmark.run(index: operand(), count: option("--count", 2000), seed: UInt64(option("--seed", 7)), snippets: !arguments.contains("--no-snippet"),
-                                 dump: stringOption("--dump"), load: stringOption("--load"))
+                                 threads: option("--threads", 0), dump: stringOption("--dump"), load: stringOption("--load"))
     default:
         fail("searchctl-bench: unknown command \(command)\n\(usage)", code: 2)
     }
