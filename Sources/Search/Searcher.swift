@@ -1,6 +1,8 @@
 import Analysis
+import CSIMD
 import Dispatch
 import IndexFormat
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,8 +18,9 @@ public struct SearchOptions: Sendable {
     public var explain = false
     public var snippets = true
     /// Threads that share the matching of a costly query (phrases, nested groups) in a
-    /// large segment, each over a range of its documents; 0: one per processor, at most
-    /// `Searcher.maximumThreads`. The results are the same for any number.
+    /// large segment, each over a range of its documents, and the making of the hits'
+    /// snippets; 0: one per processor, at most `Searcher.maximumThreads`. The results
+    /// are the same for any number.
     public var threads = 0
 
     public init() {}
@@ -92,7 +95,12 @@ public final class Searcher {
         let k = overflow ? Int.max : sum
         var heap = TopHits(capacity: k, snapshot: snapshot)
         var total = 0
-        if plan.canMatch, let flat = try flatTermClauses(plan, bm25: bm25, stats: &stats) {
+        let flat = plan.canMatch ? try flatTermClauses(plan, bm25: bm25, stats: &stats) : nil
+        // A thread called in now is awake when the snippets are made or costly matching is
+        // shared (see `Helper`).
+        let helper = threadCount(options) > 1 && (options.snippets && k > 0 || plan.canMatch && flat == nil) ? Helper() : nil
+        defer { helper?.release() }
+        if plan.canMatch, let flat {
             for (s, segment) in snapshot.segments.enumerated() {
                 var clauses: [WindowScorer.Clause] = []
                 for c in flat { clauses.append(WindowScorer.Clause(occur: c.occur, info: try stats.info(c.bytes, segment: s), idf: c.idf)) }
@@ -104,7 +112,7 @@ public final class Searcher {
                 let node: PlanNode = plan.clauses.count == 1 && plan.clauses[0].occur != .mustNot ? plan.clauses[0].node : .group(plan)
                 let parts = try partCount(node, segment: s, options: options, stats: &stats)
                 if parts > 1 {
-                    try matchInParts(parts, node, segment: s, bm25: bm25, stats: &stats, heap: &heap, total: &total)
+                    try matchInParts(parts, node, segment: s, bm25: bm25, stats: &stats, helper: helper, heap: &heap, total: &total)
                     continue
                 }
                 let scorer = try build(node, segment: s, bm25: bm25, stats: &stats)
@@ -128,33 +136,43 @@ public final class Searcher {
                 }
             }
         }
+        var records: [DocumentRecord?] = []
         for (i, c) in ranked.enumerated() where i >= options.offset {
             let reader = snapshot.segments[c.segment].reader
             // Path and title from one read of the record, where the record holds the title.
             let record = reader.recordsHoldTitles ? try reader.document(Int(c.doc)) : nil
-            var hit = SearchHit(rank: i + 1, path: try record?.path ?? reader.path(of: Int(c.doc)), score: c.score,
-                                title: record?.title ?? "")
-            if let highlight {
-                let window = SnippetMaker.Window(matchesByRank[i] ?? [], windowTokens: highlight.windowTokens)
-                if let (title, snippet) = try fromPrefix(reader, Int(c.doc), title: record?.title, highlight: highlight, window: window) {
-                    hit.title = title
-                    hit.snippet = snippet
-                } else {
-                    let stored = try reader.storedDocument(Int(c.doc), decompressor: decompressor)
-                    if record == nil { hit.title = try reader.title(of: Int(c.doc), text: stored.text) }
-                    hit.snippet = highlight.make(utf8: stored.text, complete: true, checkpoints: stored.checkpoints, window: window)
-                }
-            } else if record == nil {
-                hit.title = try reader.title(of: Int(c.doc), decompressor: decompressor)
+            hits.append(SearchHit(rank: i + 1, path: try record?.path ?? reader.path(of: Int(c.doc)), score: c.score,
+                                  title: record?.title ?? ""))
+            records.append(record)
+        }
+        let shown = Array(ranked.dropFirst(min(options.offset, ranked.count)))
+        if let highlight {
+            let windows = shown.indices.map { j in
+                SnippetMaker.Window(matchesByRank[options.offset + j] ?? [], windowTokens: highlight.windowTokens)
             }
-            if options.explain {
+            // Titles and snippets: each hit's stored text inflated and analyzed, shared
+            // among threads when there are a few.
+            if let helper, shown.count >= Self.parallelSnippets {
+                try decorateInParts(&hits, shown, records, windows, highlight, helper: helper)
+            } else {
+                for j in shown.indices {
+                    (hits[j].title, hits[j].snippet) = try titleAndSnippet(shown[j], records[j], highlight, windows[j], decompressor)
+                }
+            }
+        } else {
+            for j in shown.indices where records[j] == nil {
+                hits[j].title = try snapshot.segments[shown[j].segment].reader.title(of: Int(shown[j].doc), decompressor: decompressor)
+            }
+        }
+        if options.explain {
+            for j in shown.indices {
                 // Re-run the plan on this one document to collect the per-clause figures.
+                let c = shown[j]
                 let scorer = try build(.group(plan), segment: c.segment, bm25: bm25, stats: &stats)
                 var list: [ClauseExplanation] = []
                 if try scorer.advance(to: c.doc) == c.doc { try scorer.explain(into: &list) }
-                hit.explanation = list
+                hits[j].explanation = list
             }
-            hits.append(hit)
         }
         return SearchResult(total: total, hits: hits)
     }
@@ -182,10 +200,15 @@ public final class Searcher {
     static let maximumThreads = 2
     private static let processors = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
+    /// The threads a query may use.
+    private func threadCount(_ options: SearchOptions) -> Int {
+        options.threads > 0 ? options.threads : min(Self.processors, Self.maximumThreads)
+    }
+
     /// How many threads match `node` in segment `s`.
     private func partCount(_ node: PlanNode, segment s: Int, options: SearchOptions,
                            stats: inout GlobalStatistics) throws(IndexError) -> Int {
-        let threads = options.threads > 0 ? options.threads : min(Self.processors, Self.maximumThreads)
+        let threads = threadCount(options)
         guard threads > 1, snapshot.segments[s].reader.documentCount >= parallelFrom.documents else { return 1 }
         func postings(_ node: PlanNode) throws(IndexError) -> Int {
             switch node {
@@ -208,7 +231,7 @@ public final class Searcher {
     /// and heap on a thread of its own; the heaps are then merged into `heap`. The
     /// order of `TopHits` is total, so the best of the parts' best are the best.
     private func matchInParts(_ parts: Int, _ node: PlanNode, segment s: Int, bm25: BM25, stats: inout GlobalStatistics,
-                              heap: inout TopHits, total: inout Int) throws(IndexError) {
+                              helper: Helper?, heap: inout TopHits, total: inout Int) throws(IndexError) {
         sharedMatches += 1
         let n = snapshot.segments[s].reader.documentCount
         var work: [Part] = []
@@ -218,7 +241,7 @@ public final class Searcher {
                              heap: TopHits(capacity: heap.capacity, snapshot: snapshot)))
         }
         let box = UncheckedBox((self, work))
-        DispatchQueue.concurrentPerform(iterations: parts) { p in
+        @Sendable func run(_ p: Int) {
             let (searcher, work) = box.value
             let part = work[p]
             do throws(IndexError) {
@@ -226,6 +249,12 @@ public final class Searcher {
             } catch {
                 part.failure = error
             }
+        }
+        if parts == 2, let helper, helper.post({ run(1) }) {
+            run(0)
+            helper.waitUntilDone()
+        } else {
+            DispatchQueue.concurrentPerform(iterations: parts, execute: run)
         }
         for part in work {
             if let failure = part.failure { throw failure }
@@ -249,12 +278,75 @@ public final class Searcher {
         }
     }
 
+    /// The title (the record's when it has one) and snippet of hit `c`.
+    private func titleAndSnippet(_ c: Candidate, _ record: DocumentRecord?, _ highlight: SnippetMaker, _ window: SnippetMaker.Window,
+                                 _ decompressor: Decompressor) throws(IndexError) -> (String, Snippet?) {
+        let reader = snapshot.segments[c.segment].reader
+        let doc = Int(c.doc)
+        if let made = try fromPrefix(reader, doc, title: record?.title, highlight: highlight, window: window, decompressor: decompressor) {
+            return made
+        }
+        let stored = try reader.storedDocument(doc, decompressor: decompressor)
+        var title = record?.title ?? ""
+        if record == nil { title = try reader.title(of: doc, text: stored.text) }
+        return (title, highlight.make(utf8: stored.text, complete: true, checkpoints: stored.checkpoints, window: window))
+    }
+
+    /// Hits are decorated on two threads from this many on (each hit costs 15–20 µs).
+    static let parallelSnippets = 4
+
+    /// A second analyzer and decompressor, for the helper thread that decorates hits.
+    private var helperTools: (analyzer: Analyzer, decompressor: Decompressor)?
+
+    /// `titleAndSnippet` for every hit, on this thread and on `helper`'s when it is still
+    /// waiting, each with its own analyzer and decompressor (neither is thread-safe), each
+    /// taking the next hit not yet taken.
+    private func decorateInParts(_ hits: inout [SearchHit], _ shown: [Candidate], _ records: [DocumentRecord?],
+                                 _ windows: [SnippetMaker.Window], _ highlight: SnippetMaker, helper: Helper) throws(IndexError) {
+        if helperTools == nil {
+            do { helperTools = (try Analyzer(forQueries: true), Decompressor()) } catch {
+                helper.release()
+                for j in shown.indices {
+                    (hits[j].title, hits[j].snippet) = try titleAndSnippet(shown[j], records[j], highlight, windows[j], decompressor)
+                }
+                return
+            }
+        }
+        let tools = [(highlight, decompressor), (highlight.with(analyzer: helperTools!.analyzer), helperTools!.decompressor)]
+        let results = UnsafeMutableBufferPointer<(String, Snippet?)?>.allocate(capacity: shown.count)
+        results.initialize(repeating: nil)
+        defer { results.deinitialize().deallocate() }
+        let failures = UnsafeMutableBufferPointer<IndexError?>.allocate(capacity: 2)
+        failures.initialize(repeating: nil)
+        defer { failures.deinitialize().deallocate() }
+        let next = NextIndex()
+        let box = UncheckedBox((self, shown, records, windows, tools, results, failures))
+        @Sendable func part(_ p: Int) {
+            let (searcher, shown, records, windows, tools, results, failures) = box.value
+            let (maker, decompressor) = tools[p]
+            do throws(IndexError) {
+                while true {
+                    let j = next.take()
+                    if j >= shown.count { break }
+                    results[j] = try searcher.titleAndSnippet(shown[j], records[j], maker, windows[j], decompressor)
+                }
+            } catch {
+                failures[p] = error
+            }
+        }
+        let shared = helper.post { part(1) }
+        part(0)
+        if shared { helper.waitUntilDone() }
+        for failure in failures { if let failure { throw failure } }
+        for j in shown.indices { (hits[j].title, hits[j].snippet) = results[j]! }
+    }
+
     /// The title and snippet of `doc` from a prefix of its stored text, when its
     /// checkpoints show that the snippet lies well before the end of a longer text and the
     /// prefix gives the same snippet and title as the whole text would (`title`, when the
     /// record gave it, is taken as it is); else `nil`.
     private func fromPrefix(_ reader: SegmentReader, _ doc: Int, title known: String?, highlight: SnippetMaker,
-                            window: SnippetMaker.Window) throws(IndexError) -> (String, Snippet)? {
+                            window: SnippetMaker.Window, decompressor: Decompressor) throws(IndexError) -> (String, Snippet)? {
         guard let outline = try reader.storedOutline(doc), outline.length <= highlight.maximumTextBytes,
               let needed = highlight.textNeeded(checkpoints: outline.checkpoints, window: window),
               needed < outline.length else { return nil }
@@ -534,4 +626,72 @@ struct TopHits {
 private struct UncheckedBox<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// Hands out 0, 1, 2, … to the threads that ask, each number once.
+private final class NextIndex: Sendable {
+    private let value = Atomic<Int>(0)
+    func take() -> Int { value.wrappingAdd(1, ordering: .relaxed).oldValue }
+}
+
+
+/// A thread of the shared pool called in at the start of a query and kept spinning
+/// (up to `patience` at a time) until the query gives it work or lets it go: a pool
+/// thread takes about 55 µs to wake on the machine measured, a third of the time the
+/// snippets of ten hits take, so one woken only when they are due would join late.
+final class Helper: @unchecked Sendable {
+    private enum State: Int { case waiting, posted, running, released, gone }
+    private let state = Atomic<Int>(State.waiting.rawValue)
+    /// Written before `state` becomes `posted`, read after it is seen so.
+    private var work: (@Sendable () -> Void)?
+    static let patience: UInt64 = 3_000_000   // ns
+
+    init() {
+        DispatchQueue.global(qos: .userInitiated).async { self.serve() }
+    }
+
+    private func serve() {
+        var since = DispatchTime.now().uptimeNanoseconds
+        var spins = 0
+        while true {
+            switch State(rawValue: state.load(ordering: .acquiring)) {
+            case .posted:
+                state.store(State.running.rawValue, ordering: .relaxed)
+                work?()
+                work = nil
+                state.store(State.waiting.rawValue, ordering: .releasing)
+                since = DispatchTime.now().uptimeNanoseconds
+            case .waiting:
+                spins &+= 1
+                if spins & 63 == 0 && DispatchTime.now().uptimeNanoseconds - since > Self.patience,
+                   state.compareExchange(expected: State.waiting.rawValue, desired: State.gone.rawValue, ordering: .acquiringAndReleasing).exchanged {
+                    return
+                }
+                csimd_pause()
+            default:
+                return
+            }
+        }
+    }
+
+    /// Has the helper run `work` when it is waiting (true), else does nothing (false).
+    func post(_ work: @escaping @Sendable () -> Void) -> Bool {
+        guard state.load(ordering: .acquiring) == State.waiting.rawValue else { return false }
+        self.work = work
+        return state.compareExchange(expected: State.waiting.rawValue, desired: State.posted.rawValue, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// After a `post` that returned true: until the work is done.
+    func waitUntilDone() {
+        while true {
+            let s = state.load(ordering: .acquiring)
+            if s != State.posted.rawValue && s != State.running.rawValue { return }
+            csimd_pause()
+        }
+    }
+
+    /// Lets a waiting helper go.
+    func release() {
+        _ = state.compareExchange(expected: State.waiting.rawValue, desired: State.released.rawValue, ordering: .acquiringAndReleasing)
+    }
 }

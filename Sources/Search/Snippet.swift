@@ -18,6 +18,15 @@ struct SnippetMaker {
     /// Only the first part of a very large document is analyzed for its snippet.
     var maximumTextBytes = 1 << 20
 
+    /// The same maker with another analyzer (one per thread: an analyzer is not
+    /// thread-safe).
+    func with(analyzer other: Analyzer) -> SnippetMaker {
+        var copy = SnippetMaker(analyzer: other, terms: terms, prefixes: prefixes)
+        copy.windowTokens = windowTokens
+        copy.maximumTextBytes = maximumTextBytes
+        return copy
+    }
+
     /// True when `term` is one of the query's terms or starts with one of its prefixes.
     private func isQueryTerm(_ term: UnsafeBufferPointer<UInt8>) -> Bool {
         for t in terms where t.count == term.count && t.elementsEqual(term) { return true }

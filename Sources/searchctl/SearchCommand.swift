@@ -46,15 +46,15 @@ struct SearchCommand: ParsableCommand {
     var batch = false
 
     @Option(parsing: .unconditional,
-            help: "Threads that share the matching of a costly query (0: one per processor, up to 2). The results are the same for any number.")
-    var threads = 0
+            help: "Threads that share a costly query's matching and its hits' snippets (0: one per processor, up to 2; the default with --batch, else 1). The results are the same for any number.")
+    var threads: Int?
 
     func validate() throws {
         if limit < 0 { throw ValidationError("--limit must not be negative") }
         if offset < 0 { throw ValidationError("--offset must not be negative") }
         if !(k1 >= 0 && k1.isFinite) { throw ValidationError("--k1 must be a non-negative number") }
         if !(b >= 0 && b <= 1) { throw ValidationError("--b must be between 0 and 1") }
-        if threads < 0 { throw ValidationError("--threads must not be negative") }
+        if let threads, threads < 0 { throw ValidationError("--threads must not be negative") }
         if batch && query != nil { throw ValidationError("give either a query or --batch, not both") }
         if !batch && query == nil { throw ValidationError("missing query: searchctl search \"<query>\" (or --batch)") }
     }
@@ -68,7 +68,9 @@ struct SearchCommand: ParsableCommand {
         o.b = b
         o.explain = explain
         o.snippets = !noSnippet
-        o.threads = threads
+        // One query in a new process: the first use of a second thread costs about 4 ms
+        // there (the pool starting), more than it saves on nearly any query.
+        o.threads = threads ?? (batch ? 0 : 1)
         return o
     }
 

@@ -500,15 +500,18 @@ final class RandomizedSearchTests: XCTestCase {
         XCTAssertGreaterThan(small.windowScorer.prunedWindows, 10, "pruning should skip windows")
 
         // The same with the matching of every query that is not a flat group of terms
-        // shared among three threads, each over a third of a segment's documents.
-        let shared = try Searcher(snapshot: snapshot, windowSize: WindowScorer.defaultWindowSize, parallelFrom: (documents: 1, postings: 1))
-        let threeThreads = queries.map { q -> (Generated, SearchOptions) in
-            var options = q.1
-            options.threads = 3
-            return (q.0, options)
+        // shared among two threads (the second one called in at the query's start) and
+        // among three, each over a part of a segment's documents.
+        for threads in [2, 3] {
+            let shared = try Searcher(snapshot: snapshot, windowSize: WindowScorer.defaultWindowSize, parallelFrom: (documents: 1, postings: 1))
+            let withThreads = queries.map { q -> (Generated, SearchOptions) in
+                var options = q.1
+                options.threads = threads
+                return (q.0, options)
+            }
+            try compare(withThreads, searcher: shared, model: model, label: "\(threads) threads")
+            XCTAssertGreaterThan(shared.sharedMatches, 300, "matching should be shared")
         }
-        try compare(threeThreads, searcher: shared, model: model, label: "three threads")
-        XCTAssertGreaterThan(shared.sharedMatches, 300, "matching should be shared")
 
         // The same after merging everything into one segment without deletions.
         _ = try IndexWriter(indexPath: corpus.index.path).mergeAll()

@@ -250,15 +250,23 @@ final class SnippetTests: XCTestCase {
         ]
         var checked = 0
         for (query, highlighted) in queries {
-            let result = try searcher.search(query, options: .with(limit: 100, snippets: true))
-            XCTAssertGreaterThan(result.hits.count, 0, query)
-            for hit in result.hits {
-                let snippet = try XCTUnwrap(hit.snippet)
-                try checkSnippet(snippet, document: byPath[hit.path]!, highlighted: highlighted)
-                checked += 1
+            // Hits decorated on one thread, and on two (each taking the next hit).
+            var made: [[String]] = []
+            for threads in [1, 2] {
+                var options = SearchOptions.with(limit: 100, snippets: true)
+                options.threads = threads
+                let result = try searcher.search(query, options: options)
+                XCTAssertGreaterThan(result.hits.count, 0, query)
+                for hit in result.hits {
+                    let snippet = try XCTUnwrap(hit.snippet)
+                    try checkSnippet(snippet, document: byPath[hit.path]!, highlighted: highlighted)
+                    checked += 1
+                }
+                made.append(result.hits.map { "\($0.path) \($0.title) \($0.snippet!.text) \($0.snippet!.highlights)" })
             }
+            XCTAssertEqual(made[0], made[1], query)
         }
-        XCTAssertGreaterThan(checked, 60)
+        XCTAssertGreaterThan(checked, 120)
     }
 
     /// A snippet made from a prefix of the text (as search does when the checkpoints

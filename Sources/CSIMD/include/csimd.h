@@ -32,6 +32,13 @@ uint64_t csimd_unpack(const uint8_t *packed, uint32_t *out, int32_t width, int32
 void csimd_add_scores(const uint32_t *docs, const uint32_t *freqs, int32_t count, uint32_t base,
                       const double *factors, double idf, double c1, const uint64_t *mask, double *acc);
 
+/// Tells the CPU that this thread is waiting in a loop (a hint; no effect on results).
+static inline void csimd_pause(void) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+}
+
 /// Asks the CPU to bring the cache line holding `address` in (a hint: no fault, no
 /// effect on results).
 static inline void csimd_prefetch(const void *address) {
