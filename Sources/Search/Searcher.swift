@@ -98,12 +98,22 @@ public final class Searcher {
         let flat = plan.canMatch ? try flatTermClauses(plan, bm25: bm25, stats: &stats) : nil
         // A thread called in now is awake when the snippets are made or costly matching is
         // shared (see `Helper`).
-        let helper = threadCount(options) > 1 && (options.snippets && k > 0 || plan.canMatch && flat == nil) ? Helper() : nil
+        var costly = false
+        if plan.canMatch && threadCount(options) > 1 {
+            for seg in snapshot.segments.indices where !costly {
+                costly = shares(segment: seg, postings: try postings(of: .group(plan), segment: seg, stats: &stats), options: options)
+            }
+        }
+        let helper = threadCount(options) > 1 && (options.snippets && k > 0 || costly) ? Helper() : nil
         defer { helper?.release() }
         if plan.canMatch, let flat {
             for (s, segment) in snapshot.segments.enumerated() {
                 var clauses: [WindowScorer.Clause] = []
                 for c in flat { clauses.append(WindowScorer.Clause(occur: c.occur, info: try stats.info(c.bytes, segment: s), idf: c.idf)) }
+                if let helper, shares(segment: s, postings: try postings(of: .group(plan), segment: s, stats: &stats), options: options) {
+                    try scoreInHalves(clauses, segment: s, bm25: bm25, helper: helper, heap: &heap, total: &total)
+                    continue
+                }
                 try windowScorer.run(clauses, segment: segment, segmentIndex: s, bm25: bm25, heap: &heap, total: &total)
             }
         } else if plan.canMatch {
@@ -208,23 +218,68 @@ public final class Searcher {
     /// How many threads match `node` in segment `s`.
     private func partCount(_ node: PlanNode, segment s: Int, options: SearchOptions,
                            stats: inout GlobalStatistics) throws(IndexError) -> Int {
-        let threads = threadCount(options)
-        guard threads > 1, snapshot.segments[s].reader.documentCount >= parallelFrom.documents else { return 1 }
-        func postings(_ node: PlanNode) throws(IndexError) -> Int {
-            switch node {
-            case .term(let t): return try stats.info(t, segment: s)?.documentFrequency ?? 0
-            case .phrase(let terms, _, _):
-                var sum = 0
-                for t in terms { sum += try stats.info(t, segment: s)?.documentFrequency ?? 0 }
-                return sum
-            case .prefix: return 0
-            case .group(let g):
-                var sum = 0
-                for c in g.clauses { sum += try postings(c.node) }
-                return sum
+        shares(segment: s, postings: try postings(of: node, segment: s, stats: &stats), options: options) ? threadCount(options) : 1
+    }
+
+    /// The postings of `node`'s terms in segment `s` (excluded ones left out): what
+    /// matching it reads, roughly.
+    private func postings(of node: PlanNode, segment s: Int, stats: inout GlobalStatistics) throws(IndexError) -> Int {
+        switch node {
+        case .term(let t): return try stats.info(t, segment: s)?.documentFrequency ?? 0
+        case .phrase(let terms, _, _):
+            var sum = 0
+            for t in terms { sum += try stats.info(t, segment: s)?.documentFrequency ?? 0 }
+            return sum
+        case .prefix: return 0
+        case .group(let g):
+            var sum = 0
+            for c in g.clauses where c.occur != .mustNot { sum += try postings(of: c.node, segment: s, stats: &stats) }
+            return sum
+        }
+    }
+
+    /// Whether a query with `postings` in segment `s` is shared among threads.
+    private func shares(segment s: Int, postings: Int, options: SearchOptions) -> Bool {
+        threadCount(options) > 1 && snapshot.segments[s].reader.documentCount >= parallelFrom.documents && postings >= parallelFrom.postings
+    }
+
+    /// `WindowScorer.run` over segment `s`, its first half of windows on this thread and
+    /// the second on `helper`'s (with its own scorer), when it is still waiting.
+    private func scoreInHalves(_ clauses: [WindowScorer.Clause], segment s: Int, bm25: BM25, helper: Helper,
+                               heap: inout TopHits, total: inout Int) throws(IndexError) {
+        sharedMatches += 1
+        let segment = snapshot.segments[s]
+        let n = Int32(segment.reader.documentCount)
+        let window = Int32(windowScorer.windowSize)
+        let middle = min(n, (n / 2 + window - 1) / window * window)
+        let other = helperWindowScorer ?? WindowScorer(windowSize: windowScorer.windowSize)
+        helperWindowScorer = other
+        let part = Part(scorer: EmptyScorer(), start: middle, end: n, heap: TopHits(capacity: heap.capacity, snapshot: snapshot))
+        let box = UncheckedBox((other, clauses, segment, bm25, part))
+        let shared = helper.post {
+            let (scorer, clauses, segment, bm25, part) = box.value
+            do throws(IndexError) {
+                try scorer.run(clauses, segment: segment, segmentIndex: s, bm25: bm25, documents: part.start..<part.end,
+                               heap: &part.heap, total: &part.total)
+            } catch {
+                part.failure = error
             }
         }
-        return try postings(node) >= parallelFrom.postings ? threads : 1
+        if !shared {
+            try windowScorer.run(clauses, segment: segment, segmentIndex: s, bm25: bm25, heap: &heap, total: &total)
+            return
+        }
+        var failure: IndexError?
+        do throws(IndexError) {
+            try windowScorer.run(clauses, segment: segment, segmentIndex: s, bm25: bm25, documents: 0..<middle, heap: &heap, total: &total)
+        } catch {
+            failure = error
+        }
+        helper.waitUntilDone()
+        if let failure { throw failure }
+        if let failure = part.failure { throw failure }
+        total += part.total
+        for c in try part.heap.sorted() { try heap.insert(c) }
     }
 
     /// `collect` over `parts` ranges of segment `s`'s documents, each with its own scorer
@@ -294,6 +349,9 @@ public final class Searcher {
 
     /// Hits are decorated on two threads from this many on (each hit costs 15–20 µs).
     static let parallelSnippets = 4
+
+    /// The helper thread's window scorer (its own accumulators).
+    private var helperWindowScorer: WindowScorer?
 
     /// A second analyzer and decompressor, for the helper thread that decorates hits.
     private var helperTools: (analyzer: Analyzer, decompressor: Decompressor)?

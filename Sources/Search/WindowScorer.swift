@@ -217,11 +217,17 @@ final class WindowScorer {
 
     /// Runs `clauses` over segment number `segmentIndex`, adding its matching live
     /// documents to `total` and offering them to `heap`.
+    /// `documents`: only those in this range (a window boundary for its bounds), for a
+    /// part of a segment shared among threads; the single term's df, when it is the
+    /// count, is added by the part that starts at 0.
     func run(_ clauses: [Clause], segment: LiveSegment, segmentIndex: Int, bm25: BM25,
-             heap: inout TopHits, total: inout Int) throws(IndexError) {
+             documents: Range<Int32>? = nil, heap: inout TopHits, total: inout Int) throws(IndexError) {
         let reader = segment.reader
         let n = reader.documentCount
         if n == 0 { return }
+        let range = documents ?? 0..<Int32(n)
+        precondition(range.lowerBound % Int32(windowSize) == 0 || range.lowerBound == Int32(n))
+        if range.isEmpty { return }
         if clauses.contains(where: { $0.occur == .must && $0.info == nil }) { return }
         var scoring: [Cursor] = []
         var musts: [Cursor] = []
@@ -241,7 +247,7 @@ final class WindowScorer {
         let noDeletions = segment.deletions == nil || segment.info.deletedCount == 0
         // One term, nothing excluded, nothing deleted: the count is its df.
         let countKnown = noDeletions && scoring.count == 1 && exclusions.isEmpty
-        if countKnown { total += scoring[0].postings.info.documentFrequency }
+        if countKnown && range.lowerBound == 0 { total += scoring[0].postings.info.documentFrequency }
         // The bound needs BM25 to grow with tf and shrink with dl: k1 ≥ 0, 0 ≤ b ≤ 1.
         let canPrune = bm25.k1 >= 0 && bm25.b >= 0 && bm25.b <= 1
         // A required term much rarer than the rest: leapfrogging from it skips most of
@@ -250,17 +256,17 @@ final class WindowScorer {
             let others = scoring.reduce(0) { $0 + $1.postings.info.documentFrequency }
             if rarest.postings.info.documentFrequency * 8 < others {
                 try conjunction(lead: rarest, scoring: scoring, musts: musts, exclusions: exclusions, segment: segment,
-                                segmentIndex: segmentIndex, bm25: bm25, heap: &heap, total: &total)
+                                segmentIndex: segmentIndex, bm25: bm25, range: range, heap: &heap, total: &total)
                 return
             }
         }
         do {
             if scoring.count == 1 && exclusions.isEmpty {
                 try single(scoring[0], segment: segment, segmentIndex: segmentIndex, bm25: bm25,
-                           noDeletions: noDeletions, canPrune: canPrune, heap: &heap, total: &total)
+                           noDeletions: noDeletions, canPrune: canPrune, range: range, heap: &heap, total: &total)
                 return
             }
-            try windows(n: n, scoring: scoring, musts: musts, shoulds: shoulds, exclusions: exclusions,
+            try windows(range: range, scoring: scoring, musts: musts, shoulds: shoulds, exclusions: exclusions,
                         segment: segment, segmentIndex: segmentIndex, bm25: bm25, countKnown: countKnown,
                         noDeletions: noDeletions, canPrune: canPrune, heap: &heap, total: &total)
         } catch {
@@ -274,7 +280,7 @@ final class WindowScorer {
     /// (`lead`): each other list jumps through its skip table to the candidate. Scores
     /// are summed in query order with `BM25.score`, as the doc-at-a-time scorers do.
     private func conjunction(lead: Cursor, scoring: [Cursor], musts: [Cursor], exclusions: [Cursor], segment: LiveSegment,
-                             segmentIndex: Int, bm25: BM25, heap: inout TopHits, total: inout Int) throws(IndexError) {
+                             segmentIndex: Int, bm25: BM25, range: Range<Int32>, heap: inout TopHits, total: inout Int) throws(IndexError) {
         // Unretained: the cursors keep the iterators alive.
         let others = musts.dropFirst().map { Unmanaged.passUnretained($0.postings) }
         let excluded = exclusions.map { Unmanaged.passUnretained($0.postings) }
@@ -283,8 +289,8 @@ final class WindowScorer {
         let reader = segment.reader
         let collecting = heap.capacity > 0
         var floor = heap.threshold ?? -Double.infinity
-        var candidate = try first.advance(to: 0)
-        while candidate != PostingsIterator.exhausted {
+        var candidate = try first.advance(to: range.lowerBound)
+        while candidate < range.upperBound {
             var agreed = true
             for o in others {
                 let d = try o.advance(to: candidate)
@@ -321,7 +327,7 @@ final class WindowScorer {
     /// the heap. In a segment without deletions the count is the term's df (added by
     /// the caller) and a block that cannot compete is not even decoded.
     private func single(_ c: Cursor, segment: LiveSegment, segmentIndex: Int, bm25: BM25,
-                        noDeletions: Bool, canPrune: Bool, heap: inout TopHits, total: inout Int) throws(IndexError) {
+                        noDeletions: Bool, canPrune: Bool, range: Range<Int32>, heap: inout TopHits, total: inout Int) throws(IndexError) {
         let it = c.postings
         let reader = segment.reader
         let factors = lengthFactors(for: reader, bm25: bm25)
@@ -330,6 +336,10 @@ final class WindowScorer {
         let collecting = heap.capacity > 0
         var floor = heap.threshold ?? -Double.infinity
         for b in 0..<c.blockTotal {
+            if it.lastDocument(ofBlock: b) < range.lowerBound { continue }
+            if it.firstPossibleDocument(ofBlock: b) >= range.upperBound { break }
+            // A block across the range's bounds: only its documents inside.
+            let within = it.firstPossibleDocument(ofBlock: b) >= range.lowerBound && it.lastDocument(ofBlock: b) < range.upperBound
             var competitive = collecting
             if competitive && canPrune && floor > -Double.infinity {
                 let bound = it.maxScore(ofBlock: b) { bm25.score(idf: idf, tf: $0, length: $1) }
@@ -342,12 +352,13 @@ final class WindowScorer {
             let n = try it.loadBlock(b)
             let docs = it.blockDocuments
             if !competitive {
-                for i in 0..<n where segment.isLive(Int(docs[i])) { total += 1 }
+                for i in 0..<n where segment.isLive(Int(docs[i])) && (within || range.contains(Int32(bitPattern: docs[i]))) { total += 1 }
                 continue
             }
             let freqs = it.blockFrequencies
             for i in 0..<n {
                 let d = Int(docs[i])
+                if !within && !range.contains(Int32(d)) { continue }
                 if !noDeletions {
                     if !segment.isLive(d) { continue }
                     total += 1
@@ -359,7 +370,7 @@ final class WindowScorer {
         }
     }
 
-    private func windows(n: Int, scoring: [Cursor], musts: [Cursor], shoulds: [Cursor], exclusions: [Cursor],
+    private func windows(range: Range<Int32>, scoring: [Cursor], musts: [Cursor], shoulds: [Cursor], exclusions: [Cursor],
                          segment: LiveSegment, segmentIndex: Int, bm25: BM25, countKnown: Bool,
                          noDeletions: Bool, canPrune: Bool, heap: inout TopHits, total: inout Int) throws(IndexError) {
         let reader = segment.reader
@@ -369,7 +380,8 @@ final class WindowScorer {
         let cand = candidates
         let words = windowWords
 
-        var start = 0
+        var start = Int(range.lowerBound)
+        let n = Int(range.upperBound)
         while start < n {
             let end = min(start + windowSize, n)
             let w0 = Int32(start)
