@@ -254,6 +254,7 @@ public final class Searcher {
         let middle = min(n, (n / 2 + window - 1) / window * window)
         let other = helperWindowScorer ?? WindowScorer(windowSize: windowScorer.windowSize)
         helperWindowScorer = other
+        // The second half's range, heap, count and failure (its scorer is the window scorer).
         let part = Part(scorer: EmptyScorer(), start: middle, end: n, heap: TopHits(capacity: heap.capacity, snapshot: snapshot))
         let box = UncheckedBox((other, clauses, segment, bm25, part))
         let shared = helper.post {
@@ -679,8 +680,8 @@ struct TopHits {
     }
 }
 
-/// Hands values to the threads of `DispatchQueue.concurrentPerform`, each of which uses
-/// its own element only.
+/// Hands values to the threads of `DispatchQueue.concurrentPerform` and to a `Helper`;
+/// each thread uses its own elements only, and the caller waits for them.
 private struct UncheckedBox<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
