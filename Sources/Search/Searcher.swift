@@ -96,33 +96,34 @@ public final class Searcher {
         var heap = TopHits(capacity: k, snapshot: snapshot)
         var total = 0
         let flat = plan.canMatch ? try flatTermClauses(plan, bm25: bm25, stats: &stats) : nil
-        // A thread called in now is awake when the snippets are made or costly matching is
-        // shared (see `Helper`).
-        var costly = false
-        if plan.canMatch && threadCount(options) > 1 {
-            for seg in snapshot.segments.indices where !costly {
-                costly = shares(segment: seg, postings: try postings(of: .group(plan), segment: seg, stats: &stats), options: options)
+        let threads = threadCount(options)
+        // Per segment: whether its matching is shared among threads.
+        var sharing = [Bool](repeating: false, count: snapshot.segments.count)
+        if plan.canMatch && threads > 1 {
+            for s in snapshot.segments.indices where snapshot.segments[s].reader.documentCount >= parallelFrom.documents {
+                sharing[s] = try postings(of: .group(plan), segment: s, stats: &stats) >= parallelFrom.postings
             }
         }
-        let helper = threadCount(options) > 1 && (options.snippets && k > 0 || costly) ? Helper() : nil
+        // A thread called in now is awake when the snippets are made or costly matching is
+        // shared (see `Helper`).
+        let helper = threads > 1 && (options.snippets && k > 0 || sharing.contains(true)) ? Helper() : nil
         defer { helper?.release() }
         if plan.canMatch, let flat {
             for (s, segment) in snapshot.segments.enumerated() {
                 var clauses: [WindowScorer.Clause] = []
                 for c in flat { clauses.append(WindowScorer.Clause(occur: c.occur, info: try stats.info(c.bytes, segment: s), idf: c.idf)) }
-                if let helper, shares(segment: s, postings: try postings(of: .group(plan), segment: s, stats: &stats), options: options) {
+                if let helper, sharing[s] {
                     try scoreInHalves(clauses, segment: s, bm25: bm25, helper: helper, heap: &heap, total: &total)
                     continue
                 }
                 try windowScorer.run(clauses, segment: segment, segmentIndex: s, bm25: bm25, heap: &heap, total: &total)
             }
         } else if plan.canMatch {
-            for (s, segment) in snapshot.segments.enumerated() {
-                // A lone clause needs no boolean wrapper (its score is the same: 0 + s).
-                let node: PlanNode = plan.clauses.count == 1 && plan.clauses[0].occur != .mustNot ? plan.clauses[0].node : .group(plan)
-                let parts = try partCount(node, segment: s, options: options, stats: &stats)
-                if parts > 1 {
-                    try matchInParts(parts, node, segment: s, bm25: bm25, stats: &stats, helper: helper, heap: &heap, total: &total)
+            // A lone clause needs no boolean wrapper (its score is the same: 0 + s).
+            let node: PlanNode = plan.clauses.count == 1 && plan.clauses[0].occur != .mustNot ? plan.clauses[0].node : .group(plan)
+            for s in snapshot.segments.indices {
+                if sharing[s] {
+                    try matchInParts(threads, node, segment: s, bm25: bm25, stats: &stats, helper: helper, heap: &heap, total: &total)
                     continue
                 }
                 let scorer = try build(node, segment: s, bm25: bm25, stats: &stats)
@@ -162,8 +163,9 @@ public final class Searcher {
             }
             // Titles and snippets: each hit's stored text inflated and analyzed, shared
             // among threads when there are a few.
-            if let helper, shown.count >= Self.parallelSnippets {
-                try decorateInParts(&hits, shown, records, windows, highlight, helper: helper)
+            if let helper, shown.count >= Self.parallelSnippets, let tools = helperTools() {
+                try decorateInParts(&hits, shown, records, windows, [(highlight, decompressor), (highlight.with(analyzer: tools.analyzer), tools.decompressor)],
+                                    helper: helper)
             } else {
                 for j in shown.indices {
                     (hits[j].title, hits[j].snippet) = try titleAndSnippet(shown[j], records[j], highlight, windows[j], decompressor)
@@ -215,12 +217,6 @@ public final class Searcher {
         options.threads > 0 ? options.threads : min(Self.processors, Self.maximumThreads)
     }
 
-    /// How many threads match `node` in segment `s`.
-    private func partCount(_ node: PlanNode, segment s: Int, options: SearchOptions,
-                           stats: inout GlobalStatistics) throws(IndexError) -> Int {
-        shares(segment: s, postings: try postings(of: node, segment: s, stats: &stats), options: options) ? threadCount(options) : 1
-    }
-
     /// The postings of `node`'s terms in segment `s` (excluded ones left out): what
     /// matching it reads, roughly.
     private func postings(of node: PlanNode, segment s: Int, stats: inout GlobalStatistics) throws(IndexError) -> Int {
@@ -238,11 +234,6 @@ public final class Searcher {
         }
     }
 
-    /// Whether a query with `postings` in segment `s` is shared among threads.
-    private func shares(segment s: Int, postings: Int, options: SearchOptions) -> Bool {
-        threadCount(options) > 1 && snapshot.segments[s].reader.documentCount >= parallelFrom.documents && postings >= parallelFrom.postings
-    }
-
     /// `WindowScorer.run` over segment `s`, its first half of windows on this thread and
     /// the second on `helper`'s (with its own scorer), when it is still waiting.
     private func scoreInHalves(_ clauses: [WindowScorer.Clause], segment s: Int, bm25: BM25, helper: Helper,
@@ -254,8 +245,7 @@ public final class Searcher {
         let middle = min(n, (n / 2 + window - 1) / window * window)
         let other = helperWindowScorer ?? WindowScorer(windowSize: windowScorer.windowSize)
         helperWindowScorer = other
-        // The second half's range, heap, count and failure (its scorer is the window scorer).
-        let part = Part(scorer: EmptyScorer(), start: middle, end: n, heap: TopHits(capacity: heap.capacity, snapshot: snapshot))
+        let part = Part(start: middle, end: n, heap: TopHits(capacity: heap.capacity, snapshot: snapshot))
         let box = UncheckedBox((other, clauses, segment, bm25, part))
         let shared = helper.post {
             let (scorer, clauses, segment, bm25, part) = box.value
@@ -278,9 +268,7 @@ public final class Searcher {
         }
         helper.waitUntilDone()
         if let failure { throw failure }
-        if let failure = part.failure { throw failure }
-        total += part.total
-        for c in try part.heap.sorted() { try heap.insert(c) }
+        try part.merge(into: &heap, total: &total)
     }
 
     /// `collect` over `parts` ranges of segment `s`'s documents, each with its own scorer
@@ -290,18 +278,19 @@ public final class Searcher {
                               helper: Helper?, heap: inout TopHits, total: inout Int) throws(IndexError) {
         sharedMatches += 1
         let n = snapshot.segments[s].reader.documentCount
+        var scorers: [DocScorer] = []
         var work: [Part] = []
         for p in 0..<parts {
-            let scorer = try build(node, segment: s, bm25: bm25, stats: &stats)
-            work.append(Part(scorer: scorer, start: Int32(n * p / parts), end: p == parts - 1 ? PostingsIterator.exhausted : Int32(n * (p + 1) / parts),
+            scorers.append(try build(node, segment: s, bm25: bm25, stats: &stats))
+            work.append(Part(start: Int32(n * p / parts), end: p == parts - 1 ? PostingsIterator.exhausted : Int32(n * (p + 1) / parts),
                              heap: TopHits(capacity: heap.capacity, snapshot: snapshot)))
         }
-        let box = UncheckedBox((self, work))
+        let box = UncheckedBox((self, scorers, work))
         @Sendable func run(_ p: Int) {
-            let (searcher, work) = box.value
+            let (searcher, scorers, work) = box.value
             let part = work[p]
             do throws(IndexError) {
-                try searcher.collect(part.scorer, segment: s, from: part.start, upTo: part.end, heap: &part.heap, total: &part.total)
+                try searcher.collect(scorers[p], segment: s, from: part.start, upTo: part.end, heap: &part.heap, total: &part.total)
             } catch {
                 part.failure = error
             }
@@ -312,25 +301,26 @@ public final class Searcher {
         } else {
             DispatchQueue.concurrentPerform(iterations: parts, execute: run)
         }
-        for part in work {
-            if let failure = part.failure { throw failure }
-            total += part.total
-            for c in try part.heap.sorted() { try heap.insert(c) }
-        }
+        for part in work { try part.merge(into: &heap, total: &total) }
     }
 
-    /// One thread's share of `matchInParts`.
+    /// One thread's share of a segment's documents: their range, and what it found.
     private final class Part {
-        let scorer: DocScorer
         let start: Int32, end: Int32
         var heap: TopHits
         var total = 0
         var failure: IndexError?
-        init(scorer: DocScorer, start: Int32, end: Int32, heap: TopHits) {
-            self.scorer = scorer
+        init(start: Int32, end: Int32, heap: TopHits) {
             self.start = start
             self.end = end
             self.heap = heap
+        }
+
+        /// Adds what the part found to `heap` and `total`, or throws its failure.
+        func merge(into heap: inout TopHits, total: inout Int) throws(IndexError) {
+            if let failure { throw failure }
+            total += self.total
+            for c in try self.heap.sorted() { try heap.insert(c) }
         }
     }
 
@@ -355,23 +345,20 @@ public final class Searcher {
     private var helperWindowScorer: WindowScorer?
 
     /// A second analyzer and decompressor, for the helper thread that decorates hits.
-    private var helperTools: (analyzer: Analyzer, decompressor: Decompressor)?
+    private var helperToolsMade: (analyzer: Analyzer, decompressor: Decompressor)?
 
-    /// `titleAndSnippet` for every hit, on this thread and on `helper`'s when it is still
-    /// waiting, each with its own analyzer and decompressor (neither is thread-safe), each
-    /// taking the next hit not yet taken.
+    /// `helperToolsMade`, made on first use; `nil` when no analyzer can be made.
+    private func helperTools() -> (analyzer: Analyzer, decompressor: Decompressor)? {
+        if helperToolsMade == nil, let analyzer = try? Analyzer(forQueries: true) { helperToolsMade = (analyzer, Decompressor()) }
+        return helperToolsMade
+    }
+
+    /// `titleAndSnippet` for every hit, on this thread with `tools[0]` and on `helper`'s,
+    /// when it is still waiting, with `tools[1]` (an analyzer or a decompressor is not
+    /// thread-safe), each taking the next hit not yet taken.
     private func decorateInParts(_ hits: inout [SearchHit], _ shown: [Candidate], _ records: [DocumentRecord?],
-                                 _ windows: [SnippetMaker.Window], _ highlight: SnippetMaker, helper: Helper) throws(IndexError) {
-        if helperTools == nil {
-            do { helperTools = (try Analyzer(forQueries: true), Decompressor()) } catch {
-                helper.release()
-                for j in shown.indices {
-                    (hits[j].title, hits[j].snippet) = try titleAndSnippet(shown[j], records[j], highlight, windows[j], decompressor)
-                }
-                return
-            }
-        }
-        let tools = [(highlight, decompressor), (highlight.with(analyzer: helperTools!.analyzer), helperTools!.decompressor)]
+                                 _ windows: [SnippetMaker.Window], _ tools: [(SnippetMaker, Decompressor)],
+                                 helper: Helper) throws(IndexError) {
         let results = UnsafeMutableBufferPointer<(String, Snippet?)?>.allocate(capacity: shown.count)
         results.initialize(repeating: nil)
         defer { results.deinitialize().deallocate() }

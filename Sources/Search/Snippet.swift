@@ -11,7 +11,7 @@ public struct Snippet: Sendable, Equatable {
 /// Picks the window of `windowTokens` consecutive tokens holding the most distinct
 /// query terms (then the most matches), and highlights the matching words in it.
 struct SnippetMaker {
-    let analyzer: Analyzer
+    var analyzer: Analyzer
     let terms: [[UInt8]]
     let prefixes: [[UInt8]]
     var windowTokens = 24
@@ -21,9 +21,8 @@ struct SnippetMaker {
     /// The same maker with another analyzer (one per thread: an analyzer is not
     /// thread-safe).
     func with(analyzer other: Analyzer) -> SnippetMaker {
-        var copy = SnippetMaker(analyzer: other, terms: terms, prefixes: prefixes)
-        copy.windowTokens = windowTokens
-        copy.maximumTextBytes = maximumTextBytes
+        var copy = self
+        copy.analyzer = other
         return copy
     }
 

@@ -487,17 +487,16 @@ final class WindowScorer {
             let allIn = musts.isEmpty && !restricted && exclusions.isEmpty && noDeletions
             let c1 = bm25.k1 + 1
             for c in scoring {
-                if allIn {
-                    csimd_add_scores(c.documents, c.frequencies, Int32(c.count), UInt32(bitPattern: w0),
-                                     factors.values.baseAddress!, c.idf, c1, nil, acc)
-                    continue
+                var inCand = c.count
+                if !allIn {
+                    inCand = 0
+                    for w in 0..<words { inCand += (c.bits[w] & cand[w]).nonzeroBitCount }
                 }
-                var inCand = 0
-                for w in 0..<words { inCand += (c.bits[w] & cand[w]).nonzeroBitCount }
                 if inCand * 8 >= c.count {
-                    // Not rare in `cand`: four quotients at a time, those of the others unused.
+                    // Not rare in `cand`: four quotients at a time (those of the others, when
+                    // some are not in it, unused).
                     csimd_add_scores(c.documents, c.frequencies, Int32(c.count), UInt32(bitPattern: w0),
-                                     factors.values.baseAddress!, c.idf, c1, cand, acc)
+                                     factors.values.baseAddress!, c.idf, c1, allIn ? nil : UnsafePointer(cand), acc)
                     continue
                 }
                 let idf = c.idf
