@@ -56,6 +56,82 @@ public enum CommonWords {
         return (v >> (bit & 7)) & 31
     }
 
+    /// The number of positions p of a document's `codes` where `pattern[i]` (each 1...31)
+    /// stands at p + i for every i.
+    public static func countSequence(_ codes: UnsafeRawBufferPointer, pattern: [Int]) -> Int {
+        Sequence(pattern).count(in: codes)
+    }
+
+    /// A sequence of codes to count in documents (`countSequence`): 64 bits (eleven codes)
+    /// at a time, each code compared with its word by masks (a field of x ^ word is zero
+    /// where the word stands).
+    public struct Sequence: Sendable {
+        public let pattern: [Int]
+        /// Each word's code in every field.
+        private let words: [UInt64]
+        static let fields = 11
+        static let low: UInt64 = (0..<fields).reduce(0) { $0 | 0b01111 << UInt64(5 * $1) }
+        static let high: UInt64 = (0..<fields).reduce(0) { $0 | 0b10000 << UInt64(5 * $1) }
+        static let ones: UInt64 = (0..<fields).reduce(0) { $0 | 1 << UInt64(5 * $1) }
+
+        public init(_ pattern: [Int]) {
+            self.pattern = pattern
+            words = pattern.map { UInt64($0) &* Self.ones }
+        }
+
+        public func count(in codes: UnsafeRawBufferPointer) -> Int {
+            let n = pattern.count
+            guard n >= 1, let base = codes.baseAddress else { return 0 }
+            guard n < Self.fields else { return countSequenceByCode(codes, pattern: pattern) }
+            let low = Self.low, high = Self.high
+            // Codes past the buffer read as 0, which names no word.
+            let positions = 8 * codes.count / 5
+            let step = Self.fields - n + 1
+            let starts: UInt64 = (1 << UInt64(5 * step)) - 1   // the fields where a match may start
+            var count = 0
+            var p = 0
+            words.withUnsafeBufferPointer { words in
+                while p <= positions - n {
+                    let bit = 5 * p
+                    let byte = bit >> 3
+                    var x: UInt64 = 0
+                    if byte + 8 <= codes.count {
+                        x = UInt64(littleEndian: (base + byte).loadUnaligned(as: UInt64.self))
+                    } else {
+                        for k in 0..<(codes.count - byte) { x |= UInt64((base + byte + k).load(as: UInt8.self)) << UInt64(8 * k) }
+                    }
+                    x >>= UInt64(bit & 7)
+                    var match = starts
+                    for i in 0..<n {
+                        let t = x ^ words[i]
+                        let nonzero = (((t & low) &+ low) | t) & high
+                        match &= (~nonzero & high) >> UInt64(5 * i + 4)
+                    }
+                    count &+= match.nonzeroBitCount
+                    p &+= step
+                }
+            }
+            return count
+        }
+    }
+
+    /// `countSequence` one code at a time.
+    static func countSequenceByCode(_ codes: UnsafeRawBufferPointer, pattern: [Int]) -> Int {
+        let positions = 8 * codes.count / 5
+        var count = 0
+        var p = 0
+        while p <= positions - pattern.count {
+            var all = true
+            for i in pattern.indices where code(codes, at: p + i) != pattern[i] {
+                all = false
+                break
+            }
+            if all { count += 1 }
+            p += 1
+        }
+        return count
+    }
+
     /// Adds `code` (1...31) at `position` (below `8 * codes.count / 5`), whose code is 0.
     @inline(__always)
     public static func set(_ codes: UnsafeMutableRawBufferPointer, at position: Int, to code: Int) {

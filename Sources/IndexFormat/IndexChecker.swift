@@ -104,6 +104,8 @@ public struct IndexChecker {
         var codedPositions = 0
         var commonPositions = 0
         var previousPath: [UInt8]?
+        // The pair lists the codes give (`CommonPairs`), to compare with the section.
+        var pairs = reader.commonPairs == nil ? nil : CommonPairsBuilder()
         for d in 0..<reader.documentCount {
             let record = try reader.document(d)
             let path = Array(record.path.utf8)
@@ -127,9 +129,16 @@ public struct IndexChecker {
                 if (5 * l) % 8 != 0 && codes[codes.count - 1] >> ((5 * l) % 8) != 0 {
                     problem("common-word codes of document \(d) run past its length")
                 }
+                pairs?.add(codes: codes, length: l)
+            } else {
+                pairs?.add(codes: UnsafeRawBufferPointer(start: nil, count: 0), length: l)
             }
             if d % 65_536 == 65_535 { reader.file.dropResidentPages() }
             if !(deletions?.isDeleted(d) ?? false) { liveTokens += l }
+        }
+        if let pairs, let range = reader.sections[.commonPairs]?.range,
+           pairs.serialized().map({ Array(bytes[range]) != $0 }) ?? true {
+            problem("the common word pairs differ from the pairs the documents' codes give")
         }
         if tokens != reader.tokenCount { problem("document lengths add up to \(tokens), the footer says \(reader.tokenCount)") }
         if liveTokens != entry.liveTokens { problem("live lengths add up to \(liveTokens), the manifest says \(entry.liveTokens)") }

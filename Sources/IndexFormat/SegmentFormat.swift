@@ -65,6 +65,8 @@
 /// DocumentWords --> Code^dl (5 bits each, a little-endian bit stream padded with zero
 ///                bits to a byte), DocumentWordsCRC32 u32   (no codes when WordCount is 0)
 /// commonWordOffsets --> Offset^(DocCount+1)             (into `commonWords`)
+/// commonPairs --> the lists of the pairs of common words side by side (version 10 on;
+///                see `CommonPairs`)
 /// ```
 ///
 /// DocDelta is the difference to the term's previous document (the first document's
@@ -140,8 +142,13 @@ public enum SegmentFormat {
     /// pruning then passes over most blocks of a term that no top document holds.
     /// Versions 2 to 8 are still read (and rewritten as version 9 by merges).
     public static let versionBlockImpacts: UInt32 = 9
-    public static let currentVersion: UInt32 = versionBlockImpacts
-    public static let supportedVersions: ClosedRange<UInt32> = versionCRC32C...versionBlockImpacts
+    /// For every two common words that stand side by side in a segment, the documents
+    /// where they do and how often (`CommonPairs`): a phrase of common words only reads
+    /// their pair's list instead of every document that holds its words. Versions 2 to
+    /// 9 are still read (and rewritten as version 10 by merges).
+    public static let versionCommonPairs: UInt32 = 10
+    public static let currentVersion: UInt32 = versionCommonPairs
+    public static let supportedVersions: ClosedRange<UInt32> = versionCRC32C...versionCommonPairs
 
     /// True when document records of `version` hold the title.
     public static func recordsHoldTitles(_ version: UInt32) -> Bool {
@@ -157,6 +164,7 @@ public enum SegmentFormat {
         case terms = 1, termIndex, postings, positions, lengths, documents, stored, documentOffsets, storedOffsets
         case storedDictionaries
         case commonWords, commonWordOffsets
+        case commonPairs
 
         public var name: String {
             switch self {
@@ -172,6 +180,7 @@ public enum SegmentFormat {
             case .storedDictionaries: return "stored dictionaries"
             case .commonWords: return "common words"
             case .commonWordOffsets: return "common word offsets"
+            case .commonPairs: return "common word pairs"
             }
         }
     }
@@ -182,6 +191,7 @@ public enum SegmentFormat {
             switch kind {
             case .storedDictionaries: return version >= versionStoredDictionaries
             case .commonWords, .commonWordOffsets: return version >= versionChunkTables
+            case .commonPairs: return version >= versionCommonPairs
             default: return true
             }
         }

@@ -73,6 +73,11 @@ public final class SegmentReader: @unchecked Sendable {
     let wordOffsetWidth: Int
     /// Documents whose common-word codes have been checked against their CRC-32C.
     let verifiedWordCodes: VerifiedBlocks
+    /// The lists of the pairs of common words side by side (`CommonPairs`; version 10
+    /// on, else `nil`); its table is checked when the segment is opened.
+    public let commonPairs: CommonPairTable?
+    /// Pair lists (by number in the table) checked against their CRC-32C.
+    let verifiedPairs: VerifiedBlocks
 
     /// The sections whose CRC-32C is checked when a segment is opened: the small tables a
     /// query reads outside the postings (16 bytes per document and 12 per 32 terms).
@@ -220,6 +225,16 @@ public final class SegmentReader: @unchecked Sendable {
             wordOffsetWidth = 4
         }
         commonWords = words
+        if let range = sections[.commonPairs]?.range {
+            guard let table = CommonPairTable(UnsafeRawBufferPointer(rebasing: bytes[range]), documentCount: documentCount),
+                  words.count > 0 || table.count == 0 else {
+                throw .corrupt(file: path, offset: range.lowerBound, reason: "common word pairs section is damaged")
+            }
+            commonPairs = table
+        } else {
+            commonPairs = nil
+        }
+        verifiedPairs = VerifiedBlocks(capacity: commonPairs?.count ?? 0)
         verifiedTermBlocks = VerifiedBlocks(capacity: blockCount)
         blockKeys = BlockKeys(count: blockCount)
         verifiedPostings = VerifiedBlocks(capacity: postingsRange.count / SegmentFormat.skipEntrySize + 1)
@@ -315,6 +330,19 @@ public final class SegmentReader: @unchecked Sendable {
     /// The code (1...) of `term` among `commonWords`, or 0.
     public func commonWordCode(_ term: [UInt8]) -> Int {
         (commonWords.firstIndex(of: term) ?? -1) + 1
+    }
+
+    /// The documents and TFs of the pair of common words of codes `a`, `b` (`CommonPairs`):
+    /// `nil` when the segment has no pair lists (before version 10), an empty list when
+    /// no document has the pair. Checked against its CRC-32C the first time in this process.
+    public func pairPostings(_ a: Int, _ b: Int) throws(IndexError) -> CommonPairPostings? {
+        guard let table = commonPairs else { return nil }
+        guard let number = table.number(a, b) else { return CommonPairPostings.empty(file: file.path) }
+        let verify = !verifiedPairs.contains(number)
+        let postings = try CommonPairPostings(list: table.bytes(number), documentFrequency: table.documentFrequency(number),
+                                              documentCount: documentCount, file: file.path, verify: verify)
+        if verify { verifiedPairs.insert(number) }
+        return postings
     }
 
     /// The common-word codes of `doc` (`CommonWords`: `CommonWords.byteCount` bytes),

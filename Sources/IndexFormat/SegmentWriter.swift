@@ -85,6 +85,8 @@ public struct SegmentWriter {
     public let storedDictionaries: [StoredTextDictionary]
     /// The terms every document's common-word codes name (`CommonWords`).
     public let commonWords: [[UInt8]]
+    /// The pairs of those words side by side, per document (`CommonPairs`).
+    private var pairs = CommonPairsBuilder()
 
     /// A writer of `directory/name.seg` whose stored documents may name
     /// `storedDictionaries` (number k: the k-th, from 1), and whose documents come with
@@ -118,6 +120,7 @@ public struct SegmentWriter {
         precondition(wordCodes.count == CommonWords.byteCount(length: length, count: commonWords.count))
         wordOffsets.append(UInt64(words.offset))
         try words.write(wordCodes)
+        pairs.add(codes: wordCodes, length: length)
         var crc = ByteWriter(capacity: 4)
         crc.u32(Checksum.crc32(wordCodes))
         try words.write(crc.bytes)
@@ -305,6 +308,11 @@ public struct SegmentWriter {
             dictionaries.append(code)
         }
         try section(.storedDictionaries, dictionaries.bytes)
+        guard let pairBytes = pairs.serialized() else {
+            // A pair's list past 4 GiB: more than its skip entries can address.
+            throw .io(path: directory + "/" + SegmentFormat.fileName(segment: name), operation: "write common-word pairs", errno: EFBIG)
+        }
+        try section(.commonPairs, pairBytes)
 
         try file.beginSection()
         var tail = ByteWriter()

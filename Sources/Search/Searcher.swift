@@ -63,6 +63,12 @@ public final class Searcher {
     let parallelFrom: (documents: Int, postings: Int)
     /// Segments whose matching was shared among threads (for tests).
     private(set) var sharedMatches = 0
+    /// Phrases of common words read their pairs' lists (`PairPhraseScorer`); off in
+    /// tests that compare with the other ways.
+    var usesCommonPairs = true
+    /// Phrases (per segment and part) that did (for tests; counted on any thread).
+    private let pairPhraseCount = Atomic<Int>(0)
+    var pairPhrases: Int { pairPhraseCount.load(ordering: .relaxed) }
 
     /// With windows of `windowSize` documents and phrase bitmaps up to
     /// `phraseBitmapLimit`: small values let tests reach pruning and the merging
@@ -223,6 +229,13 @@ public final class Searcher {
         switch node {
         case .term(let t): return try stats.info(t, segment: s)?.documentFrequency ?? 0
         case .phrase(let terms, _, _):
+            let segment = snapshot.segments[s].reader
+            if let codes = pairCodes(node, segment: segment), let table = segment.commonPairs {
+                // Its pairs' lists.
+                var sum = 0
+                for i in 0..<(codes.count - 1) { sum += table.number(codes[i], codes[i + 1]).map(table.documentFrequency) ?? 0 }
+                return sum
+            }
             var sum = 0
             for t in terms { sum += try stats.info(t, segment: s)?.documentFrequency ?? 0 }
             return sum
@@ -453,6 +466,16 @@ public final class Searcher {
         return SnippetMaker(analyzer: analyzer, terms: Array(terms), prefixes: prefixes)
     }
 
+    /// The codes (`CommonWords`) of the words of `node` when it is an exact phrase of
+    /// common words only, side by side, that `segment` has pair lists for
+    /// (`PairPhraseScorer`); else `nil`.
+    private func pairCodes(_ node: PlanNode, segment: SegmentReader) -> [Int]? {
+        guard usesCommonPairs, segment.commonPairs != nil, case let .phrase(terms, positions, slop) = node,
+              slop == 0, terms.count >= 2, positions == Array(0..<terms.count) else { return nil }
+        let codes = terms.map { segment.commonWordCode($0) }
+        return codes.contains(0) ? nil : codes
+    }
+
     /// The scorer of `node` in segment number `index` of the snapshot.
     private func build(_ node: PlanNode, segment index: Int, bm25: BM25, stats: inout GlobalStatistics) throws(IndexError) -> DocScorer {
         let segment = snapshot.segments[index].reader
@@ -476,6 +499,12 @@ public final class Searcher {
                 idf += bm25.idf(documentFrequency: df)
                 guard let info = try stats.info(t, segment: index) else { return EmptyScorer() }
                 infos.append(info)
+            }
+            // Common words only, side by side: the lists of their pairs.
+            if let codes = pairCodes(node, segment: segment),
+               let scorer = try PairPhraseScorer(segment: segment, codes: codes, bm25: bm25, idf: idf, label: node.label) {
+                pairPhraseCount.add(1, ordering: .relaxed)
+                return scorer
             }
             // A common word is read from the codes instead of its postings when it is far
             // denser than the rarest term (a seek, not a merge, would meet it) or in most

@@ -95,10 +95,11 @@ final class SegmentFormatTests: XCTestCase {
         let pos = Array(reader.file.bytes[reader.sections[.positions]!.range])
         XCTAssertEqual(pos, [4, 0] + [UInt8](repeating: 1, count: 60))
         let header = Array(reader.file.bytes[0..<16])
-        // Version 9: CRC-32C checksums, stored text with preset dictionaries and their
+        // Version 10: CRC-32C checksums, stored text with preset dictionaries and their
         // codes, inline lists, u32 offsets, packed positions with chunk tables, records
-        // with titles, impacts of full blocks (none here); the header's CRC-32C.
-        XCTAssertEqual(Array(header[0..<12]), Array("SCTLSEGM".utf8) + [9, 0, 0, 0])
+        // with titles, impacts of full blocks (none here), common-word pairs (none: no
+        // common words); the header's CRC-32C.
+        XCTAssertEqual(Array(header[0..<12]), Array("SCTLSEGM".utf8) + [10, 0, 0, 0])
         XCTAssertEqual(Array(header[12..<16]), withUnsafeBytes(of: Array(header[0..<12]).withUnsafeBytes { Checksum.crc32($0) }.littleEndian) { Array($0) })
         // Records: path, title ("t"), size, mtime, hash and CRC-32C (33 bytes each here);
         // offsets as u32 (the sections are far below 4 GiB), one more than documents.
@@ -113,6 +114,8 @@ final class SegmentFormatTests: XCTestCase {
         XCTAssertEqual(try reader.document(3).title, "t", "stored in the record")
         // No dictionary was given: the section holds a count of 0.
         XCTAssertEqual(Array(reader.file.bytes[reader.sections[.storedDictionaries]!.range]), [0])
+        // No common words: no pairs, a count of 0 and the CRC-32C of those two bytes.
+        XCTAssertEqual(Array(reader.file.bytes[reader.sections[.commonPairs]!.range]), [0, 0] + withUnsafeBytes(of: Checksum.crc32([0, 0]).littleEndian) { Array($0) })
         // The two CRC-32Cs: of the tail's positions, then of its documents.
         let crcs = postings[1..<9].withUnsafeBytes { ($0.loadUnaligned(as: UInt32.self), $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) }
         XCTAssertEqual(UInt32(littleEndian: crcs.0), Checksum.crc32(pos))

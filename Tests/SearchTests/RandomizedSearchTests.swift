@@ -485,11 +485,22 @@ final class RandomizedSearchTests: XCTestCase {
             queries.append((generated, options))
         }
 
+        // Exact phrases of common words only (read from their pairs' lists), alone, required
+        // or beside another word.
+        let common = ["de", "het", "een", "en", "in", "op", "van", "is", "De", "Het"]
+        for _ in 0..<60 {
+            let text = (0..<Int.random(in: 2...4, using: &rng)).map { _ in common[Int.random(in: 0..<common.count, using: &rng)] }
+            var c = [QClause(occur: Bool.random(using: &rng) ? .should : .must, node: .phrase(text.joined(separator: " "), slop: 0))]
+            if Bool.random(using: &rng) { c.append(QClause(occur: .should, node: .word(Self.word(&rng)))) }
+            queries.append((Generated(text: Self.render(c, style: .modifiers), clauses: c, kind: "common phrase"), SearchOptions.with(limit: 10)))
+        }
+
         let stats = try compare(queries, searcher: searcher, model: model, label: "\(snapshot.segments.count) segments")
+        XCTAssertGreaterThan(searcher.pairPhrases, 100, "phrases of common words should read their pairs' lists")
         XCTAssertGreaterThan(stats.compared, 400)
         XCTAssertLessThan(stats.skipped, 30)
         XCTAssertGreaterThan(stats.nonEmpty, stats.compared / 2, "most queries should match something")
-        for kind in ["term", "or", "modifiers", "boolean", "phrase", "repeated phrase", "prefix", "all"] {
+        for kind in ["term", "or", "modifiers", "boolean", "phrase", "repeated phrase", "prefix", "all", "common phrase"] {
             XCTAssertGreaterThan(stats.kinds[kind] ?? 0, 20, kind)
         }
 

@@ -258,6 +258,43 @@ final class SearchCommandTests: CLITestCase {
         XCTAssertEqual(try searchHits("gifgas*", index: index).hits.map(\.path), ["notes.text"])
     }
 
+    /// Phrases of common words only ("van de", "is van de"), which the index answers from
+    /// its lists of pairs of common words: the documents and tf counted here on the words,
+    /// across sentence ends, and `check` finds the lists equal to what the texts give.
+    func testPhrasesOfCommonWordsThroughTheCLI() throws {
+        let texts = [
+            "a.txt": "Het huis van de buren is van de gemeente.",
+            "b.txt": "De kat van de buren. Van het dorp is de kat.",
+            "c.txt": "De van. De kat is van het dorp, van de stad.",
+            "d.txt": "Van het huis de buren, de van de van de van de.",
+            "e.txt": "Van. De! Is van de? Van de.",
+        ]
+        let folder = try makeCorpus(texts, name: "common")
+        let common = scratch.appendingPathComponent("common-idx")
+        XCTAssertEqual(run(["index", folder.path, "--index", common.path]).exitCode, 0)
+        let check = run(["check", "--index", common.path])
+        XCTAssertEqual(check.exitCode, 0, check.stdout + check.stderr)
+        let words = texts.mapValues { $0.lowercased().split { !$0.isLetter }.map(String.init) }
+        for phrase in ["van de", "is van de", "de van de", "van de van de", "de de", "het dorp"] {
+            let p = phrase.split(separator: " ").map(String.init)
+            var expected: [String: Int] = [:]
+            for (path, w) in words {
+                let tf = w.count < p.count ? 0 : (0...(w.count - p.count)).filter { Array(w[$0..<($0 + p.count)]) == p }.count
+                if tf > 0 { expected[path] = tf }
+            }
+            let r = run(["search", "\"\(phrase)\"", "--json", "--explain", "--index", common.path])
+            XCTAssertEqual(r.exitCode, expected.isEmpty ? 1 : 0, phrase + r.stderr)
+            let hits = try jsonObject(r.stdout)["hits"] as? [[String: Any]] ?? []
+            var got: [String: Int] = [:]
+            for hit in hits {
+                let clauses = hit["explain"] as? [[String: Any]] ?? []
+                XCTAssertEqual(clauses.count, 1, phrase)
+                got[hit["path"] as? String ?? ""] = int(clauses.first?["tf"])
+            }
+            XCTAssertEqual(got, expected, phrase)
+        }
+    }
+
     func testBatchAnswersEveryLineAndReportsBadOnes() throws {
         let input = "appel\n\"kapot\nzzzyyy\nkersen\n"
         let r = search(["--batch", "--no-snippet"], stdin: Data(input.utf8))
