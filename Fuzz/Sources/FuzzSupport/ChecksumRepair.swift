@@ -28,7 +28,8 @@ func crc(_ b: [UInt8], _ range: Range<Int>, continuing seed: UInt32 = 0) -> UInt
 public enum ChecksumRepair {
     /// A segment file with every checksum recomputed, as far as its footer, section
     /// table and dictionary can be read: term block CRCs (in the term index), document
-    /// record and common-word CRCs, stored document CRCs (version 4), the CRCs of each postings block, tail and their positions (in the
+    /// record and common-word CRCs, stored document CRCs (version 4), the common-word
+    /// pairs' table and list CRCs (version 10), the CRCs of each postings block, tail and their positions (in the
     /// skip entries and tails), every section's CRC, the footer CRC. Magic numbers and
     /// versions are left alone.
     public static func segment(_ input: [UInt8]) -> [UInt8] {
@@ -37,6 +38,7 @@ public enum ChecksumRepair {
         layout.repairTermBlocks(&b)
         layout.repairDocumentRecords(&b)
         layout.repairStoredDocuments(&b)
+        layout.repairCommonPairs(&b)
         layout.repairSectionsAndFooter(&b)
         // The postings CRCs need the dictionary: read it with the real reader from a
         // copy of the file whose other checksums now match.
@@ -164,6 +166,26 @@ struct SegmentLayout {
                 let body = (data.lowerBound + Int(start))..<(data.lowerBound + Int(end) - 4)
                 storeU32(&b, body.upperBound, crc(b, body))
             }
+        }
+    }
+
+    /// The common-word pairs' table CRC and each list's (version 10 on: `CommonPairs`),
+    /// as far as the table can be read.
+    func repairCommonPairs(_ b: inout [UInt8]) {
+        guard let pairs = section(.commonPairs), pairs.count >= 2 else { return }
+        let n = Int(b[pairs.lowerBound]) | Int(b[pairs.lowerBound + 1]) << 8
+        let tableEnd = pairs.lowerBound + 2 + n * 14
+        guard tableEnd + 4 <= pairs.upperBound else { return }
+        storeU32(&b, tableEnd, crc(b, pairs.lowerBound..<tableEnd))
+        var starts: [Int] = []
+        for i in 0..<n {
+            guard let offset = loadU64(b, pairs.lowerBound + 2 + i * 14 + 6), offset <= UInt64(pairs.count) else { return }
+            starts.append(pairs.lowerBound + Int(offset))
+        }
+        for (i, start) in starts.enumerated() {
+            let end = i + 1 < n ? starts[i + 1] : pairs.upperBound
+            guard start >= tableEnd + 4, end - start >= 4 else { continue }
+            storeU32(&b, end - 4, crc(b, start..<(end - 4)))
         }
     }
 

@@ -4,7 +4,7 @@
 // `storedBlob`, `length(of:)`), the dictionary (`forEachTerm`, `termCursor`, `lookup`,
 // `terms(withPrefix:)`), postings (`next()` with `positions(into:)`, `advance(to:)`,
 // `nextBlock()`), then `IndexChecker.run()` (the full walk of `searchctl check`) and a
-// search (term-at-a-time, phrase, prefix and boolean plans, with snippets and
+// search (term-at-a-time, phrase, prefix and boolean plans, phrases of common words, with snippets and
 // explanations) through a manifest that names the segment.
 //
 // Each input runs as it is and, when that differs, with every checksum recomputed
@@ -192,12 +192,16 @@ func checkAndSearch(_ reader: SegmentReader, terms: [([UInt8], TermInfo)], rando
     }
     func pick() -> [UInt8] { terms.isEmpty ? Array("aanval".utf8) : terms[random.below(terms.count)].0 }
     let a = pick(), b = pick(), c = pick()
+    // Common words (their pairs' lists, and their codes).
+    func pickCommon() -> [UInt8] { reader.commonWords.isEmpty ? Array("de".utf8) : reader.commonWords[random.below(reader.commonWords.count)] }
+    let x = pickCommon(), y = pickCommon(), z = pickCommon()
     let plans: [PlanGroup] = [
         PlanGroup(shoulds: [.term(a), .term(b)]),
         PlanGroup(musts: [.term(a)], mustNots: [.term(c)]),
         PlanGroup(musts: [.phrase(terms: [a, b], positions: [0, 1], slop: 0)], shoulds: [.prefix(Array(a.prefix(1)))]),
         PlanGroup(shoulds: [.phrase(terms: [a, b, c], positions: [0, 1, 2], slop: random.below(4)),
                             .group(PlanGroup(musts: [.term(b), .term(c)]))]),
+        PlanGroup(shoulds: [.phrase(terms: [x, y], positions: [0, 1], slop: 0), .phrase(terms: [x, y, z], positions: [0, 1, 2], slop: 0)]),
     ]
     var options = SearchOptions()
     options.limit = 3
