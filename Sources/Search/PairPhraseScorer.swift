@@ -4,7 +4,7 @@ import IndexFormat
 /// with pair lists (`CommonPairs`): the documents where its first two words stand side by
 /// side, and how often, are the list of their pair, so a two-word phrase is that list.
 /// A longer one is in the documents of all its pairs' lists; each of those is checked by
-/// reading its words' codes (`CommonWords`) position by position.
+/// its words' codes (`CommonWords.Sequence`, eleven positions at a time).
 ///
 /// The same documents and tf as `PhraseScorer`: with slop 0 the chaining rule of SPEC
 /// section 3 keeps exactly the starts p where the i-th word stands at p + i, and a
@@ -17,7 +17,8 @@ final class PairPhraseScorer: DocScorer {
     /// The shortest of the lists of the phrase's distinct pairs, and the others.
     private let lead: CommonPairPostings
     private let others: ContiguousArray<CommonPairPostings>
-    /// The words' codes, in phrase order (three or more: the documents are checked).
+    /// The words' codes, in phrase order (three or more: each document is checked for
+    /// the whole `sequence`).
     private let codes: [Int]
     private let sequence: CommonWords.Sequence
     private(set) var doc: Int32 = -1
@@ -65,17 +66,13 @@ final class PairPhraseScorer: DocScorer {
                     continue outer
                 }
             }
-            frequency = try starts(in: d)
+            // The positions p with the i-th word at p + i.
+            frequency = sequence.count(in: try segment.wordCodes(of: Int(d)))
             if frequency > 0 { break }
             d = try lead.next()
         }
         doc = d
         return d
-    }
-
-    /// The positions p of document `d` with the i-th word at p + i, from its codes.
-    private func starts(in d: Int32) throws(IndexError) -> Int {
-        sequence.count(in: try segment.wordCodes(of: Int(d)))
     }
 
     func score() -> Double {

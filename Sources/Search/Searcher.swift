@@ -63,10 +63,8 @@ public final class Searcher {
     let parallelFrom: (documents: Int, postings: Int)
     /// Segments whose matching was shared among threads (for tests).
     private(set) var sharedMatches = 0
-    /// Phrases of common words read their pairs' lists (`PairPhraseScorer`); off in
-    /// tests that compare with the other ways.
-    var usesCommonPairs = true
-    /// Phrases (per segment and part) that did (for tests; counted on any thread).
+    /// Phrases (per segment and part) read from their pairs' lists (`PairPhraseScorer`;
+    /// for tests; counted on any thread).
     private let pairPhraseCount = Atomic<Int>(0)
     var pairPhrases: Int { pairPhraseCount.load(ordering: .relaxed) }
 
@@ -470,7 +468,7 @@ public final class Searcher {
     /// common words only, side by side, that `segment` has pair lists for
     /// (`PairPhraseScorer`); else `nil`.
     private func pairCodes(_ node: PlanNode, segment: SegmentReader) -> [Int]? {
-        guard usesCommonPairs, segment.commonPairs != nil, case let .phrase(terms, positions, slop) = node,
+        guard segment.commonPairs != nil, case let .phrase(terms, positions, slop) = node,
               slop == 0, terms.count >= 2, positions == Array(0..<terms.count) else { return nil }
         let codes = terms.map { segment.commonWordCode($0) }
         return codes.contains(0) ? nil : codes
