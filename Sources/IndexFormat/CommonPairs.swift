@@ -39,7 +39,7 @@ public enum CommonPairs {
     /// Counts, per pair of codes, how often they stand side by side in a document's
     /// `codes` (`CommonWords`, `length` positions), calling `body(key, tf)` once per pair
     /// that occurs, in increasing key order. `counts` (1024 zeros) is left zeroed.
-    public static func forEachPair(codes: UnsafeRawBufferPointer, length: Int, counts: UnsafeMutablePointer<UInt32>,
+    static func forEachPair(codes: UnsafeRawBufferPointer, length: Int, counts: UnsafeMutablePointer<UInt32>,
                                    _ body: (Int, Int) -> Void) {
         guard length >= 2, codes.count > 0 else { return }
         var touched: [Int] = []

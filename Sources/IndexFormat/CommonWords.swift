@@ -56,15 +56,10 @@ public enum CommonWords {
         return (v >> (bit & 7)) & 31
     }
 
-    /// The number of positions p of a document's `codes` where `pattern[i]` (each 1...31)
-    /// stands at p + i for every i.
-    public static func countSequence(_ codes: UnsafeRawBufferPointer, pattern: [Int]) -> Int {
-        Sequence(pattern).count(in: codes)
-    }
-
-    /// A sequence of codes to count in documents (`countSequence`): 64 bits (eleven codes)
-    /// at a time, each code compared with its word by masks (a field of x ^ word is zero
-    /// where the word stands).
+    /// A sequence of codes to count in documents: `count(in:)` is the number of positions
+    /// p of a document's codes where `pattern[i]` (each 1...31) stands at p + i for every
+    /// i, 64 bits (eleven codes) at a time, each code compared with its word by masks (a
+    /// field of x ^ word is zero where the word stands).
     public struct Sequence: Sendable {
         public let pattern: [Int]
         /// Each word's code in every field.
@@ -115,7 +110,7 @@ public enum CommonWords {
         }
     }
 
-    /// `countSequence` one code at a time.
+    /// `Sequence.count(in:)` one code at a time.
     static func countSequenceByCode(_ codes: UnsafeRawBufferPointer, pattern: [Int]) -> Int {
         let positions = 8 * codes.count / 5
         var count = 0

@@ -707,7 +707,6 @@ private final class NextIndex: Sendable {
     func take() -> Int { value.wrappingAdd(1, ordering: .relaxed).oldValue }
 }
 
-
 /// A thread of the shared pool called in at the start of a query and kept spinning
 /// (up to `patience` at a time) until the query gives it work or lets it go: a pool
 /// thread takes about 55 µs to wake on the machine measured, a third of the time the

@@ -169,7 +169,7 @@ final class CommonPairsTests: XCTestCase {
             if codes.count >= pattern.count {
                 for p in 0...(codes.count - pattern.count) where pattern.indices.allSatisfy({ codes[p + $0] == pattern[$0] }) { naive += 1 }
             }
-            packed.withUnsafeBytes { XCTAssertEqual(CommonWords.countSequence($0, pattern: pattern), naive, "\(codes) \(pattern)") }
+            packed.withUnsafeBytes { XCTAssertEqual(CommonWords.Sequence(pattern).count(in: $0), naive, "\(codes) \(pattern)") }
         }
     }
 }
