@@ -11,8 +11,9 @@ swift build -c release --product searchctl >/dev/null
 swift build -c release --product searchctl-bench >/dev/null
 bin=.build/release
 threads=$(nproc)
-# Both indexers get the same memory: searchctl's default --memory-mb (1/16 of the
-# machine's memory, 256 to 1024 MB), given to each explicitly.
+# Both indexers get the same memory, given to each explicitly: a sixteenth of the
+# machine's, 256 to 1024 MB (searchctl's default --memory-mb is 256; with 1024 the
+# 100k corpus is one segment instead of three).
 memory_mb=$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024 / 16 ))
 memory_mb=$(( memory_mb < 256 ? 256 : memory_mb > 1024 ? 1024 : memory_mb ))
 # Tantivy (Python bindings) side by side when installed: see Benchmarks/tantivy_bench.py.

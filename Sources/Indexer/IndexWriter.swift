@@ -51,16 +51,14 @@ public struct IndexProgress: Sendable {
 public final class IndexWriter {
     public static var defaultThreads: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
-    /// The default memory budget: a sixteenth of the machine's memory, from 256 to
-    /// 1,024 MB. The more documents a segment holds, the fewer segments a query visits
-    /// (each costs its own term lookups and list starts): the generated 100,000-document
-    /// corpus (214 MB) fits one segment with 1,024 MB (peak 334 MB) and took three with
-    /// 256 (peak 220 MB), where the median of its mix's phrase queries was 0.246–0.257 ms
-    /// instead of 0.208–0.211, and of its term queries 0.082–0.087 instead of 0.072–0.077.
-    public static var defaultMemoryMB: Int {
-        let bytes = Int(sysconf(Int32(_SC_PHYS_PAGES))) &* Int(sysconf(Int32(_SC_PAGESIZE)))
-        return min(1024, max(256, bytes / 16 / (1024 * 1024)))
-    }
+    /// The default memory budget, 256 MB (SPEC section 5). A larger one makes fewer,
+    /// larger segments, and a query visits each segment (its own term lookups and list
+    /// starts): the generated 100,000-document corpus (214 MB) fits one segment with
+    /// `--memory-mb 1024` (peak 334 MB) and takes three with 256 (peak 220 MB), where the
+    /// median of its mix's phrase queries was 0.246–0.257 ms instead of 0.208–0.211, and
+    /// of its term queries 0.082–0.087 instead of 0.072–0.077; `searchctl merge` makes
+    /// one segment of them afterwards.
+    public static let defaultMemoryMB = 256
 
     public let directory: IndexDirectory
     public var warn: (String) -> Void = { _ in }

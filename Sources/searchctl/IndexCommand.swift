@@ -24,7 +24,7 @@ struct IndexCommand: ParsableCommand {
     var threads: Int?
 
     @Option(name: .customLong("memory-mb"), parsing: .unconditional,
-            help: "Indexing buffer size in MB before a segment is written (default: 1/16 of the machine's memory, 256 to 1024).")
+            help: "Indexing buffer size in MB before a segment is written.")
     var memoryMB = IndexWriter.defaultMemoryMB
 
     @Flag(help: "Start from scratch instead of updating.")

@@ -54,12 +54,11 @@ final class IndexRoundTripTests: XCTestCase {
         XCTAssertEqual(try dumpIndex(ix.path), try referenceIndex(files))
     }
 
-    /// The default budget follows the machine's memory within 256 to 1,024 MB, and is
-    /// what an index run uses when none is given.
+    /// The default budget is SPEC section 5's 256 MB, and is what an index run uses when
+    /// none is given.
     func testDefaultMemoryBudget() {
-        let physicalMB = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE))) / (1024 * 1024)
-        XCTAssertEqual(IndexWriter.defaultMemoryMB, min(1024, max(256, physicalMB / 16)))
-        XCTAssertEqual(IndexOptions().memoryMB, IndexWriter.defaultMemoryMB)
+        XCTAssertEqual(IndexWriter.defaultMemoryMB, 256)
+        XCTAssertEqual(IndexOptions().memoryMB, 256)
     }
 
     func testThreadCountDoesNotChangeTheIndex() throws {

@@ -87,6 +87,10 @@ final class ExitCodeTests: CLITestCase {
         let help = run(["search", "--help"])
         XCTAssertEqual(help.exitCode, 0)
         XCTAssertTrue(help.stdout.contains("--limit"), help.stdout)
+        // SPEC section 5: the indexing buffer defaults to 256 MB.
+        let indexHelp = run(["index", "--help"])
+        XCTAssertEqual(indexHelp.exitCode, 0)
+        XCTAssertTrue(indexHelp.stdout.contains("(default: 256)"), indexHelp.stdout)
     }
 
     /// `--limit -1` is a negative number, not a missing value.
