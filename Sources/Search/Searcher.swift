@@ -135,49 +135,17 @@ public final class Searcher {
             }
         }
         let ranked = try heap.sorted()
-        var hits: [SearchHit] = []
-        let highlight = options.snippets ? snippetMaker(for: plan) : nil
-        // The query terms' positions in the hits, from the postings: per segment one
-        // iterator per term, moved forward through the segment's hits in document order.
-        var matchesByRank: [Int: [SnippetMaker.MatchPosition]] = [:]
-        if let highlight {
-            let shown = ranked.enumerated().filter { $0.offset >= options.offset }
-            for (s, group) in Dictionary(grouping: shown, by: { $0.element.segment }) {
-                let reader = snapshot.segments[s].reader
-                var iterators: [PostingsIterator?] = []
-                for term in highlight.terms { iterators.append(try stats.info(term, segment: s).map { (info) throws(IndexError) in try reader.postings(info) }) }
-                for (rank, c) in group.sorted(by: { $0.element.doc < $1.element.doc }) {
-                    matchesByRank[rank] = try matchPositions(of: iterators, doc: c.doc)
-                }
-            }
-        }
-        var records: [DocumentRecord?] = []
-        for (i, c) in ranked.enumerated() where i >= options.offset {
-            let reader = snapshot.segments[c.segment].reader
-            // Path and title from one read of the record, where the record holds the title.
-            let record = reader.recordsHoldTitles ? try reader.document(Int(c.doc)) : nil
-            hits.append(SearchHit(rank: i + 1, path: try record?.path ?? reader.path(of: Int(c.doc)), score: c.score,
-                                  title: record?.title ?? ""))
-            records.append(record)
-        }
         let shown = Array(ranked.dropFirst(min(options.offset, ranked.count)))
-        if let highlight {
-            let windows = shown.indices.map { j in
-                SnippetMaker.Window(matchesByRank[options.offset + j] ?? [], windowTokens: highlight.windowTokens)
-            }
-            // Titles and snippets: each hit's stored text inflated and analyzed, shared
-            // among threads when there are a few.
-            if let helper, shown.count >= Self.parallelSnippets, let tools = helperTools() {
-                try decorateInParts(&hits, shown, records, windows, [(highlight, decompressor), (highlight.with(analyzer: tools.analyzer), tools.decompressor)],
-                                    helper: helper)
-            } else {
-                for j in shown.indices {
-                    (hits[j].title, hits[j].snippet) = try titleAndSnippet(shown[j], records[j], highlight, windows[j], decompressor)
-                }
-            }
+        var hits: [SearchHit] = []
+        if options.snippets && !shown.isEmpty {
+            hits = try decorate(shown, firstRank: options.offset + 1, snippets: snippetMaker(for: plan), stats: &stats, helper: helper)
         } else {
-            for j in shown.indices where records[j] == nil {
-                hits[j].title = try snapshot.segments[shown[j].segment].reader.title(of: Int(shown[j].doc), decompressor: decompressor)
+            for (j, c) in shown.enumerated() {
+                let reader = snapshot.segments[c.segment].reader
+                // Path and title from one read of the record, where the record holds the title.
+                let record = reader.recordsHoldTitles ? try reader.document(Int(c.doc)) : nil
+                hits.append(SearchHit(rank: options.offset + j + 1, path: try record?.path ?? reader.path(of: Int(c.doc)), score: c.score,
+                                      title: try record?.title ?? reader.title(of: Int(c.doc), decompressor: decompressor)))
             }
         }
         if options.explain {
@@ -364,38 +332,63 @@ public final class Searcher {
         return helperToolsMade
     }
 
-    /// `titleAndSnippet` for every hit, on this thread with `tools[0]` and on `helper`'s,
-    /// when it is still waiting, with `tools[1]` (an analyzer or a decompressor is not
-    /// thread-safe), each taking the next hit not yet taken.
-    private func decorateInParts(_ hits: inout [SearchHit], _ shown: [Candidate], _ records: [DocumentRecord?],
-                                 _ windows: [SnippetMaker.Window], _ tools: [(SnippetMaker, Decompressor)],
-                                 helper: Helper) throws(IndexError) {
-        let results = UnsafeMutableBufferPointer<(String, Snippet?)?>.allocate(capacity: shown.count)
+    /// The hits of `shown` (ranks from `firstRank`) with their paths, titles and snippets.
+    /// Per hit: where the query's terms are in it (from the postings), its record, its
+    /// stored text inflated and analyzed. Done on this thread and, from `parallelSnippets`
+    /// hits on and when `helper` is still waiting, on the helper's too (an analyzer or a
+    /// decompressor is not thread-safe: each has its own), each taking the next hit not yet
+    /// taken in (segment, document) order, so that its postings iterators only move forward.
+    private func decorate(_ shown: [Candidate], firstRank: Int, snippets: SnippetMaker, stats: inout GlobalStatistics,
+                          helper: Helper?) throws(IndexError) -> [SearchHit] {
+        // The query terms' entries in each segment with hits (`stats` is not shared).
+        var infos = [[TermInfo?]](repeating: [], count: snapshot.segments.count)
+        for s in Set(shown.map(\.segment)) {
+            infos[s] = try snippets.terms.map { (term) throws(IndexError) in try stats.info(term, segment: s) }
+        }
+        let order = shown.indices.sorted { (shown[$0].segment, shown[$0].doc) < (shown[$1].segment, shown[$1].doc) }
+        var tools = [(snippets, decompressor)]
+        if helper != nil, shown.count >= Self.parallelSnippets, let more = helperTools() {
+            tools.append((snippets.with(analyzer: more.analyzer), more.decompressor))
+        }
+        let results = UnsafeMutableBufferPointer<SearchHit?>.allocate(capacity: shown.count)
         results.initialize(repeating: nil)
         defer { results.deinitialize().deallocate() }
-        let failures = UnsafeMutableBufferPointer<IndexError?>.allocate(capacity: 2)
+        let failures = UnsafeMutableBufferPointer<IndexError?>.allocate(capacity: tools.count)
         failures.initialize(repeating: nil)
         defer { failures.deinitialize().deallocate() }
         let next = NextIndex()
-        let box = UncheckedBox((self, shown, records, windows, tools, results, failures))
+        let box = UncheckedBox((self, shown, order, infos, tools, results, failures))
         @Sendable func part(_ p: Int) {
-            let (searcher, shown, records, windows, tools, results, failures) = box.value
+            let (searcher, shown, order, infos, tools, results, failures) = box.value
             let (maker, decompressor) = tools[p]
+            var segment = -1
+            var iterators: [PostingsIterator?] = []
             do throws(IndexError) {
                 while true {
-                    let j = next.take()
-                    if j >= shown.count { break }
-                    results[j] = try searcher.titleAndSnippet(shown[j], records[j], maker, windows[j], decompressor)
+                    let k = next.take()
+                    if k >= order.count { break }
+                    let c = shown[order[k]]
+                    let reader = searcher.snapshot.segments[c.segment].reader
+                    if c.segment != segment {
+                        segment = c.segment
+                        iterators = try infos[segment].map { (info) throws(IndexError) in try info.map { (i) throws(IndexError) in try reader.postings(i) } }
+                    }
+                    let window = SnippetMaker.Window(try searcher.matchPositions(of: iterators, doc: c.doc), windowTokens: maker.windowTokens)
+                    // Path and title from one read of the record, where the record holds the title.
+                    let record = reader.recordsHoldTitles ? try reader.document(Int(c.doc)) : nil
+                    let (title, snippet) = try searcher.titleAndSnippet(c, record, maker, window, decompressor)
+                    let path = if let record { record.path } else { try reader.path(of: Int(c.doc)) }
+                    results[order[k]] = SearchHit(rank: firstRank + order[k], path: path, score: c.score, title: title, snippet: snippet)
                 }
             } catch {
                 failures[p] = error
             }
         }
-        let shared = helper.post { part(1) }
+        let shared = tools.count > 1 && helper!.post { part(1) }
         part(0)
-        if shared { helper.waitUntilDone() }
+        if shared { helper!.waitUntilDone() }
         for failure in failures { if let failure { throw failure } }
-        for j in shown.indices { (hits[j].title, hits[j].snippet) = results[j]! }
+        return results.map { $0! }
     }
 
     /// The title and snippet of `doc` from a prefix of its stored text, when its

@@ -236,8 +236,12 @@ final class SnippetTests: XCTestCase {
         }
         let corpus = try TemporaryCorpus(name: "randomsnippets")
         defer { corpus.remove() }
-        for (path, text) in documents { try corpus.write(path, text) }
+        // Two index runs: two segments, whose hits interleave in rank order.
+        for (path, text) in documents.prefix(20) { try corpus.write(path, text) }
         try corpus.indexDocuments()
+        for (path, text) in documents.dropFirst(20) { try corpus.write(path, text) }
+        try corpus.indexDocuments()
+        XCTAssertEqual(try corpus.snapshot().segments.count, 2)
         let searcher = try corpus.searcher()
         let byPath = Dictionary(uniqueKeysWithValues: documents)
         let queries: [(String, Highlighted)] = [
@@ -250,7 +254,8 @@ final class SnippetTests: XCTestCase {
         ]
         var checked = 0
         for (query, highlighted) in queries {
-            // Hits decorated on one thread, and on two (each taking the next hit).
+            // Hits decorated on one thread, and on two (each taking the next hit in segment
+            // and document order).
             var made: [[String]] = []
             for threads in [1, 2] {
                 var options = SearchOptions.with(limit: 100, snippets: true)
