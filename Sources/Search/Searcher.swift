@@ -363,6 +363,7 @@ public final class Searcher {
             let (maker, decompressor) = tools[p]
             var segment = -1
             var iterators: [PostingsIterator?] = []
+            var positions: [Int32] = []
             do throws(IndexError) {
                 while true {
                     let k = next.take()
@@ -373,7 +374,8 @@ public final class Searcher {
                         segment = c.segment
                         iterators = try infos[segment].map { (info) throws(IndexError) in try info.map { (i) throws(IndexError) in try reader.postings(i) } }
                     }
-                    let window = SnippetMaker.Window(try searcher.matchPositions(of: iterators, doc: c.doc), windowTokens: maker.windowTokens)
+                    let window = SnippetMaker.Window(try searcher.matchPositions(of: iterators, doc: c.doc, positions: &positions),
+                                                     windowTokens: maker.windowTokens)
                     // Path and title from one read of the record, where the record holds the title.
                     let record = reader.recordsHoldTitles ? try reader.document(Int(c.doc)) : nil
                     let (title, snippet) = try searcher.titleAndSnippet(c, record, maker, window, decompressor)
@@ -411,9 +413,10 @@ public final class Searcher {
     /// Where the query's terms occur in `doc`, read from the postings: `iterators` (one
     /// per term, nil for a term the segment lacks) are at or before `doc`, and are left
     /// at or after it.
-    private func matchPositions(of iterators: [PostingsIterator?], doc: Int32) throws(IndexError) -> [SnippetMaker.MatchPosition] {
+    /// (`positions`: room kept from call to call.)
+    private func matchPositions(of iterators: [PostingsIterator?], doc: Int32,
+                                positions: inout [Int32]) throws(IndexError) -> [SnippetMaker.MatchPosition] {
         var result: [SnippetMaker.MatchPosition] = []
-        var positions: [Int32] = []
         for (i, iterator) in iterators.enumerated() {
             guard let it = iterator, try it.advance(to: doc) == doc else { continue }
             try it.positions(into: &positions)

@@ -163,7 +163,9 @@ struct SnippetMaker {
 
         init(_ matches: [MatchPosition], windowTokens: Int) {
             guard !matches.isEmpty else { return }
-            let sorted = matches.sorted { $0.position < $1.position }
+            // One term's matches come in order; several terms' are interleaved.
+            let inOrder = zip(matches, matches.dropFirst()).allSatisfy { $0.position <= $1.position }
+            let sorted = inOrder ? matches : matches.sorted { $0.position < $1.position }
             positions = sorted.map(\.position)
             start = SnippetMaker.windowStart(sorted, windowTokens: windowTokens)
         }
@@ -185,20 +187,23 @@ struct SnippetMaker {
         var best = 0
         var bestKey = (-1, -1)
         // Matches per term in the window [i, j), and how many terms have any.
-        var counts = [Int](repeating: 0, count: (sorted.lazy.map(\.term).max() ?? 0) + 1)
-        var distinct = 0
-        var j = 0
-        for i in sorted.indices {
-            while j < sorted.count && sorted[j].position < sorted[i].position + Int32(windowTokens) {
-                if counts[sorted[j].term] == 0 { distinct += 1 }
-                counts[sorted[j].term] += 1
-                j += 1
+        let terms = (sorted.lazy.map(\.term).max() ?? 0) + 1
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: terms) { counts in
+            counts.initialize(repeating: 0)
+            var distinct = 0
+            var j = 0
+            for i in sorted.indices {
+                while j < sorted.count && sorted[j].position < sorted[i].position + Int32(windowTokens) {
+                    if counts[sorted[j].term] == 0 { distinct += 1 }
+                    counts[sorted[j].term] += 1
+                    j += 1
+                }
+                let key = (distinct, j - i)
+                if key > bestKey { bestKey = key; best = i }
+                let t = sorted[i].term
+                counts[t] -= 1
+                if counts[t] == 0 { distinct -= 1 }
             }
-            let key = (distinct, j - i)
-            if key > bestKey { bestKey = key; best = i }
-            let t = sorted[i].term
-            counts[t] -= 1
-            if counts[t] == 0 { distinct -= 1 }
         }
         return max(0, sorted[best].position - 3)
     }
