@@ -66,6 +66,11 @@ public final class Searcher {
     /// Phrases (per segment and part) read from their pairs' lists (`PairPhraseScorer`;
     /// for tests; counted on any thread).
     private let pairPhraseCount = Atomic<Int>(0)
+    /// Hits shown that were made while matching went on (`AheadHits`; for tests), and
+    /// whether a query waits, before its matching ends, until the helper has made every
+    /// candidate it could (for tests: so that it does).
+    private(set) var hitsMadeAhead = 0
+    var settlesAhead = false
     var pairPhrases: Int { pairPhraseCount.load(ordering: .relaxed) }
 
     /// With windows of `windowSize` documents and phrase bitmaps up to
@@ -108,10 +113,24 @@ public final class Searcher {
                 sharing[s] = try postings(of: .group(plan), segment: s, stats: &stats) >= parallelFrom.postings
             }
         }
+        let highlight = options.snippets && k > 0 ? snippetMaker(for: plan) : nil
+        // While this thread matches, a helper makes the snippets of the best candidates so
+        // far (see `AheadHits`), unless it shares the matching.
+        var ahead: Ahead?
+        if let highlight, plan.canMatch, threads > 1, k <= AheadHits.limit, !sharing.contains(true), let tools = helperTools() {
+            ahead = Ahead(hits: AheadHits(), infos: try highlightInfos(highlight, segments: Array(snapshot.segments.indices), stats: &stats),
+                          tools: [(highlight, decompressor), (highlight.with(analyzer: tools.analyzer), tools.decompressor)])
+            heap.ahead = ahead!.hits
+        }
+        // However the query ends, the helper stops making hits ahead before it returns.
+        defer { ahead?.hits.close() }
         // A thread called in now is awake when the snippets are made or costly matching is
         // shared (see `Helper`).
-        let helper = threads > 1 && (options.snippets && k > 0 || sharing.contains(true)) ? Helper() : nil
-        defer { helper?.release() }
+        let helper: Helper? = if let ahead {
+            { let box = UncheckedBox((self, ahead)); return callHelper(first: { box.value.0.guess(box.value.1) }) }()
+        } else {
+            threads > 1 && (highlight != nil || sharing.contains(true)) ? callHelper() : nil
+        }
         if plan.canMatch, let flat {
             for (s, segment) in snapshot.segments.enumerated() {
                 var clauses: [WindowScorer.Clause] = []
@@ -137,8 +156,10 @@ public final class Searcher {
         let ranked = try heap.sorted()
         let shown = Array(ranked.dropFirst(min(options.offset, ranked.count)))
         var hits: [SearchHit] = []
-        if options.snippets && !shown.isEmpty {
-            hits = try decorate(shown, firstRank: options.offset + 1, snippets: snippetMaker(for: plan), stats: &stats, helper: helper)
+        if let ahead {
+            hits = try decorate(shown, firstRank: options.offset + 1, ahead: ahead)
+        } else if let highlight, !shown.isEmpty {
+            hits = try decorate(shown, firstRank: options.offset + 1, snippets: highlight, stats: &stats, helper: helper)
         } else {
             for (j, c) in shown.enumerated() {
                 let reader = snapshot.segments[c.segment].reader
@@ -323,6 +344,28 @@ public final class Searcher {
     /// The helper thread's window scorer (its own accumulators).
     private var helperWindowScorer: WindowScorer?
 
+    /// The helper of the last query: it waits a while for more work (`Helper.patience`),
+    /// so that the next query, when it comes soon, need not wake a thread.
+    private var keptHelper: Helper?
+
+    /// A helper for this query: the last one when it is waiting (given `first` to do at
+    /// once), else one called in now.
+    private func callHelper(first: (@Sendable () -> Void)? = nil) -> Helper {
+        if let kept = keptHelper {
+            if let first {
+                if kept.post(first) { return kept }
+            } else if kept.isWaiting {
+                return kept
+            }
+            kept.release()
+        }
+        let helper = Helper(first: first)
+        keptHelper = helper
+        return helper
+    }
+
+    deinit { keptHelper?.release() }
+
     /// A second analyzer and decompressor, for the helper thread that decorates hits.
     private var helperToolsMade: (analyzer: Analyzer, decompressor: Decompressor)?
 
@@ -340,11 +383,7 @@ public final class Searcher {
     /// taken in (segment, document) order, so that its postings iterators only move forward.
     private func decorate(_ shown: [Candidate], firstRank: Int, snippets: SnippetMaker, stats: inout GlobalStatistics,
                           helper: Helper?) throws(IndexError) -> [SearchHit] {
-        // The query terms' entries in each segment with hits (`stats` is not shared).
-        var infos = [[TermInfo?]](repeating: [], count: snapshot.segments.count)
-        for s in Set(shown.map(\.segment)) {
-            infos[s] = try snippets.terms.map { (term) throws(IndexError) in try stats.info(term, segment: s) }
-        }
+        let infos = try highlightInfos(snippets, segments: Array(Set(shown.map(\.segment))), stats: &stats)
         let order = shown.indices.sorted { (shown[$0].segment, shown[$0].doc) < (shown[$1].segment, shown[$1].doc) }
         var tools = [(snippets, decompressor)]
         if helper != nil, shown.count >= Self.parallelSnippets, let more = helperTools() {
@@ -360,27 +399,14 @@ public final class Searcher {
         let box = UncheckedBox((self, shown, order, infos, tools, results, failures))
         @Sendable func part(_ p: Int) {
             let (searcher, shown, order, infos, tools, results, failures) = box.value
-            let (maker, decompressor) = tools[p]
-            var segment = -1
-            var iterators: [PostingsIterator?] = []
-            var positions: [Int32] = []
+            var hitMaker = HitMaker(tools[p])
             do throws(IndexError) {
                 while true {
                     let k = next.take()
                     if k >= order.count { break }
                     let c = shown[order[k]]
-                    let reader = searcher.snapshot.segments[c.segment].reader
-                    if c.segment != segment {
-                        segment = c.segment
-                        iterators = try infos[segment].map { (info) throws(IndexError) in try info.map { (i) throws(IndexError) in try reader.postings(i) } }
-                    }
-                    let window = SnippetMaker.Window(try searcher.matchPositions(of: iterators, doc: c.doc, positions: &positions),
-                                                     windowTokens: maker.windowTokens)
-                    // Path and title from one read of the record, where the record holds the title.
-                    let record = reader.recordsHoldTitles ? try reader.document(Int(c.doc)) : nil
-                    let (title, snippet) = try searcher.titleAndSnippet(c, record, maker, window, decompressor)
-                    let path = if let record { record.path } else { try reader.path(of: Int(c.doc)) }
-                    results[order[k]] = SearchHit(rank: firstRank + order[k], path: path, score: c.score, title: title, snippet: snippet)
+                    let made = try searcher.decorated(c, infos: infos, with: &hitMaker)
+                    results[order[k]] = SearchHit(rank: firstRank + order[k], path: made.path, score: c.score, title: made.title, snippet: made.snippet)
                 }
             } catch {
                 failures[p] = error
@@ -391,6 +417,103 @@ public final class Searcher {
         if shared { helper!.waitUntilDone() }
         for failure in failures { if let failure { throw failure } }
         return results.map { $0! }
+    }
+
+    /// The query terms' entries in `segments` (`stats` is not shared among threads), by
+    /// segment (empty for the others).
+    private func highlightInfos(_ snippets: SnippetMaker, segments: [Int], stats: inout GlobalStatistics) throws(IndexError) -> [[TermInfo?]] {
+        var infos = [[TermInfo?]](repeating: [], count: snapshot.segments.count)
+        for s in segments {
+            infos[s] = try snippets.terms.map { (term) throws(IndexError) in try stats.info(term, segment: s) }
+        }
+        return infos
+    }
+
+    /// One thread's means to decorate hits: its snippet maker and decompressor (neither is
+    /// thread-safe), and the query terms' postings in the segment of its last hit.
+    private struct HitMaker {
+        let maker: SnippetMaker
+        let decompressor: Decompressor
+        /// The segment of `iterators` (-1: none yet).
+        var segment = -1
+        var iterators: [PostingsIterator?] = []
+        var positions: [Int32] = []
+
+        init(_ tools: (SnippetMaker, Decompressor)) { (maker, decompressor) = tools }
+    }
+
+    /// The path, title and snippet of hit `c`. `hitMaker`'s iterators (made anew when `c`
+    /// is in another segment) move forward to `c`'s document: a caller gives hits of a
+    /// segment in document order, or sets `segment` to -1 before each.
+    private func decorated(_ c: Candidate, infos: [[TermInfo?]], with m: inout HitMaker) throws(IndexError) -> AheadHits.Made {
+        let reader = snapshot.segments[c.segment].reader
+        if c.segment != m.segment {
+            m.segment = c.segment
+            m.iterators = try infos[c.segment].map { (info) throws(IndexError) in try info.map { (i) throws(IndexError) in try reader.postings(i) } }
+        }
+        let window = SnippetMaker.Window(try matchPositions(of: m.iterators, doc: c.doc, positions: &m.positions),
+                                         windowTokens: m.maker.windowTokens)
+        // Path and title from one read of the record, where the record holds the title.
+        let record = reader.recordsHoldTitles ? try reader.document(Int(c.doc)) : nil
+        let (title, snippet) = try titleAndSnippet(c, record, m.maker, window, m.decompressor)
+        let path = if let record { record.path } else { try reader.path(of: Int(c.doc)) }
+        return AheadHits.Made(path: path, title: title, snippet: snippet)
+    }
+
+    /// `decorated` for entry `index` of `ahead`, handed to it (a failure too: it counts
+    /// only if the hit is shown).
+    private func make(_ index: Int, _ c: Candidate, _ ahead: Ahead, with m: inout HitMaker) {
+        do throws(IndexError) {
+            ahead.hits.made(index, .success(try decorated(c, infos: ahead.infos, with: &m)))
+        } catch {
+            ahead.hits.made(index, .failure(error))
+        }
+    }
+
+    /// What a query decorating ahead shares with its helper.
+    private struct Ahead: @unchecked Sendable {
+        let hits: AheadHits
+        let infos: [[TermInfo?]]
+        /// This thread's snippet maker and decompressor, and the helper's.
+        let tools: [(SnippetMaker, Decompressor)]
+    }
+
+    /// The helper's part while matching goes on: makes the best candidate not yet made
+    /// that the top hits still hold, again and again, then shares the hits shown.
+    private func guess(_ ahead: Ahead) {
+        var hitMaker = HitMaker(ahead.tools[1])
+        while true {
+            switch ahead.hits.guess() {
+            case .over:
+                finish(ahead, part: 1)
+                return
+            case .none:
+                csimd_pause()
+            case .candidate(let i, let c):
+                // Iterators made anew for each: candidates come in no order.
+                hitMaker.segment = -1
+                make(i, c, ahead, with: &hitMaker)
+            }
+        }
+    }
+
+    /// Once matching is over, on either thread: the hits shown not yet made, each taken by
+    /// the first thread to claim it, in (segment, document) order.
+    private func finish(_ ahead: Ahead, part: Int) {
+        var hitMaker = HitMaker(ahead.tools[part])
+        while let (i, c) = ahead.hits.claimNext() { make(i, c, ahead, with: &hitMaker) }
+    }
+
+    /// `decorate` for a query whose helper made hits ahead: the hits shown that it has not
+    /// made are made by both threads, then all are collected.
+    private func decorate(_ shown: [Candidate], firstRank: Int, ahead: Ahead) throws(IndexError) -> [SearchHit] {
+        if settlesAhead { ahead.hits.settle() }
+        hitsMadeAhead += ahead.hits.matched(shown)
+        finish(ahead, part: 0)
+        let made = try ahead.hits.collect(shown)
+        return shown.indices.map { j in
+            SearchHit(rank: firstRank + j, path: made[j].path, score: shown[j].score, title: made[j].title, snippet: made[j].snippet)
+        }
     }
 
     /// The title and snippet of `doc` from a prefix of its stored text, when its
@@ -625,6 +748,8 @@ struct TopHits {
     let snapshot: IndexSnapshot
     private var heap: [Candidate] = []
     private var paths: [Int64: [UInt8]] = [:]
+    /// Told of each candidate that enters, when hits are decorated ahead.
+    var ahead: AheadHits?
 
     init(capacity: Int, snapshot: IndexSnapshot) {
         self.capacity = capacity
@@ -660,6 +785,7 @@ struct TopHits {
                 let parent = (i - 1) / 2
                 if try better(heap[parent], heap[i]) { heap.swapAt(parent, i); i = parent } else { break }
             }
+            ahead?.offer(c, floor: threshold)
             return
         }
         if c.score < heap[0].score { return }
@@ -676,6 +802,7 @@ struct TopHits {
             heap.swapAt(i, worst)
             i = worst
         }
+        ahead?.offer(c, floor: threshold)
     }
 
     /// The kept candidates, best first.
@@ -712,9 +839,17 @@ final class Helper: @unchecked Sendable {
     private let state = Atomic<Int>(State.waiting.rawValue)
     /// Written before `state` becomes `posted`, read after it is seen so.
     private var work: (@Sendable () -> Void)?
+    /// Set by `release`: the query needs it no more, even if it is still working then.
+    private let letGo = Atomic<Bool>(false)
     static let patience: UInt64 = 3_000_000   // ns
 
-    init() {
+    /// With `first`: the work it does as soon as it runs (the query does not wait for it
+    /// to start).
+    init(first: (@Sendable () -> Void)? = nil) {
+        if let first {
+            work = first
+            state.store(State.posted.rawValue, ordering: .relaxed)
+        }
         DispatchQueue.global(qos: .userInitiated).async { self.serve() }
     }
 
@@ -730,6 +865,10 @@ final class Helper: @unchecked Sendable {
                 state.store(State.waiting.rawValue, ordering: .releasing)
                 since = DispatchTime.now().uptimeNanoseconds
             case .waiting:
+                if letGo.load(ordering: .relaxed),
+                   state.compareExchange(expected: State.waiting.rawValue, desired: State.gone.rawValue, ordering: .acquiringAndReleasing).exchanged {
+                    return
+                }
                 spins &+= 1
                 if spins & 63 == 0 && DispatchTime.now().uptimeNanoseconds - since > Self.patience,
                    state.compareExchange(expected: State.waiting.rawValue, desired: State.gone.rawValue, ordering: .acquiringAndReleasing).exchanged {
@@ -741,6 +880,9 @@ final class Helper: @unchecked Sendable {
             }
         }
     }
+
+    /// Whether it is waiting for work (it may give up before `post`).
+    var isWaiting: Bool { state.load(ordering: .acquiring) == State.waiting.rawValue }
 
     /// Has the helper run `work` when it is waiting (true), else does nothing (false).
     func post(_ work: @escaping @Sendable () -> Void) -> Bool {
@@ -758,8 +900,9 @@ final class Helper: @unchecked Sendable {
         }
     }
 
-    /// Lets a waiting helper go.
+    /// Lets the helper go (when it is working, once its work is done).
     func release() {
+        letGo.store(true, ordering: .relaxed)
         _ = state.compareExchange(expected: State.waiting.rawValue, desired: State.released.rawValue, ordering: .acquiringAndReleasing)
     }
 }

@@ -257,9 +257,11 @@ final class SnippetTests: XCTestCase {
             // Hits decorated on one thread, and on two (each taking the next hit in segment
             // and document order).
             var made: [[String]] = []
-            for threads in [1, 2] {
+            for (threads, settles) in [(1, false), (2, false), (2, true)] {
                 var options = SearchOptions.with(limit: 100, snippets: true)
                 options.threads = threads
+                // Last, the hits made while matching goes on (see `AheadHits`), all of them.
+                searcher.settlesAhead = settles
                 let result = try searcher.search(query, options: options)
                 XCTAssertGreaterThan(result.hits.count, 0, query)
                 for hit in result.hits {
@@ -270,8 +272,10 @@ final class SnippetTests: XCTestCase {
                 made.append(result.hits.map { "\($0.path) \($0.title) \($0.snippet!.text) \($0.snippet!.highlights)" })
             }
             XCTAssertEqual(made[0], made[1], query)
+            XCTAssertEqual(made[0], made[2], query)
         }
         XCTAssertGreaterThan(checked, 120)
+        XCTAssertGreaterThan(searcher.hitsMadeAhead, 60)
     }
 
     /// A snippet made from a prefix of the text (as search does when the checkpoints
