@@ -199,9 +199,10 @@ public final class Searcher {
 
     /// Matching is shared among threads when it costs more than starting them: in a
     /// segment of at least this many documents, for a query whose terms have this many
-    /// postings there in all.
+    /// postings there in all. (Below it, the helper makes hits ahead instead: on the 100k
+    /// mix, 20,000 gave a first-pass p50 of 0.296 ms, 10,000 0.310 and 40,000 0.313.)
     static let parallelDocuments = 16_384
-    static let parallelPostings = 40_000
+    static let parallelPostings = 20_000
     static let maximumThreads = 2
     private static let processors = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
