@@ -66,12 +66,12 @@ public final class Searcher {
     /// Phrases (per segment and part) read from their pairs' lists (`PairPhraseScorer`;
     /// for tests; counted on any thread).
     private let pairPhraseCount = Atomic<Int>(0)
+    var pairPhrases: Int { pairPhraseCount.load(ordering: .relaxed) }
     /// Hits shown that were made while matching went on (`AheadHits`; for tests), and
     /// whether a query waits, before its matching ends, until the helper has made every
     /// candidate it could (for tests: so that it does).
     private(set) var hitsMadeAhead = 0
     var settlesAhead = false
-    var pairPhrases: Int { pairPhraseCount.load(ordering: .relaxed) }
 
     /// With windows of `windowSize` documents and phrase bitmaps up to
     /// `phraseBitmapLimit`: small values let tests reach pruning and the merging
@@ -124,12 +124,14 @@ public final class Searcher {
         }
         // However the query ends, the helper stops making hits ahead before it returns.
         defer { ahead?.hits.close() }
-        // A thread called in now is awake when the snippets are made or costly matching is
-        // shared (see `Helper`).
-        let helper: Helper? = if let ahead {
-            { let box = UncheckedBox((self, ahead)); return callHelper(first: { box.value.0.guess(box.value.1) }) }()
+        // A helper called in now (or the last query's, still waiting) is awake when the
+        // snippets are made or costly matching is shared (see `Helper`).
+        let helper: Helper?
+        if let ahead {
+            let box = UncheckedBox((self, ahead))
+            helper = callHelper(first: { box.value.0.guess(box.value.1) })
         } else {
-            threads > 1 && (highlight != nil || sharing.contains(true)) ? callHelper() : nil
+            helper = threads > 1 && (highlight != nil || sharing.contains(true)) ? callHelper() : nil
         }
         if plan.canMatch, let flat {
             for (s, segment) in snapshot.segments.enumerated() {
@@ -443,9 +445,9 @@ public final class Searcher {
         init(_ tools: (SnippetMaker, Decompressor)) { (maker, decompressor) = tools }
     }
 
-    /// The path, title and snippet of hit `c`. `hitMaker`'s iterators (made anew when `c`
-    /// is in another segment) move forward to `c`'s document: a caller gives hits of a
-    /// segment in document order, or sets `segment` to -1 before each.
+    /// The path, title and snippet of hit `c`. `m`'s iterators (made anew when `c` is in
+    /// another segment) move forward to `c`'s document: a caller gives hits of a segment
+    /// in document order, or sets `m.segment` to -1 before each.
     private func decorated(_ c: Candidate, infos: [[TermInfo?]], with m: inout HitMaker) throws(IndexError) -> AheadHits.Made {
         let reader = snapshot.segments[c.segment].reader
         if c.segment != m.segment {
