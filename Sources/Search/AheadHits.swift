@@ -41,12 +41,16 @@ final class AheadHits: Sendable {
         var free: [Int] = []
         /// A candidate scoring below it has left the top hits (it only rises).
         var floor = -Double.infinity
-        /// Once matching is over: the entries of the hits shown in (segment, document)
-        /// order, and the next one to claim.
+        /// Once matching is over: the entries of the hits shown in rank order, the same in
+        /// (segment, document) order, and the next of those to claim.
+        var ranked: [Int]?
         var shown: [Int]?
         var next = 0
         /// The query has its hits: nothing more is claimed.
         var closed = false
+
+        /// Whether a thread is making an entry.
+        var busy: Bool { entries.contains { $0.taken && $0.made == nil } }
     }
 
     private let state = Mutex(State())
@@ -118,7 +122,7 @@ final class AheadHits: Sendable {
     /// being made: for tests, so that every hit shown that was offered is made ahead.
     func settle() {
         while state.withLock({ s in
-            s.entries.contains { $0.taken && $0.made == nil } || s.free.first.map { s.entries[$0].candidate.score >= s.floor } ?? false
+            s.busy || s.free.first.map { s.entries[$0].candidate.score >= s.floor } ?? false
         }) { csimd_pause() }
     }
 
@@ -128,17 +132,17 @@ final class AheadHits: Sendable {
     func matched(_ shown: [Candidate]) -> Int {
         state.withLock { s in
             var index: [Int64: Int] = [:]
-            for (j, c) in shown.enumerated() { index[Int64(c.segment) << 32 | Int64(c.doc)] = j }
+            for (j, c) in shown.enumerated() { index[c.key] = j }
             var entryOf = [Int](repeating: -1, count: shown.count)
             for (i, e) in s.entries.enumerated() {
-                if let j = index[Int64(e.candidate.segment) << 32 | Int64(e.candidate.doc)], entryOf[j] < 0 { entryOf[j] = i }
+                if let j = index[e.candidate.key], entryOf[j] < 0 { entryOf[j] = i }
             }
             for j in shown.indices where entryOf[j] < 0 {
                 s.entries.append(Entry(candidate: shown[j]))
                 entryOf[j] = s.entries.count - 1
             }
-            let order = shown.indices.sorted { (shown[$0].segment, shown[$0].doc) < (shown[$1].segment, shown[$1].doc) }
-            s.shown = order.map { entryOf[$0] }
+            s.ranked = entryOf
+            s.shown = Candidate.documentOrder(shown).map { entryOf[$0] }
             s.free.removeAll()
             news.store(-1, ordering: .releasing)
             return entryOf.filter { s.entries[$0].made != nil }.count
@@ -166,7 +170,7 @@ final class AheadHits: Sendable {
     func close() {
         state.withLock { s in s.closed = true }
         news.store(-1, ordering: .releasing)
-        while state.withLock({ s in s.entries.contains { $0.taken && $0.made == nil } }) { csimd_pause() }
+        while state.withLock({ s in s.busy }) { csimd_pause() }
     }
 
     /// What was made of entry `index`.
@@ -177,17 +181,12 @@ final class AheadHits: Sendable {
     /// The hits shown, in their order, once every one is made and no thread is making
     /// anything (so that no thread uses its tools after the query); after it nothing is
     /// claimed. Waits (spinning) until then. - Throws: the first failure among them.
-    func collect(_ shown: [Candidate]) throws(IndexError) -> [Made] {
+    func collect() throws(IndexError) -> [Made] {
         while true {
             let done: [Result<Made, IndexError>]? = state.withLock { s in
-                guard let order = s.shown, !s.entries.contains(where: { $0.taken && $0.made == nil }),
-                      order.allSatisfy({ s.entries[$0].made != nil }) else { return nil }
+                guard let ranked = s.ranked, !s.busy, ranked.allSatisfy({ s.entries[$0].made != nil }) else { return nil }
                 s.closed = true
-                // `order` lists the hits shown sorted by (segment, document): back to rank order.
-                var byRank = [Result<Made, IndexError>?](repeating: nil, count: shown.count)
-                let ranks = shown.indices.sorted { (shown[$0].segment, shown[$0].doc) < (shown[$1].segment, shown[$1].doc) }
-                for (k, j) in ranks.enumerated() { byRank[j] = s.entries[order[k]].made }
-                return byRank.map { $0! }
+                return ranked.map { s.entries[$0].made! }
             }
             if let done { return try done.map { (r) throws(IndexError) in try r.get() } }
             csimd_pause()

@@ -387,7 +387,7 @@ public final class Searcher {
     private func decorate(_ shown: [Candidate], firstRank: Int, snippets: SnippetMaker, stats: inout GlobalStatistics,
                           helper: Helper?) throws(IndexError) -> [SearchHit] {
         let infos = try highlightInfos(snippets, segments: Array(Set(shown.map(\.segment))), stats: &stats)
-        let order = shown.indices.sorted { (shown[$0].segment, shown[$0].doc) < (shown[$1].segment, shown[$1].doc) }
+        let order = Candidate.documentOrder(shown)
         var tools = [(snippets, decompressor)]
         if helper != nil, shown.count >= Self.parallelSnippets, let more = helperTools() {
             tools.append((snippets.with(analyzer: more.analyzer), more.decompressor))
@@ -491,7 +491,7 @@ public final class Searcher {
                 finish(ahead, part: 1)
                 return
             case .none:
-                csimd_pause()
+                continue   // (only when `guess` does not wait)
             case .candidate(let i, let c):
                 // Iterators made anew for each: candidates come in no order.
                 hitMaker.segment = -1
@@ -513,7 +513,7 @@ public final class Searcher {
         if settlesAhead { ahead.hits.settle() }
         hitsMadeAhead += ahead.hits.matched(shown)
         finish(ahead, part: 0)
-        let made = try ahead.hits.collect(shown)
+        let made = try ahead.hits.collect()
         return shown.indices.map { j in
             SearchHit(rank: firstRank + j, path: made[j].path, score: shown[j].score, title: made[j].title, snippet: made[j].snippet)
         }
@@ -741,6 +741,14 @@ struct Candidate {
     var score: Double
     var segment: Int
     var doc: Int32
+
+    /// The segment and document, as one number.
+    var key: Int64 { Int64(segment) << 32 | Int64(doc) }
+
+    /// The indices of `candidates` in (segment, document) order.
+    static func documentOrder(_ candidates: [Candidate]) -> [Int] {
+        candidates.indices.sorted { (candidates[$0].segment, candidates[$0].doc) < (candidates[$1].segment, candidates[$1].doc) }
+    }
 }
 
 /// The best `capacity` candidates: a binary heap whose root is the worst kept one.
@@ -761,7 +769,7 @@ struct TopHits {
     }
 
     private mutating func path(_ c: Candidate) throws(IndexError) -> [UInt8] {
-        let key = Int64(c.segment) << 32 | Int64(c.doc)
+        let key = c.key
         if let p = paths[key] { return p }
         let p = Array(try snapshot.segments[c.segment].reader.path(of: Int(c.doc)).utf8)
         paths[key] = p
