@@ -125,6 +125,26 @@ PY
     # As `searchctl search --batch` runs them: snippets, and costly queries shared among
     # the default threads (its throughput line gives one core's rate too).
     $bin/searchctl-bench queries "$work/index-generated-$n" --count 2000
+    # The same mix through the CLI, `searchctl search --batch` as a new process (index
+    # opening and JSON output included), default threads: on the whole machine, and held
+    # to one processor by `taskset -c 0` (the default threads are then one).
+    python3 - "$bin/searchctl" "$work/index-generated-$n" "$work/queries-generated-$n.tsv" <<'PY'
+import shutil, subprocess, sys, time
+binary, index, tsv = sys.argv[1], sys.argv[2], sys.argv[3]
+queries = "".join(line.split("\t", 1)[1] for line in open(tsv) if "\t" in line).encode()
+count = queries.count(b"\n")
+runs = [("all processors", [])]
+if shutil.which("taskset"):
+    runs.append(("one processor (taskset -c 0)", ["taskset", "-c", "0"]))
+for name, launcher in runs:
+    rates = []
+    for _ in range(3):
+        t = time.perf_counter()
+        subprocess.run(launcher + [binary, "search", "--batch", "--index", index], input=queries, stdout=subprocess.DEVNULL, check=True)
+        rates.append(count / (time.perf_counter() - t))
+    rates.sort()
+    print(f"'searchctl search --batch' process, {count} queries, {name}: {rates[1]:.0f} queries/s (median of 3)")
+PY
     # One-shot process latency, index opening included; and ripgrep (`rg -l -i`, the
     # files holding the word) over the same folder for the same words, when installed.
     python3 - "$bin/searchctl" "$work/index-generated-$n" "$work/corpus-$n" <<'PY'

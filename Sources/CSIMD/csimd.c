@@ -1,7 +1,10 @@
+// For sched_getaffinity and CPU_COUNT (before any system header).
+#define _GNU_SOURCE
 #include "csimd.h"
 #pragma STDC FP_CONTRACT OFF
 
 #include <string.h>
+#include <sched.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -162,4 +165,19 @@ uint64_t csimd_unpack(const uint8_t *packed, uint32_t *out, int32_t width, int32
     (void)packed; (void)out; (void)width; (void)groups; (void)running;
     return start;
 #endif
+}
+
+int32_t csimd_affinity_count(void) {
+#if defined(__linux__)
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return 0;
+    return (int32_t)CPU_COUNT(&set);
+#else
+    return 0;
+#endif
+}
+
+void csimd_yield(void) {
+    sched_yield();
 }

@@ -49,7 +49,7 @@ public struct IndexProgress: Sendable {
 /// size, modification time and content hash; parallel analysis; bounded memory;
 /// segments committed atomically through a new manifest; one writer at a time.
 public final class IndexWriter {
-    public static var defaultThreads: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    public static var defaultThreads: Int { Processors.available() }
 
     /// The default memory budget, 256 MB (SPEC section 5). A larger one makes fewer,
     /// larger segments, and a query visits each segment (its own term lookups and list

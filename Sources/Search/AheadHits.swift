@@ -110,7 +110,8 @@ final class AheadHits: Sendable {
                 return .none
             }
             if case .none = g, waiting {
-                while news.load(ordering: .acquiring) == seen { csimd_pause() }
+                var wait = SpinWait()
+                while news.load(ordering: .acquiring) == seen { wait.pause() }
                 seen = news.load(ordering: .acquiring)
                 continue
             }
@@ -121,9 +122,10 @@ final class AheadHits: Sendable {
     /// Waits (spinning) until no candidate among the top hits is left to make and none is
     /// being made: for tests, so that every hit shown that was offered is made ahead.
     func settle() {
+        var wait = SpinWait()
         while state.withLock({ s in
             s.busy || s.free.first.map { s.entries[$0].candidate.score >= s.floor } ?? false
-        }) { csimd_pause() }
+        }) { wait.pause() }
     }
 
     /// Matching is over and these are the hits shown: from now on only they are claimed.
@@ -170,7 +172,8 @@ final class AheadHits: Sendable {
     func close() {
         state.withLock { s in s.closed = true }
         news.store(-1, ordering: .releasing)
-        while state.withLock({ s in s.busy }) { csimd_pause() }
+        var wait = SpinWait()
+        while state.withLock({ s in s.busy }) { wait.pause() }
     }
 
     /// What was made of entry `index`.
@@ -182,6 +185,7 @@ final class AheadHits: Sendable {
     /// anything (so that no thread uses its tools after the query); after it nothing is
     /// claimed. Waits (spinning) until then. - Throws: the first failure among them.
     func collect() throws(IndexError) -> [Made] {
+        var wait = SpinWait()
         while true {
             let done: [Result<Made, IndexError>]? = state.withLock { s in
                 guard let ranked = s.ranked, !s.busy, ranked.allSatisfy({ s.entries[$0].made != nil }) else { return nil }
@@ -189,7 +193,7 @@ final class AheadHits: Sendable {
                 return ranked.map { s.entries[$0].made! }
             }
             if let done { return try done.map { (r) throws(IndexError) in try r.get() } }
-            csimd_pause()
+            wait.pause()
         }
     }
 }

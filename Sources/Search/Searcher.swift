@@ -206,11 +206,13 @@ public final class Searcher {
     static let parallelDocuments = 16_384
     static let parallelPostings = 20_000
     static let maximumThreads = 2
-    private static let processors = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    /// The processors this process may use (`Processors.available`), read when a query
+    /// first asks for the default threads.
+    private lazy var processors = Processors.available()
 
     /// The threads a query may use.
     private func threadCount(_ options: SearchOptions) -> Int {
-        options.threads > 0 ? options.threads : min(Self.processors, Self.maximumThreads)
+        options.threads > 0 ? options.threads : min(processors, Self.maximumThreads)
     }
 
     /// The postings of `node`'s terms in segment `s` (excluded ones left out): what
@@ -867,6 +869,7 @@ final class Helper: @unchecked Sendable {
     private func serve() {
         var since = DispatchTime.now().uptimeNanoseconds
         var spins = 0
+        var wait = SpinWait()
         while true {
             switch State(rawValue: state.load(ordering: .acquiring)) {
             case .posted:
@@ -875,6 +878,7 @@ final class Helper: @unchecked Sendable {
                 work = nil
                 state.store(State.waiting.rawValue, ordering: .releasing)
                 since = DispatchTime.now().uptimeNanoseconds
+                wait = SpinWait()
             case .waiting:
                 if letGo.load(ordering: .relaxed),
                    state.compareExchange(expected: State.waiting.rawValue, desired: State.gone.rawValue, ordering: .acquiringAndReleasing).exchanged {
@@ -885,7 +889,7 @@ final class Helper: @unchecked Sendable {
                    state.compareExchange(expected: State.waiting.rawValue, desired: State.gone.rawValue, ordering: .acquiringAndReleasing).exchanged {
                     return
                 }
-                csimd_pause()
+                wait.pause()
             default:
                 return
             }
@@ -904,10 +908,11 @@ final class Helper: @unchecked Sendable {
 
     /// After a `post` that returned true: until the work is done.
     func waitUntilDone() {
+        var wait = SpinWait()
         while true {
             let s = state.load(ordering: .acquiring)
             if s != State.posted.rawValue && s != State.running.rawValue { return }
-            csimd_pause()
+            wait.pause()
         }
     }
 

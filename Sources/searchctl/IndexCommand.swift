@@ -20,7 +20,7 @@ struct IndexCommand: ParsableCommand {
     var exclude: [String] = []
 
     // `.unconditional`: a negative number is a (rejected) value, not a missing one.
-    @Option(parsing: .unconditional, help: "Analysis threads (default: number of cores).")
+    @Option(parsing: .unconditional, help: "Analysis threads (default: the processors this process may use).")
     var threads: Int?
 
     @Option(name: .customLong("memory-mb"), parsing: .unconditional,
@@ -78,6 +78,7 @@ struct IndexCommand: ParsableCommand {
             line += "; \(summary.documents) documents in \(location.path)"
             line += " (\(formatBytes(summary.bytesRead)) in \(formatNumber(elapsed, digits: 2)) s"
             if elapsed > 0, summary.bytesRead > 0 { line += ", \(formatNumber(Double(summary.bytesRead) / 1048576 / elapsed, digits: 1)) MB/s" }
+            if summary.bytesRead > 0 { line += " on \(options.threads) thread\(options.threads == 1 ? "" : "s")" }
             line += ")"
             if !summary.committed { line += "; nothing to commit" }
             Output.errorRaw(line)

@@ -46,7 +46,7 @@ struct SearchCommand: ParsableCommand {
     var batch = false
 
     @Option(parsing: .unconditional,
-            help: "Threads that share a query's work: a costly query's matching, and its hits' snippets, made while matching goes on (0: one per processor, up to 2; the default with --batch, else 1). The results are the same for any number.")
+            help: "Threads that share a query's work: a costly query's matching, and its hits' snippets, made while matching goes on (0: one per processor this process may use, as taskset or a container CPU quota allow, up to 2; the default with --batch, else 1). The results are the same for any number.")
     var threads: Int?
 
     func validate() throws {

@@ -91,13 +91,15 @@ class CLITestCase: XCTestCase {
 
     /// Runs `searchctl args…` in `cwd` (default: the scratch folder) with `stdin` and extra
     /// environment variables; `SEARCHCTL_INDEX` is removed from the inherited environment
-    /// unless `env` sets it.
+    /// unless `env` sets it. With a `launcher` (`["/usr/bin/taskset", "-c", "0"]`), runs
+    /// `launcher… searchctl args…`.
     @discardableResult
     func run(_ args: [String], stdin: Data? = nil, env: [String: String] = [:],
-             cwd: URL? = nil, timeout: TimeInterval = 60,
+             cwd: URL? = nil, timeout: TimeInterval = 60, launcher: [String] = [],
              file: StaticString = #filePath, line: UInt = #line) -> CLIResult {
         do {
-            return try Self.execute(args, stdin: stdin, env: env, cwd: cwd ?? scratch, timeout: timeout, scratch: scratch)
+            return try Self.execute(args, stdin: stdin, env: env, cwd: cwd ?? scratch, timeout: timeout, scratch: scratch,
+                                    launcher: launcher)
         } catch {
             XCTFail("could not run searchctl \(args): \(error)", file: file, line: line)
             return CLIResult(exitCode: -1, stdout: "", stderr: "\(error)", stdoutData: Data())
@@ -106,7 +108,7 @@ class CLITestCase: XCTestCase {
 
     /// Thread-safe: usable from background threads.
     static func execute(_ args: [String], stdin: Data?, env: [String: String], cwd: URL,
-                        timeout: TimeInterval, scratch: URL) throws -> CLIResult {
+                        timeout: TimeInterval, scratch: URL, launcher: [String] = []) throws -> CLIResult {
         let io = scratch.appendingPathComponent(".io-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: io, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: io) }
@@ -118,8 +120,13 @@ class CLITestCase: XCTestCase {
         try (stdin ?? Data()).write(to: inURL)
 
         let process = Process()
-        process.executableURL = try binary()
-        process.arguments = args
+        if let tool = launcher.first {
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = launcher.dropFirst() + [try binary().path] + args
+        } else {
+            process.executableURL = try binary()
+            process.arguments = args
+        }
         process.currentDirectoryURL = cwd
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "SEARCHCTL_INDEX")

@@ -69,6 +69,37 @@ final class IndexCommandTests: CLITestCase {
         XCTAssertEqual(merge.stderr, "")
     }
 
+    /// The default threads are the processors the process may use, not the machine's:
+    /// under `taskset -c 0` indexing runs on one thread (the summary says so), and a
+    /// `search --batch` (two threads by default, when there are two processors) gives the
+    /// same results there as on all of them.
+    func testDefaultThreadsFollowTheProcessorsTheProcessMayUse() throws {
+        guard let taskset = ["/usr/bin/taskset", "/bin/taskset"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("taskset is not installed")
+        }
+        var files: [String: String] = [:]
+        for i in 0..<40 { files["d\(i).txt"] = "Titel \(i)\nDe aanval op de stad begon om \(i) uur; de regering zweeg.\n" }
+        let corpus = try makeCorpus(files)
+        let one = scratch.appendingPathComponent("one")
+        let r = run(["index", corpus.path, "--index", one.path], launcher: [taskset, "-c", "0"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains(" on 1 thread)"), r.stderr)
+        let three = run(["index", corpus.path, "--index", scratch.appendingPathComponent("three").path, "--threads", "3"])
+        XCTAssertEqual(three.exitCode, 0, three.stderr)
+        XCTAssertTrue(three.stderr.contains(" on 3 threads)"), three.stderr)
+        let queries = Data("aanval\n\"de regering\"\n+stad +uur\n".utf8)
+        func hits(_ r: CLIResult) -> String {
+            r.stdout.replacingOccurrences(of: #""took_ms": [0-9.e-]+, "#, with: "", options: .regularExpression)
+        }
+        let pinned = run(["search", "--batch", "--index", one.path], stdin: queries, launcher: [taskset, "-c", "0"])
+        let free = run(["search", "--batch", "--index", one.path], stdin: queries)
+        XCTAssertEqual(pinned.exitCode, 0, pinned.stderr)
+        XCTAssertEqual(free.exitCode, 0, free.stderr)
+        XCTAssertEqual(pinned.stdout.split(separator: "\n").count, 3)
+        XCTAssertTrue(pinned.stdout.contains("\"total\": 40"), pinned.stdout)
+        XCTAssertEqual(hits(pinned), hits(free))
+    }
+
     /// `--memory-mb 1` bounds the buffer at about 1 MB: 200 tiny files (6 KB) fit in one
     /// buffer, so only a handful of segments are written (the manifest's `next-segment`
     /// counts every segment name handed out, flushes and merges alike).

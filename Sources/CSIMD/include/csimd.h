@@ -39,6 +39,13 @@ static inline void csimd_pause(void) {
 #endif
 }
 
+/// The number of processors the calling thread may run on (its affinity mask, as
+/// `taskset` sets it); 0 when it cannot be read.
+int32_t csimd_affinity_count(void);
+
+/// Gives the processor to another thread that is ready to run, if any (`sched_yield`).
+void csimd_yield(void);
+
 /// Asks the CPU to bring the cache line holding `address` in (a hint: no fault, no
 /// effect on results).
 static inline void csimd_prefetch(const void *address) {
