@@ -122,8 +122,14 @@ public final class Searcher {
                           tools: [(highlight, decompressor), (highlight.with(analyzer: tools.analyzer), tools.decompressor)])
             heap.ahead = ahead!.hits
         }
-        // However the query ends, the helper stops making hits ahead before it returns.
-        defer { ahead?.hits.close() }
+        // However the query ends, the helper stops making hits ahead before it returns (and
+        // when it has not started yet, it never does: its work is taken back).
+        defer {
+            if let ahead {
+                ahead.hits.close()
+                _ = keptHelper?.takeBack()
+            }
+        }
         // A helper called in now (or the last query's, still waiting) is awake when the
         // snippets are made or costly matching is shared (see `Helper`).
         let helper: Helper?
@@ -252,7 +258,7 @@ public final class Searcher {
         helperWindowScorer = other
         let part = Part(start: middle, end: n, heap: TopHits(capacity: heap.capacity, snapshot: snapshot))
         let box = UncheckedBox((other, clauses, segment, bm25, part))
-        let shared = helper.post {
+        @Sendable func secondHalf() {
             let (scorer, clauses, segment, bm25, part) = box.value
             do throws(IndexError) {
                 try scorer.run(clauses, segment: segment, segmentIndex: s, bm25: bm25, documents: part.start..<part.end,
@@ -261,6 +267,7 @@ public final class Searcher {
                 part.failure = error
             }
         }
+        let shared = helper.post(secondHalf)
         if !shared {
             try windowScorer.run(clauses, segment: segment, segmentIndex: s, bm25: bm25, heap: &heap, total: &total)
             return
@@ -271,7 +278,7 @@ public final class Searcher {
         } catch {
             failure = error
         }
-        helper.waitUntilDone()
+        if helper.takeBack() { secondHalf() } else { helper.waitUntilDone() }
         if let failure { throw failure }
         try part.merge(into: &heap, total: &total)
     }
@@ -302,7 +309,7 @@ public final class Searcher {
         }
         if parts == 2, let helper, helper.post({ run(1) }) {
             run(0)
-            helper.waitUntilDone()
+            if helper.takeBack() { run(1) } else { helper.waitUntilDone() }
         } else {
             DispatchQueue.concurrentPerform(iterations: parts, execute: run)
         }
@@ -419,7 +426,8 @@ public final class Searcher {
         }
         let shared = tools.count > 1 && helper!.post { part(1) }
         part(0)
-        if shared { helper!.waitUntilDone() }
+        // Taken back: this thread has made every hit (each thread takes the next one).
+        if shared && !helper!.takeBack() { helper!.waitUntilDone() }
         for failure in failures { if let failure { throw failure } }
         return results.map { $0! }
     }
@@ -873,7 +881,9 @@ final class Helper: @unchecked Sendable {
         while true {
             switch State(rawValue: state.load(ordering: .acquiring)) {
             case .posted:
-                state.store(State.running.rawValue, ordering: .relaxed)
+                // A CAS: the query may take the work back (`takeBack`) at the same time.
+                guard state.compareExchange(expected: State.posted.rawValue, desired: State.running.rawValue,
+                                            ordering: .acquiringAndReleasing).exchanged else { continue }
                 work?()
                 work = nil
                 state.store(State.waiting.rawValue, ordering: .releasing)
@@ -904,6 +914,17 @@ final class Helper: @unchecked Sendable {
         guard state.load(ordering: .acquiring) == State.waiting.rawValue else { return false }
         self.work = work
         return state.compareExchange(expected: State.waiting.rawValue, desired: State.posted.rawValue, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// Takes back work posted that the helper has not started (true; the caller then does
+    /// it, or does without it), else false (it has started: `waitUntilDone`). A helper
+    /// thread may start late (the pool had none awake, the processors are busy): the query
+    /// does not wait for it to start.
+    func takeBack() -> Bool {
+        guard state.compareExchange(expected: State.posted.rawValue, desired: State.waiting.rawValue,
+                                    ordering: .acquiringAndReleasing).exchanged else { return false }
+        work = nil
+        return true
     }
 
     /// After a `post` that returned true: until the work is done.

@@ -59,9 +59,66 @@ enum Output {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             result.append(contentsOf: buffer[0..<n])
         }
         return result
+    }
+}
+
+/// The lines of a file descriptor as they arrive (`search --batch`): a line is handed
+/// out as soon as its newline is read, so that a program that writes a query and waits
+/// for its answer gets it; input that is all there already is read 64 KB at a time.
+struct InputLines {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    /// Where the next line starts in `buffer`, and how far it is known to hold no newline.
+    private var start = 0
+    private var scanned = 0
+    private var ended = false
+    static let chunk = 1 << 16
+
+    init(fd: Int32 = STDIN_FILENO) { self.fd = fd }
+
+    /// The next line, without its newline; what follows the last newline is a line when
+    /// it is not empty. `nil` at the end of the input. `beforeWaiting` is called before
+    /// each read, which may wait for more input (to flush the answers so far).
+    mutating func next(beforeWaiting: () -> Void) -> ArraySlice<UInt8>? {
+        while true {
+            let newline: Int? = buffer.withUnsafeBufferPointer { b in
+                guard scanned < b.count, let base = b.baseAddress,
+                      let hit = memchr(base + scanned, 0x0A, b.count - scanned) else { return nil }
+                return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            }
+            if let newline {
+                let line = buffer[start..<newline]
+                start = newline + 1
+                scanned = start
+                return line
+            }
+            scanned = buffer.count
+            if ended {
+                guard start < buffer.count else { return nil }
+                let line = buffer[start...]
+                start = buffer.count
+                scanned = start
+                return line
+            }
+            if start > 0 {
+                buffer.removeSubrange(0..<start)
+                scanned -= start
+                start = 0
+            }
+            beforeWaiting()
+            let old = buffer.count
+            buffer.append(contentsOf: repeatElement(0, count: Self.chunk))
+            var n = 0
+            repeat {
+                n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + old, Self.chunk) }
+            } while n < 0 && errno == EINTR
+            buffer.removeSubrange((old + max(n, 0))...)
+            if n <= 0 { ended = true }
+        }
     }
 }

@@ -42,7 +42,7 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: .customLong("no-snippet"), help: "Leave out snippets.")
     var noSnippet = false
 
-    @Flag(help: "Read one query per line from standard input; print one JSON object per line.")
+    @Flag(help: "Read one query per line from standard input; print one JSON object per line, each as soon as its line is read.")
     var batch = false
 
     @Option(parsing: .unconditional,
@@ -104,13 +104,20 @@ struct SearchCommand: ParsableCommand {
         if result.total == 0 { throw ExitCode(Exit.noHits) }
     }
 
+    /// Answers each line as it comes: the answers so far are written out whenever the
+    /// next line is not there yet (and every 64 KB), so that a program can keep one
+    /// process open and send a query, read its answer, send the next.
     private func runBatch(_ searcher: Searcher) throws {
-        let input = Output.readStandardInput()
+        var input = InputLines()
         var anyHits = false
         var out = JSONWriter(capacity: 1 << 17)
-        var lines = input.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        if lines.last?.isEmpty == true { lines.removeLast() }  // what follows the final newline is no line
-        for rawLine in lines {
+        let flush = {
+            if !out.bytes.isEmpty {
+                Output.out(out.bytes)
+                out.bytes.removeAll(keepingCapacity: true)
+            }
+        }
+        while let rawLine = input.next(beforeWaiting: flush) {
             var line = String(decoding: rawLine, as: UTF8.self)
             if line.hasSuffix("\r") { line.removeLast() }
             // One object per input line (SPEC section 4), so that answers line up with
@@ -135,12 +142,9 @@ struct SearchCommand: ParsableCommand {
                 Output.out(out.bytes)
                 throw cliError(error)
             }
-            if out.bytes.count > 1 << 16 {
-                Output.out(out.bytes)
-                out.bytes.removeAll(keepingCapacity: true)
-            }
+            if out.bytes.count > 1 << 16 { flush() }
         }
-        Output.out(out.bytes)
+        flush()
         if !anyHits { throw ExitCode(Exit.noHits) }
     }
 }

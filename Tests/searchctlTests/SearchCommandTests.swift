@@ -331,6 +331,62 @@ final class SearchCommandTests: CLITestCase {
         XCTAssertEqual(objects.map { int($0["total"]) }, [2, nil, nil, 1, 2], r.stdout)
     }
 
+    /// A program may keep one `--batch` process open: it writes a query, reads its
+    /// answer, then writes the next (the answer comes before the input ends).
+    func testBatchAnswersEachLineBeforeTheNextArrives() throws {
+        let process = Process()
+        process.executableURL = try Self.binary()
+        process.arguments = ["search", "--batch", "--no-snippet", "--index", index.path]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        // Reads one line of the answer, waiting at most 20 s (a process that waits for the
+        // end of its input never answers: the test fails instead of hanging).
+        var pending = Data()
+        func answer() -> String? {
+            let deadline = Date().addingTimeInterval(20)
+            while true {
+                if let newline = pending.firstIndex(of: 0x0A) {
+                    let line = String(decoding: pending[..<newline], as: UTF8.self)
+                    pending.removeSubrange(...newline)
+                    return line
+                }
+                let got = DispatchSemaphore(value: 0)
+                nonisolated(unsafe) var chunk = Data()
+                DispatchQueue.global().async {
+                    chunk = output.fileHandleForReading.availableData
+                    got.signal()
+                }
+                if got.wait(timeout: .now() + deadline.timeIntervalSinceNow) == .timedOut || chunk.isEmpty { return nil }
+                pending.append(chunk)
+            }
+        }
+        for (query, total) in [("appel", 2), ("kersen", 1), ("\"kapot", -1), ("boom", 2)] {
+            input.fileHandleForWriting.write(Data((query + "\n").utf8))
+            guard let line = answer() else {
+                process.terminate()
+                return XCTFail("no answer to \(query) while the input stays open")
+            }
+            let object = try jsonObject(line)
+            XCTAssertEqual(object["query"] as? String, query)
+            if total >= 0 {
+                XCTAssertEqual(int(object["total"]), total, line)
+            } else {
+                XCTAssertNotNil(object["error"], line)
+            }
+        }
+        // A last line without a newline is answered once the input ends.
+        input.fileHandleForWriting.write(Data("appel".utf8))
+        try input.fileHandleForWriting.close()
+        let last = try jsonObject(answer() ?? "")
+        XCTAssertEqual(int(last["total"]), 2)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+    }
+
     func testBatchWithoutAnyHitExitsOne() throws {
         let r = search(["--batch"], stdin: Data("zzzyyy\nqqqxxx\n".utf8))
         XCTAssertEqual(r.exitCode, 1, r.stderr)
