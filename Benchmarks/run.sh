@@ -127,15 +127,16 @@ PY
     $bin/searchctl-bench queries "$work/index-generated-$n" --count 2000
     # The same mix through the CLI, `searchctl search --batch` as a new process (index
     # opening and JSON output included), default threads: on the whole machine, and held
-    # to one processor by `taskset -c 0` (the default threads are then one).
+    # to one processor by `taskset` (the default threads are then one).
     python3 - "$bin/searchctl" "$work/index-generated-$n" "$work/queries-generated-$n.tsv" <<'PY'
-import shutil, subprocess, sys, time
+import os, shutil, subprocess, sys, time
 binary, index, tsv = sys.argv[1], sys.argv[2], sys.argv[3]
 queries = "".join(line.split("\t", 1)[1] for line in open(tsv) if "\t" in line).encode()
 count = queries.count(b"\n")
 runs = [("all processors", [])]
 if shutil.which("taskset"):
-    runs.append(("one processor (taskset -c 0)", ["taskset", "-c", "0"]))
+    cpu = str(min(os.sched_getaffinity(0)))
+    runs.append((f"one processor (taskset -c {cpu})", ["taskset", "-c", cpu]))
 for name, launcher in runs:
     rates = []
     for _ in range(3):
