@@ -73,14 +73,16 @@ public final class Searcher {
     private(set) var hitsMadeAhead = 0
     var settlesAhead = false
 
-    /// With windows of `windowSize` documents and phrase bitmaps up to
-    /// `phraseBitmapLimit`: small values let tests reach pruning and the merging
-    /// phrase check on a small corpus.
+    /// With windows of `windowSize` documents, phrase bitmaps up to `phraseBitmapLimit`
+    /// and blocks' best scores learned from lists of `learnedFrom` blocks: small values
+    /// let tests reach pruning, the merging phrase check and learned bounds on a small
+    /// corpus.
     init(snapshot: IndexSnapshot, windowSize: Int, phraseBitmapLimit: Int = PhraseScorer.defaultBitmapLimit,
-         parallelFrom: (documents: Int, postings: Int) = (Searcher.parallelDocuments, Searcher.parallelPostings)) throws(AnalysisError) {
+         parallelFrom: (documents: Int, postings: Int) = (Searcher.parallelDocuments, Searcher.parallelPostings),
+         learnedFrom: Int = WindowScorer.learnedFrom) throws(AnalysisError) {
         self.snapshot = snapshot
         analyzer = try Analyzer(forQueries: true)
-        windowScorer = WindowScorer(windowSize: windowSize)
+        windowScorer = WindowScorer(windowSize: windowSize, learnedFrom: learnedFrom)
         self.phraseBitmapLimit = phraseBitmapLimit
         self.parallelFrom = parallelFrom
     }
@@ -254,7 +256,7 @@ public final class Searcher {
         let n = Int32(segment.reader.documentCount)
         let window = Int32(windowScorer.windowSize)
         let middle = min(n, (n / 2 + window - 1) / window * window)
-        let other = helperWindowScorer ?? WindowScorer(windowSize: windowScorer.windowSize)
+        let other = helperWindowScorer ?? WindowScorer(windowSize: windowScorer.windowSize, learnedFrom: windowScorer.learnedFrom)
         helperWindowScorer = other
         let part = Part(start: middle, end: n, heap: TopHits(capacity: heap.capacity, snapshot: snapshot))
         let box = UncheckedBox((other, clauses, segment, bm25, part))

@@ -25,17 +25,26 @@ final class WindowScorer {
     static let defaultWindowSize = 1024
     let windowSize: Int
     private let windowWords: Int
+    /// Terms with this many blocks or more learn their blocks' best scores (see
+    /// `learnedFrom`; small in tests).
+    let learnedFrom: Int
 
     /// Windows (and single-term blocks) whose bound kept them from being scored (for
     /// tests and tuning).
     private(set) var prunedWindows = 0
 
+    /// Blocks whose best score was learned, over all segments (for tests).
+    var learnedBlocks: Int {
+        lengthFactorCache.values.reduce(0) { sum, f in sum + f.blockMaxima.values.reduce(0) { $0 + $1.maxima.filter { !$0.isNaN }.count } }
+    }
+
     private let accumulator: UnsafeMutablePointer<Double>
     private let candidates: UnsafeMutablePointer<UInt64>
 
-    init(windowSize: Int = WindowScorer.defaultWindowSize) {
+    init(windowSize: Int = WindowScorer.defaultWindowSize, learnedFrom: Int = WindowScorer.learnedFrom) {
         precondition(windowSize > 0)
         self.windowSize = windowSize
+        self.learnedFrom = learnedFrom
         windowWords = (windowSize + 63) / 64
         accumulator = .allocate(capacity: windowSize)
         accumulator.initialize(repeating: 0, count: windowSize)
@@ -61,6 +70,11 @@ final class WindowScorer {
         let key: (k1: Double, b: Double, avgdl: Double)
         let values: UnsafeMutableBufferPointer<Double>
         let windowsFilled: UnsafeMutableBufferPointer<Bool>
+        /// Per term (by its postings offset) scored alone, the best BM25 score of each of
+        /// its blocks decoded so far (NaN: not yet), with the idf it was scored with.
+        var blockMaxima: [Int: (idf: Double, maxima: UnsafeMutableBufferPointer<Double>)] = [:]
+        /// Blocks in `blockMaxima`, kept under `learnedLimit`.
+        var learnedBlocks = 0
         init(key: (Double, Double, Double), count: Int, windowSize: Int) {
             self.key = key
             values = .allocate(capacity: max(count, 1))
@@ -71,8 +85,32 @@ final class WindowScorer {
         deinit {
             values.deallocate()
             windowsFilled.deallocate()
+            for (_, entry) in blockMaxima { entry.maxima.deallocate() }
+        }
+
+        /// The best scores of `info`'s blocks learned so far (scored with `idf`), room
+        /// for them made on first use; nil for a short list, or when the room for all is
+        /// spent.
+        func maxima(of info: TermInfo, blocks: Int, idf: Double, from: Int) -> UnsafeMutableBufferPointer<Double>? {
+            guard blocks >= from else { return nil }
+            if let entry = blockMaxima[info.postingsOffset] { return entry.idf == idf ? entry.maxima : nil }
+            guard learnedBlocks + blocks <= WindowScorer.learnedLimit else { return nil }
+            let maxima = UnsafeMutableBufferPointer<Double>.allocate(capacity: blocks)
+            maxima.initialize(repeating: .nan)
+            blockMaxima[info.postingsOffset] = (idf, maxima)
+            learnedBlocks += blocks
+            return maxima
         }
     }
+
+    /// A term scored alone learns the best score of each block it decodes, so that the
+    /// next query of it bounds that block exactly: the corners a block's skip data keeps
+    /// (`BlockImpacts`) bound it loosely where scores crowd together, as those of a word
+    /// in nearly every document do ("het": 751 of its 781 blocks decoded for the top 10,
+    /// 9 of them holding one). From lists of this many blocks, up to `learnedLimit`
+    /// blocks per segment (8 bytes each).
+    static let learnedFrom = 8
+    static let learnedLimit = 1 << 20
     /// Keyed by reader identity: the readers belong to the `Searcher`'s snapshot, which
     /// outlives this object, so an identifier is never reused for another segment.
     private var lengthFactorCache: [ObjectIdentifier: LengthFactors] = [:]
@@ -105,6 +143,11 @@ final class WindowScorer {
         var count = 0
         /// The bound of the current window (set when the heap is full).
         var windowBound = 0.0
+        /// The best score of each of its blocks, learned as blocks are scored
+        /// (`LengthFactors.maxima`; a term scored alone, or in most documents, as the
+        /// words that come back in query after query are), with what computes it.
+        var learned: UnsafeMutableBufferPointer<Double>?
+        var scorer: PostingScorer?
 
         let words: Int
 
@@ -140,6 +183,9 @@ final class WindowScorer {
                     position = 0
                 }
                 let docs = postings.blockDocuments
+                if wanted, let learned, let scorer, learned[block].isNaN {
+                    learned[block] = scorer.best(documents: docs, frequencies: postings.blockFrequencies, count: loadedCount, idf: idf)
+                }
                 var p = position
                 while p < loadedCount && Int32(bitPattern: docs[p]) < start { p += 1 }
                 // The block's entries in the window: [p, q).
@@ -206,7 +252,9 @@ final class WindowScorer {
                 if postings.firstPossibleDocument(ofBlock: b) >= end { break }
                 let last = postings.lastDocument(ofBlock: b)
                 if last >= start {
-                    best = max(best, postings.maxScore(ofBlock: b) { bm25.score(idf: idf, tf: $0, length: $1) })
+                    var v = postings.maxScore(ofBlock: b) { bm25.score(idf: idf, tf: $0, length: $1) }
+                    if let learned, learned[b] < v { v = learned[b] }   // (false for NaN)
+                    best = max(best, v)
                 }
                 if last >= end - 1 { break }
                 b += 1
@@ -242,6 +290,13 @@ final class WindowScorer {
             }
         }
         if scoring.isEmpty { return }
+        if heap.capacity > 0 && bm25.k1 >= 0 && bm25.b >= 0 && bm25.b <= 1 {
+            let factors = lengthFactors(for: reader, bm25: bm25)
+            for c in scoring where scoring.count == 1 || c.postings.info.documentFrequency >= n / 4 {
+                c.learned = factors.maxima(of: c.postings.info, blocks: c.blockTotal, idf: c.idf, from: learnedFrom)
+                c.scorer = PostingScorer(bm25: bm25, lengths: reader.lengthTable, lengthFactors: factors.values)
+            }
+        }
         musts.sort { $0.postings.info.documentFrequency < $1.postings.info.documentFrequency }
         let shoulds = scoring.filter { $0.occur == .should }
         let noDeletions = segment.deletions == nil || segment.info.deletedCount == 0
@@ -335,6 +390,7 @@ final class WindowScorer {
         let idf = c.idf
         let collecting = heap.capacity > 0
         var floor = heap.threshold ?? -Double.infinity
+        let learned = c.learned
         for b in 0..<c.blockTotal {
             if it.lastDocument(ofBlock: b) < range.lowerBound { continue }
             if it.firstPossibleDocument(ofBlock: b) >= range.upperBound { break }
@@ -342,7 +398,8 @@ final class WindowScorer {
             let within = it.firstPossibleDocument(ofBlock: b) >= range.lowerBound && it.lastDocument(ofBlock: b) < range.upperBound
             var competitive = collecting
             if competitive && canPrune && floor > -Double.infinity {
-                let bound = it.maxScore(ofBlock: b) { bm25.score(idf: idf, tf: $0, length: $1) }
+                var bound = it.maxScore(ofBlock: b) { bm25.score(idf: idf, tf: $0, length: $1) }
+                if let learned, learned[b] < bound { bound = learned[b] }   // (false for NaN)
                 if bound * (1 + 1e-9) < floor {
                     competitive = false
                     prunedWindows += 1
@@ -356,6 +413,7 @@ final class WindowScorer {
                 continue
             }
             let freqs = it.blockFrequencies
+            if let learned, learned[b].isNaN { learned[b] = scorer.best(documents: docs, frequencies: freqs, count: n, idf: idf) }
             for i in 0..<n {
                 let d = Int(docs[i])
                 if !within && !range.contains(Int32(d)) { continue }
@@ -553,6 +611,22 @@ private struct PostingScorer {
     func score(document d: Int, frequency f: UInt32, idf: Double) -> Double {
         let tf = Double(f)
         return idf * tf * (bm25.k1 + 1) / (tf + lengthFactor(d))
+    }
+
+    /// The best score among `count` postings: the largest tf / (tf + K(dl)) found by
+    /// cross-multiplying (no division per posting), then its score by `score`'s
+    /// expression.
+    func best(documents: UnsafePointer<UInt32>, frequencies: UnsafePointer<UInt32>, count: Int, idf: Double) -> Double {
+        var bestTf = 0.0, bestK = 1.0
+        for i in 0..<count {
+            let tf = Double(frequencies[i])
+            let k = lengthFactor(Int(documents[i]))
+            if tf * (bestTf + bestK) > bestTf * (tf + k) {
+                bestTf = tf
+                bestK = k
+            }
+        }
+        return bestTf > 0 ? idf * bestTf * (bm25.k1 + 1) / (bestTf + bestK) : 0
     }
 
     /// The score, or `nil` when it is surely below `floor`, decided by a multiplication

@@ -504,11 +504,14 @@ final class RandomizedSearchTests: XCTestCase {
             XCTAssertGreaterThan(stats.kinds[kind] ?? 0, 20, kind)
         }
 
-        // The same with windows of 8 documents, so that block-max pruning skips some.
-        // (And exact phrases checked by merging position lists, not on a bitmap.)
-        let small = try Searcher(snapshot: snapshot, windowSize: 8, phraseBitmapLimit: 0)
+        // The same with windows of 8 documents, so that block-max pruning skips some, and
+        // every list's blocks learning their best scores, so that later queries prune with
+        // them. (And exact phrases checked by merging position lists, not on a bitmap.)
+        let small = try Searcher(snapshot: snapshot, windowSize: 8, phraseBitmapLimit: 0, learnedFrom: 1)
         try compare(queries, searcher: small, model: model, label: "windows of 8")
         XCTAssertGreaterThan(small.windowScorer.prunedWindows, 10, "pruning should skip windows")
+        XCTAssertGreaterThan(small.windowScorer.learnedBlocks, 0, "blocks should learn their best scores")
+        try compare(queries, searcher: small, model: model, label: "windows of 8, again with what was learned")
 
         // The same with every query's matching shared among threads, each over a part of
         // a segment's documents: two (the second one called in at the query's start; flat
@@ -584,6 +587,45 @@ final class RandomizedSearchTests: XCTestCase {
         let stats = try compare(queries, searcher: Searcher(snapshot: snapshot), model: model, label: "leapfrog")
         XCTAssertEqual(stats.compared, queries.count)
         XCTAssertGreaterThan(stats.nonEmpty, queries.count / 2)
+    }
+
+    /// A word in every document, scored alone: its scores crowd together, so its blocks'
+    /// corners bound them loosely and the first query decodes most blocks; they learn
+    /// their best scores, and the same query again skips more of them, with the same
+    /// hits (those of a searcher that learned nothing, and of the brute-force model).
+    func testRepeatedTermPrunesWithLearnedBlockMaxima() throws {
+        var rng = SeededGenerator(seed: 0xB10C)
+        let corpus = try TemporaryCorpus(name: "learned")
+        defer { corpus.remove() }
+        var live: [String: String] = [:]
+        for i in 0..<3000 {
+            let tf = Int.random(in: 1...12, using: &rng)
+            var words = (0..<Int.random(in: 20...120, using: &rng)).map { _ in Self.word(&rng) }
+            for _ in 0..<tf { words.insert("overal", at: Int.random(in: 0...words.count, using: &rng)) }
+            let p = "doc-\(i).txt"
+            let text = words.joined(separator: " ")
+            try corpus.write(p, text)
+            live[p] = text
+        }
+        try corpus.indexDocuments()
+        let snapshot = try corpus.snapshot()
+        let model = try Model(texts: live)
+        let query = [(Generated(text: "overal", clauses: [QClause(occur: .should, node: .word("overal"))], kind: "term"),
+                      SearchOptions.with(limit: 2))]
+        let searcher = try Searcher(snapshot: snapshot)
+        try compare(query, searcher: searcher, model: model, label: "first")
+        let first = searcher.windowScorer.prunedWindows
+        XCTAssertGreaterThan(searcher.windowScorer.learnedBlocks, 0)
+        try compare(query, searcher: searcher, model: model, label: "again")
+        let second = searcher.windowScorer.prunedWindows - first
+        XCTAssertGreaterThan(second, first, "the learned maxima should prune more blocks")
+        let fresh = try Searcher(snapshot: snapshot, windowSize: WindowScorer.defaultWindowSize, learnedFrom: Int.max)
+        let a = try searcher.search("overal", options: .with(limit: 2)), b = try fresh.search("overal", options: .with(limit: 2))
+        XCTAssertEqual(a.hits.map(\.path), b.hits.map(\.path))
+        XCTAssertEqual(a.hits.map(\.score), b.hits.map(\.score))
+        XCTAssertEqual(a.total, 3000)
+        XCTAssertEqual(fresh.windowScorer.learnedBlocks, 0)
+        print("learned maxima: \(first) blocks pruned, then \(second)")
     }
 
     struct ComparisonStatistics {
