@@ -206,6 +206,13 @@ final class WindowScorer {
                     if last - first == q - p - 1 {
                         // Consecutive documents: their bits as a range.
                         setBits(first, last)
+                    } else if last - first >= 16 * (q - p) {
+                        // Sparse (a few to a 64-bit word): each bit set in memory, without
+                        // a branch per document on whether its word is the last one's.
+                        for i in p..<q {
+                            let offset = Int(docs[i] &- base)
+                            bits[offset >> 6] |= 1 << UInt64(offset & 63)
+                        }
                     } else {
                         // The bits of one 64-bit word gathered in a register.
                         var word = first >> 6
