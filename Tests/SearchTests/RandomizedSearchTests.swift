@@ -589,6 +589,46 @@ final class RandomizedSearchTests: XCTestCase {
         XCTAssertGreaterThan(stats.nonEmpty, queries.count / 2)
     }
 
+    /// Words in few documents (a few to a window's 64-bit word, so that their bits are set
+    /// one by one), in OR and AND queries evaluated window by window: the same totals and
+    /// hits as the brute-force model.
+    func testSparseTermsInWindows() throws {
+        var rng = SeededGenerator(seed: 0x5BA5)
+        let corpus = try TemporaryCorpus(name: "sparse")
+        defer { corpus.remove() }
+        var live: [String: String] = [:]
+        for i in 0..<900 {
+            var text = Self.documentText(&rng)
+            if i % 29 == 3 { text += " schaars" + (i % 58 == 3 ? " schaars" : "") }
+            if i % 41 == 5 { text += " weinig" }
+            if i % 23 == 1 || i % 41 == 5 { text += " zelden" }
+            let p = "doc-\(i).txt"
+            try corpus.write(p, text)
+            live[p] = text
+        }
+        try corpus.indexDocuments()
+        let snapshot = try corpus.snapshot()
+        let model = try Model(texts: live)
+        func w(_ occur: Occur, _ word: String) -> QClause { QClause(occur: occur, node: .word(word)) }
+        let shapes: [[QClause]] = [
+            [w(.should, "schaars"), w(.should, "weinig")],
+            [w(.should, "schaars"), w(.should, "zelden"), w(.should, "weinig")],
+            [w(.must, "zelden"), w(.must, "weinig")],
+            [w(.must, "schaars"), w(.should, "zelden")],
+            [w(.should, "schaars"), w(.should, "de"), w(.mustNot, "weinig")],
+        ]
+        var queries: [(Generated, SearchOptions)] = []
+        for clauses in shapes {
+            for (limit, offset) in [(10, 0), (3, 2), (1000, 0), (0, 0)] {
+                queries.append((Generated(text: Self.render(clauses, style: .modifiers), clauses: clauses, kind: "sparse"),
+                                SearchOptions.with(limit: limit, offset: offset)))
+            }
+        }
+        let stats = try compare(queries, searcher: Searcher(snapshot: snapshot), model: model, label: "sparse")
+        XCTAssertEqual(stats.compared, queries.count)
+        XCTAssertGreaterThan(stats.nonEmpty, queries.count / 2)
+    }
+
     /// A word in every document, scored alone: its scores crowd together, so its blocks'
     /// corners bound them loosely and the first query decodes most blocks; they learn
     /// their best scores, and the same query again skips more of them, with the same
