@@ -79,7 +79,7 @@ public final class Searcher {
     /// corpus.
     init(snapshot: IndexSnapshot, windowSize: Int, phraseBitmapLimit: Int = PhraseScorer.defaultBitmapLimit,
          parallelFrom: (documents: Int, postings: Int) = (Searcher.parallelDocuments, Searcher.parallelPostings),
-         learnedFrom: Int = WindowScorer.learnedFrom) throws(AnalysisError) {
+         learnedFrom: Int = WindowScorer.defaultLearnedFrom) throws(AnalysisError) {
         self.snapshot = snapshot
         analyzer = try Analyzer(forQueries: true)
         windowScorer = WindowScorer(windowSize: windowSize, learnedFrom: learnedFrom)
