@@ -1,4 +1,5 @@
 import Foundation
+import IndexFormat
 import Synchronization
 import XCTest
 @testable import Search
@@ -39,7 +40,14 @@ final class HelperTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(takenBack, 0)
-        XCTAssertGreaterThan(ranThere, 0)
+        // On one processor the helper may never get to run within 40 µs.
+        if Processors.available() > 1 { XCTAssertGreaterThan(ranThere, 0) }
+        // Posted and waited for, not taken back: it runs there, once.
+        let runs = Count()
+        if helper.post({ runs.add() }) {
+            helper.waitUntilDone()
+            XCTAssertEqual(runs.now, 1)
+        }
     }
 
     /// A helper whose thread has not started yet: what is posted to it can be taken back
