@@ -120,9 +120,12 @@ struct SnippetMaker {
         }
         var bestStart = r.bestStart
         let w = min(windowTokens, n)
-        // Start the window a few tokens before the first match, for context.
-        if let firstMatch = (bestStart..<(bestStart + w)).first(where: { r.matchIds[$0] >= 0 }) {
-            bestStart = max(0, min(bestStart, firstMatch - 3))
+        // Start the window a few tokens before the first match, for context, as far as
+        // the window still holds its last match.
+        let inWindow = bestStart..<min(n, bestStart + w)
+        if let firstMatch = inWindow.first(where: { r.matchIds[$0] >= 0 }),
+           let lastMatch = inWindow.last(where: { r.matchIds[$0] >= 0 }) {
+            bestStart = max(0, min(bestStart, firstMatch - Self.lead(first: firstMatch, last: lastMatch, windowTokens: w)))
         }
         let lastToken = min(n, bestStart + w) - 1
         let from = bestStart == 0 ? 0 : r.starts[bestStart]
@@ -182,7 +185,8 @@ struct SnippetMaker {
     }
 
     /// The first position of the snippet window for `sorted` matches: a few tokens before
-    /// the start of the best window of `windowTokens` positions that starts at a match.
+    /// the start of the best window of `windowTokens` positions that starts at a match
+    /// (`lead`: never so many that its last match falls out).
     static func windowStart(_ sorted: [MatchPosition], windowTokens: Int) -> Int32 {
         var best = 0
         var bestKey = (-1, -1)
@@ -205,7 +209,17 @@ struct SnippetMaker {
                 if counts[t] == 0 { distinct -= 1 }
             }
         }
-        return max(0, sorted[best].position - 3)
+        // The last match that the window from the first one holds.
+        var last = best
+        while last + 1 < sorted.count && sorted[last + 1].position < sorted[best].position + Int32(windowTokens) { last += 1 }
+        let first = Int(sorted[best].position)
+        return Int32(max(0, first - lead(first: first, last: Int(sorted[last].position), windowTokens: windowTokens)))
+    }
+
+    /// How many tokens before its first match (at `first`) a window of `windowTokens`
+    /// starts, for context: 3, fewer when its matches up to `last` would not fit then.
+    static func lead(first: Int, last: Int, windowTokens: Int) -> Int {
+        max(0, min(3, windowTokens - 1 - (last - first)))
     }
 
     /// The snippet for a document whose match positions are known (`window`): only the

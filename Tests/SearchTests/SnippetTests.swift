@@ -187,6 +187,27 @@ final class SnippetTests: XCTestCase {
         try checkSnippet(s, document: text, highlighted: Highlighted(terms: try terms("gifgasaanval syrië")))
     }
 
+    /// The window holding the most matches keeps all of them when it starts a few tokens
+    /// early for context: two matches 23 tokens apart fill a window of 24 from the first,
+    /// so it starts at the first (before, it started 3 tokens earlier and lost the second).
+    func testContextBeforeTheWindowKeepsItsLastMatch() throws {
+        let before = (0..<10).map { "voor\($0 % 5)" }.joined(separator: " ")
+        let between = (0..<22).map { "tussen\($0 % 7)" }.joined(separator: " ")
+        let after = (0..<30).map { "na\($0 % 6)" }.joined(separator: " ")
+        let text = "Titel\n\(before) kat \(between) kat \(after)\n"
+        for query in ["kat", "ka*"] {
+            let s = try XCTUnwrap(try snippets([("a.txt", text)], query: query)["a.txt"], query)
+            XCTAssertEqual(s.highlights.map { scalarsOf(s, $0) }, ["kat", "kat"], "\(query): \(s.text)")
+            XCTAssertTrue(s.text.hasPrefix("… kat tussen0"), "\(query): \(s.text)")
+        }
+        // With room to spare, the window from the positions in the index still starts 3
+        // tokens before its first match.
+        let near = "Titel\n\(before) kat tussen0 kat \(after)\n"
+        let s = try XCTUnwrap(try snippets([("a.txt", near)], query: "kat")["a.txt"])
+        XCTAssertTrue(s.text.hasPrefix("… voor2 voor3 voor4 kat"), s.text)
+        XCTAssertEqual(s.highlights.count, 2, s.text)
+    }
+
     func testMatchFarIntoALongDocument() throws {
         // Thousands of UTF-16 units (many of them surrogate pairs) before the match, and
         // words separated by tabs and no-break spaces as well as spaces.

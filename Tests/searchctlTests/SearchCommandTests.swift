@@ -387,6 +387,28 @@ final class SearchCommandTests: CLITestCase {
         XCTAssertEqual(process.terminationStatus, 0)
     }
 
+    /// The README's demo query on the demo corpus: each hit's snippet is the window with
+    /// the most matches and shows every one of them, not only those left after its start
+    /// moved back a few words for context (each seed has "Syrië" twice within 24 words).
+    func testDemoQuerySnippetsShowTheirWindowsMatches() throws {
+        let corpus = scratch.appendingPathComponent("seeds-corpus")
+        try FileManager.default.copyItem(at: Self.repoRoot.appendingPathComponent("seeds"), to: corpus)
+        let idx = scratch.appendingPathComponent("seeds-idx")
+        XCTAssertEqual(run(["index", corpus.path, "--index", idx.path, "--quiet"]).exitCode, 0)
+        let r = run(["search", "aanval syrië", "--index", idx.path, "--json"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        let hits = try XCTUnwrap(try jsonObject(r.stdout)["hits"] as? [[String: Any]])
+        XCTAssertEqual(hits.count, 2)
+        for hit in hits {
+            let snippet = try XCTUnwrap(hit["snippet"] as? String)
+            let scalars = Array(snippet.unicodeScalars)
+            let words = (hit["highlights"] as? [[Int]] ?? []).map { h in
+                String(String.UnicodeScalarView(scalars[h[0]..<h[1]]))
+            }
+            XCTAssertEqual(words, ["Syrië", "Syrië"], snippet)
+        }
+    }
+
     func testBatchWithoutAnyHitExitsOne() throws {
         let r = search(["--batch"], stdin: Data("zzzyyy\nqqqxxx\n".utf8))
         XCTAssertEqual(r.exitCode, 1, r.stderr)
