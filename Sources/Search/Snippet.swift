@@ -188,7 +188,7 @@ struct SnippetMaker {
     /// the start of the best window of `windowTokens` positions that starts at a match
     /// (`lead`: never so many that its last match falls out).
     static func windowStart(_ sorted: [MatchPosition], windowTokens: Int) -> Int32 {
-        var best = 0
+        var best = 0, bestLast = 0
         var bestKey = (-1, -1)
         // Matches per term in the window [i, j), and how many terms have any.
         let terms = (sorted.lazy.map(\.term).max() ?? 0) + 1
@@ -203,17 +203,14 @@ struct SnippetMaker {
                     j += 1
                 }
                 let key = (distinct, j - i)
-                if key > bestKey { bestKey = key; best = i }
+                if key > bestKey { bestKey = key; best = i; bestLast = j - 1 }
                 let t = sorted[i].term
                 counts[t] -= 1
                 if counts[t] == 0 { distinct -= 1 }
             }
         }
-        // The last match that the window from the first one holds.
-        var last = best
-        while last + 1 < sorted.count && sorted[last + 1].position < sorted[best].position + Int32(windowTokens) { last += 1 }
         let first = Int(sorted[best].position)
-        return Int32(max(0, first - lead(first: first, last: Int(sorted[last].position), windowTokens: windowTokens)))
+        return Int32(max(0, first - lead(first: first, last: Int(sorted[bestLast].position), windowTokens: windowTokens)))
     }
 
     /// How many tokens before its first match (at `first`) a window of `windowTokens`

@@ -74,8 +74,8 @@ final class WindowScorer {
         /// (`Cursor.learned`), the best BM25 score of each block decoded so far (NaN: not
         /// yet), with the idf it was scored with.
         var blockMaxima: [Int: (idf: Double, maxima: UnsafeMutableBufferPointer<Double>)] = [:]
-        /// Blocks in `blockMaxima`, kept under `learnedLimit`.
-        var learnedBlocks = 0
+        /// Room for blocks taken in `blockMaxima`, kept under `learnedLimit`.
+        var blocksHeld = 0
         init(key: (Double, Double, Double), count: Int, windowSize: Int) {
             self.key = key
             values = .allocate(capacity: max(count, 1))
@@ -95,11 +95,11 @@ final class WindowScorer {
         func maxima(of info: TermInfo, blocks: Int, idf: Double, from: Int) -> UnsafeMutableBufferPointer<Double>? {
             guard blocks >= from else { return nil }
             if let entry = blockMaxima[info.postingsOffset] { return entry.idf == idf ? entry.maxima : nil }
-            guard learnedBlocks + blocks <= WindowScorer.learnedLimit else { return nil }
+            guard blocksHeld + blocks <= WindowScorer.learnedLimit else { return nil }
             let maxima = UnsafeMutableBufferPointer<Double>.allocate(capacity: blocks)
             maxima.initialize(repeating: .nan)
             blockMaxima[info.postingsOffset] = (idf, maxima)
-            learnedBlocks += blocks
+            blocksHeld += blocks
             return maxima
         }
     }
