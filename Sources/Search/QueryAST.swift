@@ -58,12 +58,67 @@ public struct QueryClause: Sendable, Equatable {
     /// parenthesis. A `NOT` operator is a separate word and is not part of
     /// the clause, so `NOT trump` has the column of `t`.
     public var column: Int
+    /// true when a `+` or `-` is attached to the clause (`NOT` is an operator of its own):
+    /// a word that analyzes into several terms is then one phrase clause (SPEC section 3).
+    public var signed: Bool
+    /// The occurs of the terms of a bare word (no `+`/`-`) that analyzes into several:
+    /// each term its own clause, exactly as if typed apart (SPEC section 3).
+    public var parts: WordParts
 
-    public init(occur: Occur, node: QueryNode, explicitModifier: Bool = false, column: Int) {
+    public init(occur: Occur, node: QueryNode, explicitModifier: Bool = false, column: Int, signed: Bool? = nil,
+                parts: WordParts? = nil) {
         self.occur = occur
         self.node = node
         self.explicitModifier = explicitModifier
         self.column = column
+        self.signed = signed ?? explicitModifier
+        self.parts = parts ?? WordParts(first: occur, others: .should, following: .none)
+    }
+}
+
+/// How the terms of a bare word typed apart take part in their group: what comes before
+/// the word (AND, OR, NOT) acts on its first term, the conjunction after it on its last
+/// term, and the terms between get the default operator's occur.
+/// `besturing AND database-instellingen` is `besturing AND database instellingen`,
+/// `+besturing +database instellingen`, not `+besturing +database +instellingen`;
+/// `a NOT Noord-Korea` is `a NOT Noord Korea`, `a -noord korea` (`a -Noord-Korea` excludes
+/// the phrase).
+public struct WordParts: Sendable, Equatable {
+    /// What the word's first term (when it is the word's first segment) gets: the
+    /// occur the clause got where it was added.
+    public var first: Occur
+    /// What the other terms get: `.should` with default operator OR, `.must` with AND.
+    public var others: Occur
+    /// What the conjunction after the word does to its last term.
+    public var following: Following
+
+    public enum Following: Sendable, Equatable {
+        case none
+        /// `AND` makes the term before it required.
+        case required
+        /// `OR` with default operator AND makes the term before it optional.
+        case optional
+    }
+
+    public init(first: Occur, others: Occur, following: Following) {
+        self.first = first
+        self.others = others
+        self.following = following
+    }
+
+    /// The occur of term `index` of `count`, which stands at `position` among the
+    /// word's segments (a segment whose term is dropped takes no part, as a clause of
+    /// only dropped terms is ignored).
+    public func occur(ofTerm index: Int, of count: Int, position: Int) -> Occur {
+        var occur = position == 0 ? first : others
+        if index == count - 1 {
+            switch following {
+            case .none: break
+            case .required: occur = .must
+            case .optional: occur = .should
+            }
+        }
+        return occur
     }
 }
 

@@ -396,8 +396,8 @@ extension QueryParser {
                 } else {
                     column = nodeColumn
                 }
-                add(QueryClause(occur: .should, node: node,
-                                explicitModifier: modifier != .none, column: column),
+                add(QueryClause(occur: .should, node: node, explicitModifier: modifier != .none, column: column,
+                                signed: modifierToken.map { $0.kind != .not } ?? false),
                     conjunction: conjunction, modifier: modifier, to: &clauses)
             }
         }
@@ -430,14 +430,16 @@ extension QueryParser {
                          to clauses: inout [QueryClause]) {
             if let last = clauses.indices.last {
                 // Rule 1: AND makes the previous clause required, unless prohibited.
-                if conjunction == .and, clauses[last].occur != .mustNot {
-                    clauses[last].occur = .must
+                if conjunction == .and {
+                    if clauses[last].occur != .mustNot { clauses[last].occur = .must }
+                    // Typed apart, a word's last term (never prohibited) is the clause before.
+                    clauses[last].parts.following = .required
                 }
                 // Rule 2: with default AND, OR makes the previous clause
                 // optional, unless prohibited or explicitly required.
-                if defaultOperator == .and, conjunction == .or,
-                   clauses[last].occur != .mustNot, !clauses[last].explicitModifier {
-                    clauses[last].occur = .should
+                if defaultOperator == .and, conjunction == .or {
+                    if clauses[last].occur != .mustNot, !clauses[last].explicitModifier { clauses[last].occur = .should }
+                    clauses[last].parts.following = .optional
                 }
             }
 
@@ -454,6 +456,7 @@ extension QueryParser {
                 case .and: clause.occur = conjunction == .or ? .should : .must
                 }
             }
+            clause.parts = WordParts(first: clause.occur, others: defaultOperator == .or ? .should : .must, following: .none)
             clauses.append(clause)
         }
     }

@@ -64,9 +64,9 @@ extension Occur: Hashable {}
 
 /// Turns parsed clauses into a `PlanGroup` by running each word and phrase through the
 /// analysis chain (SPEC section 3):
-/// - a bare word that analyzes into several terms becomes one clause per term, with the
-///   word's occur, exactly as if typed apart; with an explicit `+`/`-`/`NOT` in front it
-///   is one phrase clause;
+/// - a bare word that analyzes into several terms becomes one clause per term, exactly
+///   as if typed apart (`WordParts`: an AND or NOT before it acts on its first term, an
+///   AND after it on its last); with `+`/`-` in front it is one phrase clause;
 /// - a clause whose terms are all dropped is ignored; a one-term phrase is a term;
 /// - duplicate clauses (also after stemming) count once: when the same clause occurs
 ///   with several occurs, `mustNot` wins over `must`, `must` over `should`;
@@ -85,12 +85,14 @@ public struct QueryPlanner {
             case .word(let text):
                 let tokens = try analyzer.tokens(of: text)
                 if tokens.isEmpty { continue }
-                if tokens.count == 1 {
-                    entries.append((clause.occur, .term(Array(tokens[0].term.utf8))))
-                } else if clause.explicitModifier {
-                    entries.append((clause.occur, phrase(tokens, slop: 0)))
+                if clause.signed {
+                    entries.append((clause.occur, tokens.count == 1 ? .term(Array(tokens[0].term.utf8)) : phrase(tokens, slop: 0)))
                 } else {
-                    for t in tokens { entries.append((clause.occur, .term(Array(t.term.utf8)))) }
+                    // (Positions count the word's segments from 0, dropped ones too.)
+                    for (i, t) in tokens.enumerated() {
+                        let occur = clause.parts.occur(ofTerm: i, of: tokens.count, position: t.position)
+                        entries.append((occur, .term(Array(t.term.utf8))))
+                    }
                 }
             case let .phrase(text, slop):
                 let tokens = try analyzer.tokens(of: text)

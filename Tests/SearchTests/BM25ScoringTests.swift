@@ -270,6 +270,40 @@ final class BM25ScoringTests: XCTestCase {
                                 ("b.txt", Self.score(idf: Self.idf2, tf: 1, dl: Self.dlB))])
     }
 
+    /// A split word next to AND or OR is its terms typed apart: the operator before it
+    /// acts on its first term, the one after it on its last.
+    func testSplitWordsNextToOperators() {
+        // zag AND de-iran = zag AND de iran = +zag +de iran: b (iran only adds score),
+        // not +zag +de +iran (nothing)
+        let zagDeB = Self.score(idf: Self.idf1, tf: 1, dl: Self.dlB) + Self.score(idf: Self.idf2, tf: 3, dl: Self.dlB)
+        check("zag AND de-iran", [("b.txt", zagDeB)])
+        check("zag AND de iran", [("b.txt", zagDeB)])
+        // iran-de AND zag = iran +de +zag: b
+        let deZagB = Self.score(idf: Self.idf2, tf: 3, dl: Self.dlB) + Self.score(idf: Self.idf1, tf: 1, dl: Self.dlB)
+        check("iran-de AND zag", [("b.txt", deZagB)])
+        // --all: kat OR hond-iran = kat OR hond iran = kat hond +iran: c only
+        let iranC = Self.score(idf: Self.idf1, tf: 1, dl: Self.dlC)
+        check("kat OR hond-iran", [("c.txt", iranC)], options: .with(requireAll: true))
+        check("kat OR hond iran", [("c.txt", iranC)], options: .with(requireAll: true))
+        // --all: iran-hond OR kat = +iran hond kat: c
+        check("iran-hond OR kat", [("c.txt", iranC)], options: .with(requireAll: true))
+        // A three-part word: zag AND de-op-iran = +zag +de op iran: b
+        let zagDeOpB = zagDeB + Self.score(idf: Self.idf2, tf: 1, dl: Self.dlB)
+        check("zag AND de-op-iran", [("b.txt", zagDeOpB)])
+        // A first part whose term is dropped (over 255 bytes) takes the AND with it, as a
+        // clause of only dropped terms typed apart would: zag AND aaa…-iran = +zag iran
+        let long = String(repeating: "a", count: 300)
+        check("zag AND \(long)-iran", [("b.txt", Self.score(idf: Self.idf1, tf: 1, dl: Self.dlB))])
+        // NOT is an operator, not a sign: kat NOT hond-iran = kat NOT hond iran =
+        // kat -hond iran: c (a and b hold hond); with - it is the phrase "hond iran"
+        check("kat NOT hond-iran", [("c.txt", iranC)])
+        check("kat NOT hond iran", [("c.txt", iranC)])
+        check("kat -hond-iran", ranked([("a.txt", Self.score(idf: Self.idf2, tf: 2, dl: Self.dlA)),
+                                        ("b.txt", Self.score(idf: Self.idf2, tf: 1, dl: Self.dlB))]))
+        // With + in front, still one phrase clause: +zag AND +de-iran matches nothing
+        check("zag AND +de-iran", [])
+    }
+
     // MARK: - Boolean operators
 
     func testBooleanOperators() {

@@ -252,7 +252,7 @@ final class QueryParserTests: XCTestCase {
             QueryClause(occur: .should, node: .phrase("a b", slop: 2), explicitModifier: false, column: 14),
             QueryClause(occur: .should, node: .prefix("aan"), explicitModifier: false, column: 22),
             // NOT is a word of its own: the clause starts at `trump`
-            QueryClause(occur: .mustNot, node: .word("trump"), explicitModifier: true, column: 31),
+            QueryClause(occur: .mustNot, node: .word("trump"), explicitModifier: true, column: 31, signed: false),
             QueryClause(occur: .mustNot, node: .group([
                 QueryClause(occur: .should, node: .word("x"), explicitModifier: false, column: 39),
                 QueryClause(occur: .should, node: .word("y"), explicitModifier: false, column: 41),

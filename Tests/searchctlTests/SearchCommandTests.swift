@@ -29,6 +29,30 @@ final class SearchCommandTests: CLITestCase {
         run(["search"] + args + ["--index", index.path], stdin: stdin)
     }
 
+    /// SPEC section 3: a bare word of several terms is those terms typed apart, also next
+    /// to AND and OR: the operator before it acts on its first term, the one after on its
+    /// last (`boer AND appel-boom` is `+boer +appel boom`, not `+boer +appel +boom`).
+    func testSplitWordNextToAnOperatorIsItsTermsTypedApart() throws {
+        func hits(_ args: [String]) throws -> [String] {
+            let r = search(args + ["--json", "--no-snippet"])
+            XCTAssertLessThan(r.exitCode, 2, r.stderr)
+            return try (jsonObject(r.stdout)["hits"] as? [[String: Any]] ?? []).map { "\($0["path"]!) \($0["score"]!)" }
+        }
+        let expected = try hits(["boer AND appel boom"])
+        XCTAssertEqual(expected.map { $0.split(separator: " ")[0] }, ["peren.txt"])
+        XCTAssertEqual(try hits(["boer AND appel-boom"]), expected)
+        XCTAssertEqual(try hits(["appel-boer AND peer"]), try hits(["appel boer AND peer"]))
+        XCTAssertEqual(try hits(["appel-boer AND peer"]).map { $0.split(separator: " ")[0] }, ["peren.txt"])
+        // --all: kersen OR appel-boer = kersen OR appel boer = kersen appel +boer
+        let all = try hits(["kersen OR appel boer", "--all"])
+        XCTAssertEqual(all.map { $0.split(separator: " ")[0] }, ["peren.txt"])
+        XCTAssertEqual(try hits(["kersen OR appel-boer", "--all"]), all)
+        // NOT is an operator, not a sign: boom NOT appel-boer = boom -appel boer
+        let not = try hits(["boom NOT appel boer"])
+        XCTAssertEqual(not.map { $0.split(separator: " ")[0] }, ["sub/kersen.md"])
+        XCTAssertEqual(try hits(["boom NOT appel-boer"]), not)
+    }
+
     func testHumanOutputShowsRankScorePathAndTitle() throws {
         let r = search(["appel"])
         XCTAssertEqual(r.exitCode, 0, r.stderr)
