@@ -348,6 +348,13 @@ public final class SegmentReader: @unchecked Sendable {
     /// The common-word codes of `doc` (`CommonWords`: `CommonWords.byteCount` bytes),
     /// checked against their CRC-32C the first time in this process.
     public func wordCodes(of doc: Int) throws(IndexError) -> UnsafeRawBufferPointer {
+        // Checked already (offsets, length and CRC-32C; the file does not change): the
+        // codes where the offsets say, without checking them again.
+        if wordOffsetWidth == 4 && verifiedWordCodes.contains(doc) {
+            let start = Int(UInt32(littleEndian: wordOffsets.loadUnaligned(fromByteOffset: doc &* 4, as: UInt32.self)))
+            let end = Int(UInt32(littleEndian: wordOffsets.loadUnaligned(fromByteOffset: doc &* 4 &+ 4, as: UInt32.self)))
+            return UnsafeRawBufferPointer(start: wordCodes.baseAddress! + start, count: end &- start &- 4)
+        }
         let bytes = try record(wordOffsets, width: wordOffsetWidth, wordCodes, doc, what: "common words")
         let count = CommonWords.byteCount(length: length(of: doc), count: commonWords.count)
         guard bytes.count == count + 4 else { throw corrupt("common words of document \(doc) are damaged") }

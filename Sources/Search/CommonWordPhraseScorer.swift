@@ -36,6 +36,9 @@ final class CommonWordPhraseScorer: DocScorer {
     private let coded: [(relative: Int, code: Int)]
     /// The largest relative position: a start s needs s + last < dl.
     private let last: Int64
+    /// The proposer's positions are read for every one of its documents (no second term
+    /// to meet first): a block's are decoded at once (`PostingsIterator.blockPositions`).
+    private let readsBlockPositions: Bool
     private(set) var doc: Int32 = -1
     private var frequency = 0
     /// How many of the proposer's documents ahead the codes are prefetched.
@@ -71,6 +74,7 @@ final class CommonWordPhraseScorer: DocScorer {
         coded = slots.indices.filter { slots[$0] != proposer && terms[slots[$0]].code != 0 }.map { (relative[$0], terms[slots[$0]].code) }
         let driverDF = terms[proposer].df
         mergesPair = second.map { $0.info.documentFrequency <= PhraseScorer.mergeDensityRatio * driverDF } ?? false
+        readsBlockPositions = second == nil && driver.filtersPositionsInPlace
         last = Int64(relative.max() ?? 0)
     }
 
@@ -108,14 +112,23 @@ final class CommonWordPhraseScorer: DocScorer {
     /// and of `second`).
     private func matches(in d: Int32) throws(IndexError) -> Int {
         let dl = Int64(segment.length(of: Int(d)))
-        try driver.checkFrequencyFitsPositions()
-        positions.resize(to: driver.frequency)
-        let n = try driver.positions(intoBuffer: positions.base)
+        let p: UnsafePointer<Int32>
+        let n: Int
+        if readsBlockPositions {
+            let block = try driver.blockPositions()
+            p = block.baseAddress!
+            n = block.count
+        } else {
+            try driver.checkFrequencyFitsPositions()
+            positions.resize(to: driver.frequency)
+            n = try driver.positions(intoBuffer: positions.base)
+            p = UnsafePointer(positions.base)
+        }
         starts.resize(to: n)
         let s = starts.base
         var count = 0
         for i in 0..<n {
-            let start = Int64(positions.base[i]) - driverRelative
+            let start = Int64(p[i]) - driverRelative
             if start >= 0 && start + last < dl {
                 s[count] = start
                 count += 1
@@ -127,8 +140,8 @@ final class CommonWordPhraseScorer: DocScorer {
             var j = 0
             for i in 0..<count {
                 let wanted = s[i] + r
-                while j < n && Int64(positions.base[j]) < wanted { j += 1 }
-                if j < n && Int64(positions.base[j]) == wanted {
+                while j < n && Int64(p[j]) < wanted { j += 1 }
+                if j < n && Int64(p[j]) == wanted {
                     s[kept] = s[i]
                     kept += 1
                 }
