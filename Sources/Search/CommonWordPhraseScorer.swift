@@ -37,10 +37,14 @@ final class CommonWordPhraseScorer: DocScorer {
     /// The largest relative position: a start s needs s + last < dl.
     private let last: Int64
     /// The proposer's positions are read for every one of its documents (no second term
-    /// to meet first): a block's are decoded at once (`PostingsIterator.blockPositions`).
+    /// to meet first) or for many (a dense second term): a block's are decoded at once
+    /// (`PostingsIterator.blockPositions`).
     private let readsBlockPositions: Bool
     private(set) var doc: Int32 = -1
     private var frequency = 0
+    /// A second term in at least 1/8 of the documents meets the proposer in enough of a
+    /// block's documents that its positions are best decoded at once.
+    static let blockPositionsDensity = 8
     /// How many of the proposer's documents ahead the codes are prefetched.
     static let prefetchDistance = 8
     /// The proposing term's positions in the current document.
@@ -74,7 +78,8 @@ final class CommonWordPhraseScorer: DocScorer {
         coded = slots.indices.filter { slots[$0] != proposer && terms[slots[$0]].code != 0 }.map { (relative[$0], terms[slots[$0]].code) }
         let driverDF = terms[proposer].df
         mergesPair = second.map { $0.info.documentFrequency <= PhraseScorer.mergeDensityRatio * driverDF } ?? false
-        readsBlockPositions = second == nil && driver.filtersPositionsInPlace
+        readsBlockPositions = driver.filtersPositionsInPlace
+            && (second.map { $0.info.documentFrequency * Self.blockPositionsDensity >= segment.documentCount } ?? true)
         last = Int64(relative.max() ?? 0)
     }
 
