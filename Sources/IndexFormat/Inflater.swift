@@ -519,7 +519,9 @@ struct BitReader {
     private var input = UnsafePointer<UInt8>(bitPattern: 1)!
     private var inputCount = 0
     private var position = 0
-    /// Unread bits; `padding` of the top ones are zeros added past the input's end.
+    /// Unread bits: the low `bitCount` of them, of which `padding` at the top are zeros
+    /// added past the input's end. The bits above `bitCount` are the input's next bits
+    /// (or zeros), never anything else: a refill ORs the same bits over them.
     private(set) var bits: UInt64 = 0
     private var bitCount = 0
     private var padding = 0
@@ -536,11 +538,12 @@ struct BitReader {
     @inline(__always)
     mutating func refill() {
         if position &+ 8 <= inputCount {
+            // Eight bytes at the first bit not held: those past the whole bytes taken
+            // land where the next refill puts the same bits again.
             let word = UInt64(littleEndian: UnsafeRawPointer(input + position).loadUnaligned(as: UInt64.self))
-            let bytes = (63 &- bitCount) &>> 3
-            bits |= (word & ((1 &<< UInt64(bytes &<< 3)) &- 1)) &<< UInt64(bitCount)
-            position &+= bytes
-            bitCount &+= bytes &<< 3
+            bits |= word &<< UInt64(bitCount)
+            position &+= (63 &- bitCount) &>> 3
+            bitCount |= 56
         } else {
             while bitCount < 56 {
                 if position < inputCount {
