@@ -23,6 +23,9 @@ import IndexFormat
 /// The count stays exact: every window holding a match is counted.
 final class WindowScorer {
     static let defaultWindowSize = 1024
+    /// A clause with fewer than 1/`sparseRatio` of its window's postings among the
+    /// candidates is scored at those only (found by rank), the others four at a time.
+    static let sparseRatio = 4
     let windowSize: Int
     private let windowWords: Int
     /// Terms with this many blocks or more learn their blocks' best scores
@@ -560,21 +563,29 @@ final class WindowScorer {
                     inCand = 0
                     for w in 0..<words { inCand += (c.bits[w] & cand[w]).nonzeroBitCount }
                 }
-                if inCand * 8 >= c.count {
+                if inCand * WindowScorer.sparseRatio >= c.count {
                     // Not rare in `cand`: four quotients at a time (those of the others, when
                     // some are not in it, unused).
                     csimd_add_scores(c.documents, c.frequencies, Int32(c.count), UInt32(bitPattern: w0),
                                      factors.values.baseAddress!, c.idf, c1, allIn ? nil : UnsafePointer(cand), acc)
                     continue
                 }
+                // Rare in `cand`: its documents there, each found in the clause's postings by
+                // its rank among the clause's bits (the postings are the bits in order).
                 let idf = c.idf
                 let docs = c.documents
                 let freqs = c.frequencies
-                for i in 0..<c.count {
-                    let d = Int(docs[i])
-                    let offset = d - Int(w0)
-                    if cand[offset >> 6] & (1 << UInt64(offset & 63)) == 0 { continue }
-                    acc[offset] += scorer.score(document: d, frequency: freqs[i], idf: idf)
+                var rank = 0
+                for w in 0..<words {
+                    let present = c.bits[w]
+                    var wanted = present & cand[w]
+                    while wanted != 0 {
+                        let bit = wanted.trailingZeroBitCount
+                        wanted &= wanted &- 1
+                        let i = rank &+ (present & ((1 << UInt64(bit)) &- 1)).nonzeroBitCount
+                        acc[w << 6 | bit] += scorer.score(document: Int(docs[i]), frequency: freqs[i], idf: idf)
+                    }
+                    rank &+= present.nonzeroBitCount
                 }
             }
             // Offer the window's documents to the heap, in id order; reset the sums.
