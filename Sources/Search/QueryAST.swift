@@ -108,10 +108,10 @@ public struct WordParts: Sendable, Equatable {
 
     /// The occur of term `index` of `count`, which stands at `position` among the
     /// word's segments (a segment whose term is dropped takes no part, as a clause of
-    /// only dropped terms is ignored).
+    /// only dropped terms is ignored). A prohibited term (`NOT x AND y`) stays prohibited.
     public func occur(ofTerm index: Int, of count: Int, position: Int) -> Occur {
         var occur = position == 0 ? first : others
-        if index == count - 1 {
+        if index == count - 1 && occur != .mustNot {
             switch following {
             case .none: break
             case .required: occur = .must

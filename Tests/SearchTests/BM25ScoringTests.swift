@@ -300,6 +300,12 @@ final class BM25ScoringTests: XCTestCase {
         check("kat NOT hond iran", [("c.txt", iranC)])
         check("kat -hond-iran", ranked([("a.txt", Self.score(idf: Self.idf2, tf: 2, dl: Self.dlA)),
                                         ("b.txt", Self.score(idf: Self.idf2, tf: 1, dl: Self.dlB))]))
+        // A prohibited word stays prohibited when AND (or, with --all, OR) follows:
+        // kat NOT hond AND iran = kat -hond +iran: c; NOT hond-op AND iran = -hond +op +iran: c
+        check("kat NOT hond AND iran", [("c.txt", iranC)])
+        let opIranC = Self.score(idf: Self.idf2, tf: 1, dl: Self.dlC) + iranC
+        check("kat NOT hond-op AND iran", [("c.txt", opIranC)])
+        check("iran NOT hond OR zag", [("c.txt", iranC)], options: .with(requireAll: true))
         // With + in front, still one phrase clause: +zag AND +de-iran matches nothing
         check("zag AND +de-iran", [])
     }

@@ -51,6 +51,9 @@ final class SearchCommandTests: CLITestCase {
         let not = try hits(["boom NOT appel boer"])
         XCTAssertEqual(not.map { $0.split(separator: " ")[0] }, ["sub/kersen.md"])
         XCTAssertEqual(try hits(["boom NOT appel-boer"]), not)
+        // A prohibited word stays prohibited before AND: boom NOT appel AND de = boom -appel +de
+        XCTAssertEqual(try hits(["boom NOT appel AND de"]), try hits(["boom -appel +de"]))
+        XCTAssertEqual(Set(try hits(["boom NOT appel AND de"]).map { $0.split(separator: " ")[0] }), ["sub/kersen.md", "notes.text"])
     }
 
     func testHumanOutputShowsRankScorePathAndTitle() throws {
