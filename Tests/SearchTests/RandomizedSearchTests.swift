@@ -277,11 +277,20 @@ final class RandomizedSearchTests: XCTestCase {
             let shoulds = clauses.filter { $0.occur == .should }
             let nots = clauses.filter { $0.occur == .mustNot }
             precondition(musts.isEmpty || shoulds.isEmpty)
+            let rendered = (musts.isEmpty ? shoulds : musts).map { render($0, prefix: "") }
+            // A NOT between two joined clauses when the group has an odd number of clauses
+            // (`a AND NOT x AND b`, `a NOT x OR b`: what follows a prohibited clause leaves
+            // it prohibited), else after them all.
+            if rendered.count >= 2 && !nots.isEmpty && clauses.count % 2 == 1 {
+                let join = musts.isEmpty ? " OR " : " AND "
+                let not = nots.map { "NOT " + render($0, prefix: "") }.joined(separator: musts.isEmpty ? " " : join)
+                return rendered[0] + (musts.isEmpty ? " " : join) + not + join + rendered.dropFirst().joined(separator: join)
+            }
             if !musts.isEmpty {
-                parts.append(musts.map { render($0, prefix: "") }.joined(separator: musts.count == 1 ? "" : " AND "))
+                parts.append(rendered.joined(separator: musts.count == 1 ? "" : " AND "))
                 if musts.count == 1 { parts[0] = "+" + parts[0] }
             } else if !shoulds.isEmpty {
-                parts.append(shoulds.map { render($0, prefix: "") }.joined(separator: " OR "))
+                parts.append(rendered.joined(separator: " OR "))
             }
             for n in nots { parts.append("NOT " + render(n, prefix: "")) }
             return parts.joined(separator: " ")
