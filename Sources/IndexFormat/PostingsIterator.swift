@@ -500,8 +500,13 @@ public final class PostingsIterator {
     /// could hold (a damaged count must not make a caller allocate room for billions of
     /// positions): a varint takes a byte, a packed chunk of 128 values two at least.
     public func checkFrequencyFitsPositions() throws(IndexError) {
+        try checkFitsPositions(frequency)
+    }
+
+    /// Throws when `values` positions are more than the current block's could hold.
+    private func checkFitsPositions(_ values: Int) throws(IndexError) {
         let bytes = blockPositionsEnd - blockPositionsStart
-        guard frequency <= bytes * (packedPositions ? 64 : 1) + PackedPositions.chunkSize else {
+        guard values <= bytes * (packedPositions ? 64 : 1) + PackedPositions.chunkSize else {
             throw segment.corrupt("a frequency exceeds what the positions of block \(block) hold")
         }
     }
@@ -685,12 +690,8 @@ public final class PostingsIterator {
         if !frequenciesReady { unpackFrequencies() }
         try verifyBlockPositions()
         locatePackedValues()
-        // A damaged frequency must not make room for billions of positions: a packed
-        // chunk of 128 values takes two bytes at least.
-        let bytes = blockPositionsEnd - blockPositionsStart
-        guard blockValues <= bytes * 64 + PackedPositions.chunkSize else {
-            throw segment.corrupt("a frequency exceeds what the positions of block \(block) hold")
-        }
+        // A damaged frequency must not make room for billions of positions.
+        try checkFitsPositions(blockValues)
         allPositions.resize(to: blockValues)
         positionStarts.resize(to: blockCount + 1)
         let out = allPositions.base

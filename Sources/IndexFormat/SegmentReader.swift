@@ -351,8 +351,7 @@ public final class SegmentReader: @unchecked Sendable {
         // Checked already (offsets, length and CRC-32C; the file does not change): the
         // codes where the offsets say, without checking them again.
         if wordOffsetWidth == 4 && verifiedWordCodes.contains(doc) {
-            let start = Int(UInt32(littleEndian: wordOffsets.loadUnaligned(fromByteOffset: doc &* 4, as: UInt32.self)))
-            let end = Int(UInt32(littleEndian: wordOffsets.loadUnaligned(fromByteOffset: doc &* 4 &+ 4, as: UInt32.self)))
+            let (start, end) = wordCodesRange(of: doc)
             return UnsafeRawBufferPointer(start: wordCodes.baseAddress! + start, count: end &- start &- 4)
         }
         let bytes = try record(wordOffsets, width: wordOffsetWidth, wordCodes, doc, what: "common words")
@@ -368,12 +367,19 @@ public final class SegmentReader: @unchecked Sendable {
         return codes
     }
 
+    /// Where `doc`'s common-word codes and their CRC lie, as 4-byte offsets say
+    /// (`wordOffsetWidth` 4, `doc` in range; not checked against the section here).
+    @inline(__always)
+    private func wordCodesRange(of doc: Int) -> (start: Int, end: Int) {
+        (Int(UInt32(littleEndian: wordOffsets.loadUnaligned(fromByteOffset: doc &* 4, as: UInt32.self))),
+         Int(UInt32(littleEndian: wordOffsets.loadUnaligned(fromByteOffset: doc &* 4 &+ 4, as: UInt32.self))))
+    }
+
     /// Asks the CPU to bring `doc`'s common-word codes into its cache (up to 8 lines),
     /// for a query that will read them soon.
     public func prefetchWordCodes(of doc: Int) {
         guard wordOffsetWidth == 4, doc >= 0, doc < documentCount else { return }
-        let start = Int(UInt32(littleEndian: wordOffsets.loadUnaligned(fromByteOffset: doc &* 4, as: UInt32.self)))
-        let end = Int(UInt32(littleEndian: wordOffsets.loadUnaligned(fromByteOffset: doc &* 4 &+ 4, as: UInt32.self)))
+        let (start, end) = wordCodesRange(of: doc)
         guard start < end, end <= wordCodes.count, let base = wordCodes.baseAddress else { return }
         var line = start & ~63
         while line < min(end, start + 512) {
