@@ -197,8 +197,16 @@ final class WindowScorer {
                 // The block's entries in the window: [p, q).
                 var q = loadedCount
                 if postings.lastDocument(ofBlock: block) >= end {
-                    q = p
-                    while q < loadedCount && Int32(bitPattern: docs[q]) < end { q += 1 }
+                    // The first entry at or past `end`: a search without branches on
+                    // the comparisons (the block's documents increase).
+                    var lo = p
+                    var n = loadedCount - p
+                    while n > 1 {
+                        let half = n >> 1
+                        lo = Int32(bitPattern: docs[lo &+ half &- 1]) < end ? lo &+ half : lo
+                        n &-= half
+                    }
+                    q = n == 1 && Int32(bitPattern: docs[lo]) < end ? lo &+ 1 : lo
                 }
                 if p < q {
                     let base = UInt32(bitPattern: start)
@@ -220,17 +228,31 @@ final class WindowScorer {
                             bits[offset >> 6] |= 1 << UInt64(offset & 63)
                         }
                     } else {
-                        // The bits of one 64-bit word gathered in a register.
+                        // The bits of one 64-bit word gathered in a register; four
+                        // documents at a time while the fourth is still in that word (the
+                        // documents increase, so the three before it are too).
                         var word = first >> 6
                         var pending: UInt64 = 0
-                        for i in p..<q {
+                        var i = p
+                        while i < q {
+                            if i &+ 4 <= q {
+                                let o3 = Int(docs[i &+ 3] &- base)
+                                if o3 >> 6 == word {
+                                    let o0 = docs[i] &- base, o1 = docs[i &+ 1] &- base, o2 = docs[i &+ 2] &- base
+                                    pending |= (1 &<< UInt64(o0 & 63)) | (1 &<< UInt64(o1 & 63))
+                                        | (1 &<< UInt64(o2 & 63)) | (1 &<< UInt64(o3 & 63))
+                                    i &+= 4
+                                    continue
+                                }
+                            }
                             let offset = Int(docs[i] &- base)
                             if offset >> 6 != word {
                                 bits[word] |= pending
                                 word = offset >> 6
                                 pending = 0
                             }
-                            pending |= 1 << UInt64(offset & 63)
+                            pending |= 1 &<< UInt64(offset & 63)
+                            i &+= 1
                         }
                         bits[word] |= pending
                     }
