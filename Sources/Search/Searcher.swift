@@ -558,6 +558,7 @@ public final class Searcher {
         for (i, iterator) in iterators.enumerated() {
             guard let it = iterator, try it.advance(to: doc) == doc else { continue }
             try it.positions(into: &positions)
+            result.reserveCapacity(result.count + positions.count)
             for p in positions { result.append(.init(position: p, term: i)) }
         }
         return result

@@ -254,6 +254,8 @@ struct SnippetMaker {
         // prefixes) goes through a span that grows until it covers the window.
         var limit = prefixes.isEmpty ? usable : min(usable, origin + Int(end - checkpoint.position + 8) * 12)
         var tokens: [(position: Int32, start: Int, end: Int, matched: Bool)] = []
+        // Room for the words from the checkpoint to the window's end, the most kept.
+        tokens.reserveCapacity(min(Int(end - checkpoint.position), 4096))
         var covered = false
         while true {
             while limit < usable && !isBreak(utf16[limit]) { limit += 1 }
