@@ -17,9 +17,19 @@ struct JSONWriter {
         s.withUTF8 { utf8 in
             bytes.append(UInt8(ascii: "\""))
             var start = 0
-            for (i, b) in utf8.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
-                start = i + 1
+            var i = 0
+            let n = utf8.count
+            while i < n {
+                // Eight bytes at a time while none of them needs escaping.
+                if i &+ 8 <= n && !Self.needsEscape(UnsafeRawPointer(utf8.baseAddress! + i).loadUnaligned(as: UInt64.self)) {
+                    i &+= 8
+                    continue
+                }
+                let b = utf8[i]
+                i &+= 1
+                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<(i - 1)]))
+                start = i
                 bytes.append(UInt8(ascii: "\\"))
                 switch b {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(b)
@@ -34,6 +44,18 @@ struct JSONWriter {
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
             bytes.append(UInt8(ascii: "\""))
         }
+    }
+
+    /// Whether any of the eight bytes of `w` is a control character, `"` or `\\`: a byte
+    /// below 0x20, or one equal to 0x22 or 0x5C (its XOR with them zero), has its high
+    /// bit set by the subtraction where it had none.
+    @inline(__always)
+    static func needsEscape(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+        let below = (w &- ones &* 0x20) & ~w
+        let zeros = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+        return (below | zeros) & highs != 0
     }
 
     /// An integer in decimal.

@@ -196,6 +196,38 @@ final class SearchCommandTests: CLITestCase {
         XCTAssertEqual((o["hits"] as? [[String: Any]])?.first?["path"] as? String, "notes.text")
     }
 
+    /// Quotes, backslashes and tabs in paths, titles, snippets and the query come back
+    /// from `--json` as they were, wherever they stand in a string (the writer looks at
+    /// eight bytes at a time, so each of the 16 offsets is tried, and a string's tail).
+    func testJSONEscapesAtEveryOffset() throws {
+        var files: [String: String] = [:]
+        var titles: [String: String] = [:]
+        for k in 0..<16 {
+            let special = ["\"", "\\", "\t"][k % 3]
+            let title = String(repeating: "a", count: k) + special + "b" + String(repeating: "é", count: k % 5) + (k % 2 == 0 ? "\\\"" : "")
+            let path = "d\(k)" + (k % 4 == 0 ? "\"q" : k % 4 == 1 ? "\\b" : "") + ".txt"
+            files[path] = title + "\nkattenkwaad " + special + " staart\n"
+            titles[path] = title
+        }
+        let folder = try makeCorpus(files, name: "escapes")
+        let idx = scratch.appendingPathComponent("escapes-idx")
+        XCTAssertEqual(run(["index", folder.path, "--index", idx.path]).exitCode, 0)
+        let query = "kattenkwaad \"staart\""
+        let r = run(["search", query, "--json", "--limit", "50", "--index", idx.path])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        let o = try jsonObject(r.stdout)
+        XCTAssertEqual(o["query"] as? String, query)
+        let hits = o["hits"] as? [[String: Any]] ?? []
+        XCTAssertEqual(hits.count, 16)
+        for hit in hits {
+            let path = hit["path"] as? String ?? ""
+            XCTAssertEqual(hit["title"] as? String, titles[path], path)
+            let snippet = (hit["snippet"] as? String) ?? ""
+            XCTAssertTrue(snippet.contains("kattenkwaad"), snippet)
+        }
+        XCTAssertEqual(Set(hits.compactMap { $0["path"] as? String }), Set(titles.keys))
+    }
+
     func testNoSnippetKeepsTheKeys() throws {
         let r = search(["appel", "--json", "--no-snippet"])
         XCTAssertEqual(r.exitCode, 0, r.stderr)
