@@ -89,6 +89,13 @@ public final class Analyzer {
     /// stemming), as `body(position, start, end)` in UTF-16 units. Positions are those
     /// `analyze` gives; a segment whose term analysis drops still takes its position.
     /// Stops after the first `limit` segments.
+    /// `forEachSegment` a batch at a time: `body(starts, ends)`, the segments in order
+    /// (their positions counting on from one batch to the next, from 0), up to 512 a batch.
+    public func forEachSegmentBatch(in text: UnsafeBufferPointer<UInt16>, limit: Int = Int.max,
+                                    _ body: (_ starts: UnsafeBufferPointer<Int32>, _ ends: UnsafeBufferPointer<Int32>) -> Void) throws(AnalysisError) {
+        try segmenter.forEachBatch(in: text, limit: limit, body)
+    }
+
     public func forEachSegment(in text: UnsafeBufferPointer<UInt16>, limit: Int = Int.max,
                                _ body: (_ position: Int32, _ start: Int32, _ end: Int32) -> Void) throws(AnalysisError) {
         var position: Int32 = 0

@@ -51,14 +51,24 @@ public final class WordSegmenter {
         guard let base = text.baseAddress, text.count > 0, limit > 0 else { return }
         guard text.count < Int(Int32.max) else { throw .tooLarge(bytes: text.count * 2) }
         var error: Int32 = 0
+        if asciiFastPath {
+            // ICU gets the text only when a piece needs it (most texts: none).
+            var textSet = false
+            defer { if textSet { cicu_break_set_text(iterator, nil, 0, &error) } }
+            forEachBatchFast(in: text, limit: limit, setText: {
+                if !textSet {
+                    cicu_break_set_text(iterator, base, Int32(text.count), &error)
+                    textSet = true
+                }
+                return error <= 0
+            }, body)
+            try AnalysisError.check(error, "ubrk_setText")
+            return
+        }
         cicu_break_set_text(iterator, base, Int32(text.count), &error)
         try AnalysisError.check(error, "ubrk_setText")
         // Do not keep a pointer to the caller's buffer past this call.
         defer { cicu_break_set_text(iterator, nil, 0, &error) }
-        if asciiFastPath {
-            forEachBatchFast(in: text, limit: limit, body)
-            return
-        }
         let capacity = Int32(starts.count)
         var left = limit
         while left > 0 {
@@ -78,8 +88,9 @@ public final class WordSegmenter {
         }
     }
 
-    /// The fast path of `forEachBatch`: the text is already set on the ICU iterator.
-    private func forEachBatchFast(in text: UnsafeBufferPointer<UInt16>, limit: Int,
+    /// The fast path of `forEachBatch`: `setText()` sets the text on the ICU iterator
+    /// before a piece goes to it (false when ICU refused it: the words stop there).
+    private func forEachBatchFast(in text: UnsafeBufferPointer<UInt16>, limit: Int, setText: () -> Bool,
                                   _ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>) -> Void) {
         let capacity = starts.count
         starts.withUnsafeMutableBufferPointer { s in
@@ -120,6 +131,7 @@ public final class WordSegmenter {
                         Self.segmentASCII(p, from: i, to: j, emit)
                         i = j
                     } else {
+                        guard setText() else { break }
                         i = max(j, segmentWithICU(from: i, to: j, emit))
                     }
                 }

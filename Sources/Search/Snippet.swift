@@ -267,12 +267,15 @@ struct SnippetMaker {
                 if prefixes.isEmpty {
                     // The index gave every match's position: word boundaries are all
                     // that is needed, no term analysis.
-                    try? analyzer.forEachSegment(in: span, limit: Int(end - checkpoint.position)) { p, s, e in
-                        let position = checkpoint.position + p
-                        guard position >= start else { return }
-                        while nextMatch < matchedPositions.count && matchedPositions[nextMatch] < position { nextMatch += 1 }
-                        let matched = nextMatch < matchedPositions.count && matchedPositions[nextMatch] == position
-                        tokens.append((position, origin + Int(s), origin + Int(e), matched))
+                    var position = checkpoint.position
+                    try? analyzer.forEachSegmentBatch(in: span, limit: Int(end - checkpoint.position)) { starts, ends in
+                        for i in 0..<starts.count {
+                            defer { position += 1 }
+                            guard position >= start else { continue }
+                            while nextMatch < matchedPositions.count && matchedPositions[nextMatch] < position { nextMatch += 1 }
+                            let matched = nextMatch < matchedPositions.count && matchedPositions[nextMatch] == position
+                            tokens.append((position, origin + Int(starts[i]), origin + Int(ends[i]), matched))
+                        }
                     }
                     return
                 }
