@@ -157,6 +157,57 @@ void csimd_add_scores(const uint32_t *docs, const uint32_t *freqs, int32_t count
     }
 }
 
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+static int64_t count_sequence_avx2(const uint8_t *codes, int64_t count, const uint64_t *words, int32_t n,
+                                   uint64_t low_fields, uint64_t high_fields, int64_t *position) {
+    const int64_t step = 11 - n + 1;
+    const int64_t positions = 8 * count / 5;
+    const __m256i low = _mm256_set1_epi64x((long long)low_fields);
+    const __m256i high = _mm256_set1_epi64x((long long)high_fields);
+    const __m256i starts = _mm256_set1_epi64x((long long)((UINT64_C(1) << (5 * step)) - 1));
+    int64_t found = 0;
+    int64_t p = 0;
+    // Four windows at a time, each 11 codes from its own position (step apart), while the
+    // last one's eight bytes lie inside the codes.
+    while (p + 3 * step <= positions - n && ((5 * (p + 3 * step)) >> 3) + 8 <= count) {
+        int64_t b0 = 5 * p, b1 = 5 * (p + step), b2 = 5 * (p + 2 * step), b3 = 5 * (p + 3 * step);
+        uint64_t w0, w1, w2, w3;
+        memcpy(&w0, codes + (b0 >> 3), 8);
+        memcpy(&w1, codes + (b1 >> 3), 8);
+        memcpy(&w2, codes + (b2 >> 3), 8);
+        memcpy(&w3, codes + (b3 >> 3), 8);
+        __m256i x = _mm256_set_epi64x((long long)w3, (long long)w2, (long long)w1, (long long)w0);
+        x = _mm256_srlv_epi64(x, _mm256_set_epi64x(b3 & 7, b2 & 7, b1 & 7, b0 & 7));
+        __m256i match = starts;
+        for (int32_t i = 0; i < n; i++) {
+            __m256i t = _mm256_xor_si256(x, _mm256_set1_epi64x((long long)words[i]));
+            __m256i nonzero = _mm256_and_si256(_mm256_or_si256(_mm256_add_epi64(_mm256_and_si256(t, low), low), t), high);
+            match = _mm256_and_si256(match, _mm256_srl_epi64(_mm256_andnot_si256(nonzero, high), _mm_cvtsi32_si128(5 * i + 4)));
+        }
+        if (!_mm256_testz_si256(match, match)) {
+            uint64_t lanes[4];
+            _mm256_storeu_si256((__m256i *)lanes, match);
+            found += __builtin_popcountll(lanes[0]) + __builtin_popcountll(lanes[1])
+                   + __builtin_popcountll(lanes[2]) + __builtin_popcountll(lanes[3]);
+        }
+        p += 4 * step;
+    }
+    *position = p;
+    return found;
+}
+#endif
+
+int64_t csimd_count_sequence(const uint8_t *codes, int64_t count, const uint64_t *words, int32_t n,
+                             uint64_t low, uint64_t high, int64_t *position) {
+#if defined(__x86_64__)
+    if (available == 1 && n >= 1 && n < 11) return count_sequence_avx2(codes, count, words, n, low, high, position);
+#endif
+    (void)codes; (void)count; (void)words; (void)n; (void)low; (void)high;
+    *position = 0;
+    return 0;
+}
+
 uint64_t csimd_unpack(const uint8_t *packed, uint32_t *out, int32_t width, int32_t groups, int32_t running, uint64_t start) {
 #if defined(__x86_64__)
     return unpack_avx2(packed, out, width, groups, running, start);

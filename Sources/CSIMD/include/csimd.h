@@ -32,6 +32,14 @@ uint64_t csimd_unpack(const uint8_t *packed, uint32_t *out, int32_t width, int32
 void csimd_add_scores(const uint32_t *docs, const uint32_t *freqs, int32_t count, uint32_t base,
                       const double *factors, double idf, double c1, const uint64_t *mask, double *acc);
 
+/// The first part of `CommonWords.Sequence.count(in:)` (`n` codes, 1...10, each
+/// `words[i]` its code in all 11 five-bit fields of a word, `low` and `high` the fields'
+/// low four bits and high bit) over the `count` bytes of `codes`: the matches starting
+/// in the windows it went through, four windows at a time with AVX2, and in `position`
+/// the position where the caller goes on (0, and nothing counted, without AVX2).
+int64_t csimd_count_sequence(const uint8_t *codes, int64_t count, const uint64_t *words, int32_t n,
+                             uint64_t low, uint64_t high, int64_t *position);
+
 /// Tells the CPU that this thread is waiting in a loop (a hint; no effect on results).
 static inline void csimd_pause(void) {
 #if defined(__x86_64__)
