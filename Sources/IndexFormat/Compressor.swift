@@ -200,12 +200,14 @@ public final class Decompressor {
         var i = from
         // Eight bytes at a time: a byte's bit 7 set and bit 6 clear marks a
         // continuation byte, its bits 7 to 4 set a four-byte lead.
-        let high: UInt64 = 0x8080_8080_8080_8080
+        // The marks are counted by a multiply (each at most a bit per byte, at bit 7: moved
+        // to bit 0 of its byte, the product's top byte sums them), not a bit count.
+        let high: UInt64 = 0x8080_8080_8080_8080, ones: UInt64 = 0x0101_0101_0101_0101
         while i + 8 <= end {
             let x = UInt64(littleEndian: UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self))
             let continuations = x & ~(x << 1) & high
             let fourByteLeads = x & (x << 1) & (x << 2) & (x << 3) & high
-            n &+= 8 &- continuations.nonzeroBitCount &+ fourByteLeads.nonzeroBitCount
+            n &+= 8 &- Int(((continuations >> 7) &* ones) >> 56) &+ Int(((fourByteLeads >> 7) &* ones) >> 56)
             i += 8
         }
         while i < end {
