@@ -43,10 +43,13 @@ static void make_plans(void) {
 }
 
 static int available = -1;
+/// 1 when the CPU has POPCNT (set with `available`, when the library loads).
+static int has_popcnt = 0;
 
 __attribute__((constructor))
 static void csimd_setup(void) {
     available = __builtin_cpu_supports("avx2") ? 1 : 0;
+    has_popcnt = __builtin_cpu_supports("popcnt") ? 1 : 0;
     if (available) make_plans();
 }
 
@@ -206,6 +209,28 @@ int64_t csimd_count_sequence(const uint8_t *codes, int64_t count, const uint64_t
     (void)codes; (void)count; (void)words; (void)n; (void)low; (void)high;
     *position = 0;
     return 0;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("popcnt")))
+static int64_t popcount_words_hw(const uint64_t *a, const uint64_t *b, int32_t count) {
+    int64_t n = 0;
+    if (b == NULL) {
+        for (int32_t i = 0; i < count; i++) n += __builtin_popcountll(a[i]);
+    } else {
+        for (int32_t i = 0; i < count; i++) n += __builtin_popcountll(a[i] & b[i]);
+    }
+    return n;
+}
+#endif
+
+int64_t csimd_popcount_words(const uint64_t *a, const uint64_t *b, int32_t count) {
+#if defined(__x86_64__)
+    if (has_popcnt == 1) return popcount_words_hw(a, b, count);
+#endif
+    int64_t n = 0;
+    for (int32_t i = 0; i < count; i++) n += __builtin_popcountll(b == NULL ? a[i] : a[i] & b[i]);
+    return n;
 }
 
 uint64_t csimd_unpack(const uint8_t *packed, uint32_t *out, int32_t width, int32_t groups, int32_t running, uint64_t start) {

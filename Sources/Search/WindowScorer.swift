@@ -523,7 +523,7 @@ final class WindowScorer {
             }
             if any == 0 { continue }
             if noDeletions {
-                if !countKnown { for w in 0..<words { total += cand[w].nonzeroBitCount } }
+                if !countKnown { total += Int(csimd_popcount_words(cand, nil, Int32(words))) }
             } else {
                 // Deleted documents neither count nor score.
                 for w in 0..<words {
@@ -582,8 +582,7 @@ final class WindowScorer {
             for c in scoring {
                 var inCand = c.count
                 if !allIn {
-                    inCand = 0
-                    for w in 0..<words { inCand += (c.bits[w] & cand[w]).nonzeroBitCount }
+                    inCand = Int(csimd_popcount_words(c.bits, cand, Int32(words)))
                 }
                 if inCand * WindowScorer.sparseRatio >= c.count {
                     // Not rare in `cand`: four quotients at a time (those of the others, when

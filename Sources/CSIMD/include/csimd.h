@@ -40,6 +40,10 @@ void csimd_add_scores(const uint32_t *docs, const uint32_t *freqs, int32_t count
 int64_t csimd_count_sequence(const uint8_t *codes, int64_t count, const uint64_t *words, int32_t n,
                              uint64_t low, uint64_t high, int64_t *position);
 
+/// The number of bits set in `a[0..<count]`, or in `a[i] & b[i]` when `b` is not NULL
+/// (with the CPU's POPCNT instruction where it has one).
+int64_t csimd_popcount_words(const uint64_t *a, const uint64_t *b, int32_t count);
+
 /// Tells the CPU that this thread is waiting in a loop (a hint; no effect on results).
 static inline void csimd_pause(void) {
 #if defined(__x86_64__)
