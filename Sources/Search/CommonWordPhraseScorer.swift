@@ -161,16 +161,27 @@ final class CommonWordPhraseScorer: DocScorer {
         if count > 0 && !coded.isEmpty {
             let codes = try segment.wordCodes(of: Int(d))
             var kept = 0
-            for i in 0..<count {
-                let start = Int(s[i])
-                var all = true
-                for c in coded where CommonWords.code(codes, at: start + c.relative) != c.code {
-                    all = false
-                    break
+            if coded.count == 1 {
+                // One coded word (the usual phrase of two words): each start kept or not
+                // without a branch.
+                let relative = coded[0].relative, code = coded[0].code
+                for i in 0..<count {
+                    let start = s[i]
+                    s[kept] = start
+                    kept &+= CommonWords.code(codes, at: Int(start) &+ relative) == code ? 1 : 0
                 }
-                if all {
-                    s[kept] = s[i]
-                    kept += 1
+            } else {
+                for i in 0..<count {
+                    let start = Int(s[i])
+                    var all = true
+                    for c in coded where CommonWords.code(codes, at: start + c.relative) != c.code {
+                        all = false
+                        break
+                    }
+                    if all {
+                        s[kept] = s[i]
+                        kept += 1
+                    }
                 }
             }
             count = kept
