@@ -233,6 +233,46 @@ int64_t csimd_popcount_words(const uint64_t *a, const uint64_t *b, int32_t count
     return n;
 }
 
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+static double best_score_avx2(const uint32_t *docs, const uint32_t *freqs, int32_t count, const double *factors,
+                              double idf, double c1) {
+    const __m256d vidf = _mm256_set1_pd(idf);
+    const __m256d vc1 = _mm256_set1_pd(c1);
+    __m256d best = _mm256_setzero_pd();
+    int32_t i = 0;
+    for (; i + 4 <= count; i += 4) {
+        __m256d f = _mm256_cvtepi32_pd(_mm_loadu_si128((const __m128i *)(freqs + i)));
+        __m256d k = _mm256_set_pd(factors[docs[i + 3]], factors[docs[i + 2]], factors[docs[i + 1]], factors[docs[i]]);
+        best = _mm256_max_pd(best, _mm256_div_pd(_mm256_mul_pd(_mm256_mul_pd(vidf, f), vc1), _mm256_add_pd(f, k)));
+    }
+    double lanes[4];
+    _mm256_storeu_pd(lanes, best);
+    double b = lanes[0];
+    for (int j = 1; j < 4; j++) if (lanes[j] > b) b = lanes[j];
+    for (; i < count; i++) {
+        double f = (double)freqs[i];
+        double s = idf * f * c1 / (f + factors[docs[i]]);
+        if (s > b) b = s;
+    }
+    return b;
+}
+#endif
+
+double csimd_best_score(const uint32_t *docs, const uint32_t *freqs, int32_t count, const double *factors,
+                        double idf, double c1) {
+#if defined(__x86_64__)
+    if (available == 1) return best_score_avx2(docs, freqs, count, factors, idf, c1);
+#endif
+    double b = 0.0;
+    for (int32_t i = 0; i < count; i++) {
+        double f = (double)freqs[i];
+        double s = idf * f * c1 / (f + factors[docs[i]]);
+        if (s > b) b = s;
+    }
+    return b;
+}
+
 uint64_t csimd_unpack(const uint8_t *packed, uint32_t *out, int32_t width, int32_t groups, int32_t running, uint64_t start) {
 #if defined(__x86_64__)
     return unpack_avx2(packed, out, width, groups, running, start);

@@ -655,20 +655,11 @@ private struct PostingScorer {
         return idf * tf * (bm25.k1 + 1) / (tf + lengthFactor(d))
     }
 
-    /// The best score among `count` postings: the largest tf / (tf + K(dl)) found by
-    /// cross-multiplying (no division per posting), then its score by `score`'s
-    /// expression.
+    /// The best score among `count` postings, each by `score`'s expression (the largest
+    /// of those doubles), four at a time (`csimd_best_score`) once their K(dl) are set.
     func best(documents: UnsafePointer<UInt32>, frequencies: UnsafePointer<UInt32>, count: Int, idf: Double) -> Double {
-        var bestTf = 0.0, bestK = 1.0
-        for i in 0..<count {
-            let tf = Double(frequencies[i])
-            let k = lengthFactor(Int(documents[i]))
-            if tf * (bestTf + bestK) > bestTf * (tf + k) {
-                bestTf = tf
-                bestK = k
-            }
-        }
-        return bestTf > 0 ? idf * bestTf * (bm25.k1 + 1) / (bestTf + bestK) : 0
+        for i in 0..<count { _ = lengthFactor(Int(documents[i])) }
+        return csimd_best_score(documents, frequencies, Int32(count), UnsafePointer(lengthFactors.baseAddress!), idf, bm25.k1 + 1)
     }
 
     /// The score, or `nil` when it is surely below `floor`, decided by a multiplication

@@ -59,4 +59,32 @@ final class ScoreKernelTests: XCTestCase {
             }
         }
     }
+
+    /// A block's best score (`csimd_best_score`, learned bounds) is the largest of the
+    /// postings' scores by the same expression, bit for bit, whatever the count.
+    func testBestScoreIsTheLargestScalarScore() {
+        var rng = SeededGenerator(seed: 0xBE57)
+        let documentCount = 3000
+        var factors = [Double](repeating: 0, count: documentCount)
+        for round in 0..<400 {
+            let k1 = Double.random(in: 0...3, using: &rng), b = Double.random(in: 0...1, using: &rng)
+            let avgdl = Double.random(in: 1...500, using: &rng)
+            for d in 0..<documentCount { factors[d] = k1 * (1 - b + b * Double(Int.random(in: 1...5000, using: &rng)) / avgdl) }
+            let idf = Double.random(in: 0.0001...12, using: &rng)
+            let count = round % 4 == 0 ? 128 : Int.random(in: 0...140, using: &rng)
+            let docs = (0..<documentCount).shuffled(using: &rng).prefix(count).sorted().map { UInt32($0) }
+            let freqs = docs.map { _ in UInt32(Int.random(in: 1...(round % 3 == 0 ? 70_000 : 20), using: &rng)) }
+            var expected = 0.0
+            for (d, f) in zip(docs, freqs) {
+                let tf = Double(f)
+                expected = max(expected, idf * tf * (k1 + 1) / (tf + factors[Int(d)]))
+            }
+            let best = docs.withUnsafeBufferPointer { dp in
+                freqs.withUnsafeBufferPointer { fp in
+                    factors.withUnsafeBufferPointer { kp in csimd_best_score(dp.baseAddress, fp.baseAddress, Int32(count), kp.baseAddress!, idf, k1 + 1) }
+                }
+            }
+            XCTAssertEqual(best.bitPattern, expected.bitPattern, "round \(round), \(count) postings: \(best) instead of \(expected)")
+        }
+    }
 }

@@ -44,6 +44,12 @@ int64_t csimd_count_sequence(const uint8_t *codes, int64_t count, const uint64_t
 /// (with the CPU's POPCNT instruction where it has one).
 int64_t csimd_popcount_words(const uint64_t *a, const uint64_t *b, int32_t count);
 
+/// The largest of `idf * f * c1 / (f + factors[docs[i]])` for i in 0..<count, f =
+/// freqs[i] as a double, each evaluated as `csimd_add_scores` does (the same bits as the
+/// scalar expression); 0.0 for no postings. Every `factors[docs[i]]` must be set.
+double csimd_best_score(const uint32_t *docs, const uint32_t *freqs, int32_t count, const double *factors,
+                        double idf, double c1);
+
 /// Tells the CPU that this thread is waiting in a loop (a hint; no effect on results).
 static inline void csimd_pause(void) {
 #if defined(__x86_64__)
