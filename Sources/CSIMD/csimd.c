@@ -240,19 +240,24 @@ static double best_score_avx2(const uint32_t *docs, const uint32_t *freqs, int32
     const __m256d vidf = _mm256_set1_pd(idf);
     const __m256d vc1 = _mm256_set1_pd(c1);
     __m256d best = _mm256_setzero_pd();
+    __m256d unset = _mm256_setzero_pd();
     int32_t i = 0;
     for (; i + 4 <= count; i += 4) {
         __m256d f = _mm256_cvtepi32_pd(_mm_loadu_si128((const __m128i *)(freqs + i)));
         __m256d k = _mm256_set_pd(factors[docs[i + 3]], factors[docs[i + 2]], factors[docs[i + 1]], factors[docs[i]]);
+        unset = _mm256_or_pd(unset, _mm256_cmp_pd(k, k, _CMP_UNORD_Q));
         best = _mm256_max_pd(best, _mm256_div_pd(_mm256_mul_pd(_mm256_mul_pd(vidf, f), vc1), _mm256_add_pd(f, k)));
     }
+    if (_mm256_movemask_pd(unset) != 0) return -1.0;
     double lanes[4];
     _mm256_storeu_pd(lanes, best);
     double b = lanes[0];
     for (int j = 1; j < 4; j++) if (lanes[j] > b) b = lanes[j];
     for (; i < count; i++) {
+        double k = factors[docs[i]];
+        if (k != k) return -1.0;
         double f = (double)freqs[i];
-        double s = idf * f * c1 / (f + factors[docs[i]]);
+        double s = idf * f * c1 / (f + k);
         if (s > b) b = s;
     }
     return b;
@@ -266,8 +271,10 @@ double csimd_best_score(const uint32_t *docs, const uint32_t *freqs, int32_t cou
 #endif
     double b = 0.0;
     for (int32_t i = 0; i < count; i++) {
+        double k = factors[docs[i]];
+        if (k != k) return -1.0;
         double f = (double)freqs[i];
-        double s = idf * f * c1 / (f + factors[docs[i]]);
+        double s = idf * f * c1 / (f + k);
         if (s > b) b = s;
     }
     return b;

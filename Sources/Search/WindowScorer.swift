@@ -656,10 +656,14 @@ private struct PostingScorer {
     }
 
     /// The best score among `count` postings, each by `score`'s expression (the largest
-    /// of those doubles), four at a time (`csimd_best_score`) once their K(dl) are set.
+    /// of those doubles), four at a time (`csimd_best_score`); their K(dl) are set first
+    /// when some are not yet.
     func best(documents: UnsafePointer<UInt32>, frequencies: UnsafePointer<UInt32>, count: Int, idf: Double) -> Double {
+        let factors = UnsafePointer(lengthFactors.baseAddress!)
+        let best = csimd_best_score(documents, frequencies, Int32(count), factors, idf, bm25.k1 + 1)
+        if best >= 0 { return best }
         for i in 0..<count { _ = lengthFactor(Int(documents[i])) }
-        return csimd_best_score(documents, frequencies, Int32(count), UnsafePointer(lengthFactors.baseAddress!), idf, bm25.k1 + 1)
+        return csimd_best_score(documents, frequencies, Int32(count), factors, idf, bm25.k1 + 1)
     }
 
     /// The score, or `nil` when it is surely below `floor`, decided by a multiplication

@@ -61,7 +61,8 @@ final class ScoreKernelTests: XCTestCase {
     }
 
     /// A block's best score (`csimd_best_score`, learned bounds) is the largest of the
-    /// postings' scores by the same expression, bit for bit, whatever the count.
+    /// postings' scores by the same expression, bit for bit, whatever the count; -1 when a
+    /// posting's K(dl) is not set.
     func testBestScoreIsTheLargestScalarScore() {
         var rng = SeededGenerator(seed: 0xBE57)
         let documentCount = 3000
@@ -85,6 +86,18 @@ final class ScoreKernelTests: XCTestCase {
                 }
             }
             XCTAssertEqual(best.bitPattern, expected.bitPattern, "round \(round), \(count) postings: \(best) instead of \(expected)")
+            // A posting whose K(dl) is not set yet (NaN), anywhere: -1, so that the caller
+            // sets them and asks again.
+            guard let unset = docs.randomElement(using: &rng) else { continue }
+            let kept = factors[Int(unset)]
+            factors[Int(unset)] = .nan
+            let refused = docs.withUnsafeBufferPointer { dp in
+                freqs.withUnsafeBufferPointer { fp in
+                    factors.withUnsafeBufferPointer { kp in csimd_best_score(dp.baseAddress, fp.baseAddress, Int32(count), kp.baseAddress!, idf, k1 + 1) }
+                }
+            }
+            XCTAssertEqual(refused, -1, "round \(round): a NaN factor at document \(unset) of \(count)")
+            factors[Int(unset)] = kept
         }
     }
 }

@@ -46,7 +46,8 @@ int64_t csimd_popcount_words(const uint64_t *a, const uint64_t *b, int32_t count
 
 /// The largest of `idf * f * c1 / (f + factors[docs[i]])` for i in 0..<count, f =
 /// freqs[i] as a double, each evaluated as `csimd_add_scores` does (the same bits as the
-/// scalar expression); 0.0 for no postings. Every `factors[docs[i]]` must be set.
+/// scalar expression); 0.0 for no postings, -1.0 when a `factors[docs[i]]` is not set
+/// (NaN).
 double csimd_best_score(const uint32_t *docs, const uint32_t *freqs, int32_t count, const double *factors,
                         double idf, double c1);
 
