@@ -280,6 +280,62 @@ double csimd_best_score(const uint32_t *docs, const uint32_t *freqs, int32_t cou
     return b;
 }
 
+/// `csimd_set_bits` one document at a time, the bits of a word gathered in `*pending`.
+static inline void set_bits_one(uint32_t offset, uint64_t *bits, uint64_t *word, uint64_t *pending) {
+    if ((offset >> 6) != *word) {
+        bits[*word] |= *pending;
+        *word = offset >> 6;
+        *pending = 0;
+    }
+    *pending |= UINT64_C(1) << (offset & 63);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+static void set_bits_avx2(const uint32_t *docs, int32_t count, uint32_t base, uint64_t *bits) {
+    uint64_t word = (docs[0] - base) >> 6, pending = 0;
+    const __m256i vbase = _mm256_set1_epi32((int)base);
+    const __m256i low6 = _mm256_set1_epi64x(63);
+    const __m256i one = _mm256_set1_epi64x(1);
+    int32_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        uint32_t first = docs[i] - base, last = docs[i + 7] - base;
+        if ((first >> 6) != (last >> 6)) {
+            for (int j = 0; j < 8; j++) set_bits_one(docs[i + j] - base, bits, &word, &pending);
+            continue;
+        }
+        // Eight documents in one 64-bit word: their bits made in two vectors of four.
+        if ((first >> 6) != word) {
+            bits[word] |= pending;
+            word = first >> 6;
+            pending = 0;
+        }
+        __m256i d = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(docs + i)), vbase);
+        __m256i lo = _mm256_and_si256(_mm256_cvtepu32_epi64(_mm256_castsi256_si128(d)), low6);
+        __m256i hi = _mm256_and_si256(_mm256_cvtepu32_epi64(_mm256_extracti128_si256(d, 1)), low6);
+        __m256i m = _mm256_or_si256(_mm256_sllv_epi64(one, lo), _mm256_sllv_epi64(one, hi));
+        __m128i x = _mm_or_si128(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+        x = _mm_or_si128(x, _mm_unpackhi_epi64(x, x));
+        pending |= (uint64_t)_mm_cvtsi128_si64(x);
+    }
+    for (; i < count; i++) set_bits_one(docs[i] - base, bits, &word, &pending);
+    bits[word] |= pending;
+}
+#endif
+
+void csimd_set_bits(const uint32_t *docs, int32_t count, uint32_t base, uint64_t *bits) {
+    if (count <= 0) return;
+#if defined(__x86_64__)
+    if (available == 1) {
+        set_bits_avx2(docs, count, base, bits);
+        return;
+    }
+#endif
+    uint64_t word = (docs[0] - base) >> 6, pending = 0;
+    for (int32_t i = 0; i < count; i++) set_bits_one(docs[i] - base, bits, &word, &pending);
+    bits[word] |= pending;
+}
+
 uint64_t csimd_unpack(const uint8_t *packed, uint32_t *out, int32_t width, int32_t groups, int32_t running, uint64_t start) {
 #if defined(__x86_64__)
     return unpack_avx2(packed, out, width, groups, running, start);

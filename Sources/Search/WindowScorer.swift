@@ -228,33 +228,9 @@ final class WindowScorer {
                             bits[offset >> 6] |= 1 << UInt64(offset & 63)
                         }
                     } else {
-                        // The bits of one 64-bit word gathered in a register; four
-                        // documents at a time while the fourth is still in that word (the
-                        // documents increase, so the three before it are too).
-                        var word = first >> 6
-                        var pending: UInt64 = 0
-                        var i = p
-                        while i < q {
-                            if i &+ 4 <= q {
-                                let o3 = Int(docs[i &+ 3] &- base)
-                                if o3 >> 6 == word {
-                                    let o0 = docs[i] &- base, o1 = docs[i &+ 1] &- base, o2 = docs[i &+ 2] &- base
-                                    pending |= (1 &<< UInt64(o0 & 63)) | (1 &<< UInt64(o1 & 63))
-                                        | (1 &<< UInt64(o2 & 63)) | (1 &<< UInt64(o3 & 63))
-                                    i &+= 4
-                                    continue
-                                }
-                            }
-                            let offset = Int(docs[i] &- base)
-                            if offset >> 6 != word {
-                                bits[word] |= pending
-                                word = offset >> 6
-                                pending = 0
-                            }
-                            pending |= 1 &<< UInt64(offset & 63)
-                            i &+= 1
-                        }
-                        bits[word] |= pending
+                        // The bits of one 64-bit word gathered in a register, eight
+                        // documents at a time while they fall in one word.
+                        csimd_set_bits(docs + p, Int32(q - p), base, bits)
                     }
                 }
                 position = q

@@ -100,4 +100,22 @@ final class ScoreKernelTests: XCTestCase {
             factors[Int(unset)] = kept
         }
     }
+
+    /// A clause's documents set their window bits (`csimd_set_bits`) as one at a time
+    /// would, at every density (runs of eight in a word and not) and window start.
+    func testSetBitsSetsEachDocumentsBit() {
+        var rng = SeededGenerator(seed: 0xB175)
+        for round in 0..<500 {
+            let base = UInt32.random(in: 0...100_000, using: &rng)
+            let density = [1, 2, 3, 8, 16, 40, 64][round % 7]
+            let docs = (0..<1024).filter { _ in Int.random(in: 0..<64, using: &rng) < density }.map { base + UInt32($0) }
+            var expected = [UInt64](repeating: 0, count: 16)
+            for d in docs { expected[Int(d - base) >> 6] |= 1 << UInt64((d - base) & 63) }
+            var bits = [UInt64](repeating: 0, count: 16)
+            docs.withUnsafeBufferPointer { dp in
+                bits.withUnsafeMutableBufferPointer { bp in csimd_set_bits(dp.baseAddress, Int32(docs.count), base, bp.baseAddress!) }
+            }
+            XCTAssertEqual(bits, expected, "round \(round), \(docs.count) documents from \(base)")
+        }
+    }
 }

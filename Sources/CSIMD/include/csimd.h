@@ -51,6 +51,11 @@ int64_t csimd_popcount_words(const uint64_t *a, const uint64_t *b, int32_t count
 double csimd_best_score(const uint32_t *docs, const uint32_t *freqs, int32_t count, const double *factors,
                         double idf, double c1);
 
+/// Sets bit `docs[i] - base` (word o / 64, bit o % 64) of `bits` for i in 0..<count:
+/// documents increasing, every offset in range of `bits`. Eight documents at a time with
+/// AVX2 while they fall in one word.
+void csimd_set_bits(const uint32_t *docs, int32_t count, uint32_t base, uint64_t *bits);
+
 /// Tells the CPU that this thread is waiting in a loop (a hint; no effect on results).
 static inline void csimd_pause(void) {
 #if defined(__x86_64__)
