@@ -86,23 +86,13 @@ public final class Analyzer {
     }
 
     /// The segments of `text` that take a position (step 2 alone: no normalization or
-    /// stemming), as `body(position, start, end)` in UTF-16 units. Positions are those
-    /// `analyze` gives; a segment whose term analysis drops still takes its position.
-    /// Stops after the first `limit` segments.
-    /// `forEachSegment` a batch at a time: `body(starts, ends)`, the segments in order
-    /// (their positions counting on from one batch to the next, from 0), up to 512 a batch.
+    /// stemming), a batch at a time: `body(starts, ends)` in UTF-16 units, in order, up to
+    /// 512 a batch; the i-th segment over all batches takes position i, as in `analyze` (a
+    /// segment whose term analysis drops still takes its position). Stops after the first
+    /// `limit` segments.
     public func forEachSegmentBatch(in text: UnsafeBufferPointer<UInt16>, limit: Int = Int.max,
                                     _ body: (_ starts: UnsafeBufferPointer<Int32>, _ ends: UnsafeBufferPointer<Int32>) -> Void) throws(AnalysisError) {
         try segmenter.forEachBatch(in: text, limit: limit, body)
-    }
-
-    public func forEachSegment(in text: UnsafeBufferPointer<UInt16>, limit: Int = Int.max,
-                               _ body: (_ position: Int32, _ start: Int32, _ end: Int32) -> Void) throws(AnalysisError) {
-        var position: Int32 = 0
-        try segmenter.forEachWord(in: text, limit: limit) { start, end in
-            body(position, start, end)
-            position += 1
-        }
     }
 
     /// Like `analyze`, without the term bytes: `body(position, termID, start, end)`, the
