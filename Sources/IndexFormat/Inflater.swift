@@ -24,7 +24,7 @@ final class Inflater {
     private var length = 0
     /// Text bytes out so far.
     private(set) var produced = 0
-    /// Room kept after the text's end: a match copy writes up to 7 bytes past it.
+    /// Room kept after the text's end: a match copy writes up to 15 bytes past it.
     static let slack = 16
     /// A buffer larger than this is not kept for the next text.
     static let retainedCapacity = 1 << 22
@@ -330,13 +330,16 @@ final class Inflater {
             let to = out + produced
             let from = to - distance
             if distance >= 8 {
-                // Eight bytes at a time (up to 7 past the end, inside the buffer's slack):
-                // each load reads bytes already final, the distance being at least 8.
-                var k = 0
-                repeat {
+                // Eight bytes at a time (up to 15 past the end, inside the buffer's slack):
+                // each load reads bytes already final, the distance being at least 8. The
+                // first sixteen without a test (most matches are shorter).
+                UnsafeMutableRawPointer(to).storeBytes(of: UnsafeRawPointer(from).loadUnaligned(as: UInt64.self), as: UInt64.self)
+                UnsafeMutableRawPointer(to + 8).storeBytes(of: UnsafeRawPointer(from + 8).loadUnaligned(as: UInt64.self), as: UInt64.self)
+                var k = 16
+                while k < matchLength {
                     UnsafeMutableRawPointer(to + k).storeBytes(of: UnsafeRawPointer(from + k).loadUnaligned(as: UInt64.self), as: UInt64.self)
                     k &+= 8
-                } while k < matchLength
+                }
             } else if distance == 1 {
                 to.update(repeating: from[0], count: matchLength)
             } else {
