@@ -233,6 +233,19 @@ int64_t csimd_popcount_words(const uint64_t *a, const uint64_t *b, int32_t count
     return n;
 }
 
+/// `csimd_best_score` over postings `from..<count`, one at a time, starting from `best`.
+static double best_score_scalar(const uint32_t *docs, const uint32_t *freqs, int32_t from, int32_t count,
+                                const double *factors, double idf, double c1, double best) {
+    for (int32_t i = from; i < count; i++) {
+        double k = factors[docs[i]];
+        if (k != k) return -1.0;
+        double f = (double)freqs[i];
+        double s = idf * f * c1 / (f + k);
+        if (s > best) best = s;
+    }
+    return best;
+}
+
 #if defined(__x86_64__)
 __attribute__((target("avx2")))
 static double best_score_avx2(const uint32_t *docs, const uint32_t *freqs, int32_t count, const double *factors,
@@ -253,14 +266,7 @@ static double best_score_avx2(const uint32_t *docs, const uint32_t *freqs, int32
     _mm256_storeu_pd(lanes, best);
     double b = lanes[0];
     for (int j = 1; j < 4; j++) if (lanes[j] > b) b = lanes[j];
-    for (; i < count; i++) {
-        double k = factors[docs[i]];
-        if (k != k) return -1.0;
-        double f = (double)freqs[i];
-        double s = idf * f * c1 / (f + k);
-        if (s > b) b = s;
-    }
-    return b;
+    return best_score_scalar(docs, freqs, i, count, factors, idf, c1, b);
 }
 #endif
 
@@ -269,15 +275,7 @@ double csimd_best_score(const uint32_t *docs, const uint32_t *freqs, int32_t cou
 #if defined(__x86_64__)
     if (available == 1) return best_score_avx2(docs, freqs, count, factors, idf, c1);
 #endif
-    double b = 0.0;
-    for (int32_t i = 0; i < count; i++) {
-        double k = factors[docs[i]];
-        if (k != k) return -1.0;
-        double f = (double)freqs[i];
-        double s = idf * f * c1 / (f + k);
-        if (s > b) b = s;
-    }
-    return b;
+    return best_score_scalar(docs, freqs, 0, count, factors, idf, c1, 0.0);
 }
 
 /// `csimd_set_bits` one document at a time, the bits of a word gathered in `*pending`.
