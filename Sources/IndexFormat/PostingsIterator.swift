@@ -686,6 +686,19 @@ public final class PostingsIterator {
         return UnsafeBufferPointer(start: allPositions.base + start, count: Int(positionStarts.base[index + 1]) - start)
     }
 
+    /// The current block from the current document on, for a caller that walks it
+    /// itself: its documents `docs[index..<count]`, and every document's positions,
+    /// decoded at once as `blockPositions()` decodes them (document i's are
+    /// `values[starts[i] ..< starts[i + 1]]`). Format version 5 on only
+    /// (`filtersPositionsInPlace`). Valid until the iterator moves to another block; the
+    /// iterator itself stays at its document.
+    public func blockWithPositions() throws(IndexError)
+        -> (docs: UnsafePointer<UInt32>, index: Int, count: Int, values: UnsafePointer<Int32>, starts: UnsafePointer<Int32>) {
+        precondition(packedPositions && block >= 0 && doc != Self.exhausted)
+        if !blockPositionsDecoded { try decodeBlockPositions() }
+        return (UnsafePointer(docs), index, blockCount, UnsafePointer(allPositions.base), UnsafePointer(positionStarts.base))
+    }
+
     private func decodeBlockPositions() throws(IndexError) {
         if !frequenciesReady { unpackFrequencies() }
         try verifyBlockPositions()

@@ -350,10 +350,7 @@ public final class SegmentReader: @unchecked Sendable {
     public func wordCodes(of doc: Int) throws(IndexError) -> UnsafeRawBufferPointer {
         // Checked already (offsets, length and CRC-32C; the file does not change): the
         // codes where the offsets say, without checking them again.
-        if wordOffsetWidth == 4 && verifiedWordCodes.contains(doc) {
-            let (start, end) = wordCodesRange(of: doc)
-            return UnsafeRawBufferPointer(start: wordCodes.baseAddress! + start, count: end &- start &- 4)
-        }
+        if let codes = checkedWordCodes(of: doc) { return codes }
         let bytes = try record(wordOffsets, width: wordOffsetWidth, wordCodes, doc, what: "common words")
         let count = CommonWords.byteCount(length: length(of: doc), count: commonWords.count)
         guard bytes.count == count + 4 else { throw corrupt("common words of document \(doc) are damaged") }
@@ -365,6 +362,15 @@ public final class SegmentReader: @unchecked Sendable {
             verifiedWordCodes.insert(doc)
         }
         return codes
+    }
+
+    /// `doc`'s common-word codes when `wordCodes(of:)` has checked them already, else
+    /// `nil` (then that call checks them): the read of a loop over many documents.
+    @inline(__always)
+    public func checkedWordCodes(of doc: Int) -> UnsafeRawBufferPointer? {
+        guard wordOffsetWidth == 4 && verifiedWordCodes.contains(doc) else { return nil }
+        let (start, end) = wordCodesRange(of: doc)
+        return UnsafeRawBufferPointer(start: wordCodes.baseAddress! + start, count: end &- start &- 4)
     }
 
     /// Where `doc`'s common-word codes and their CRC lie, as 4-byte offsets say

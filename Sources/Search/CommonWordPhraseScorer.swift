@@ -40,6 +40,18 @@ final class CommonWordPhraseScorer: DocScorer {
     /// to meet first) or for many (a dense second term): a block's are decoded at once
     /// (`PostingsIterator.blockPositions`).
     private let readsBlockPositions: Bool
+    /// The phrase is the proposer once and coded words only (the usual phrase of a
+    /// rarer word and common ones): its documents are walked a block at a time
+    /// (`scanBlock`), without a call per document.
+    private let walksBlocks: Bool
+    /// In that walk: the proposer's block (from `blockWithPositions()`), where the walk
+    /// goes on (`scan`) and the block's last document; `scanEnd` 0 when none is held.
+    private var blockDocs: UnsafePointer<UInt32>?
+    private var blockValues: UnsafePointer<Int32>?
+    private var blockStarts: UnsafePointer<Int32>?
+    private var scan = 0
+    private var scanEnd = 0
+    private var blockLast: Int32 = -1
     private(set) var doc: Int32 = -1
     private var frequency = 0
     /// A second term in at least 1/8 of the documents meets the proposer in enough of a
@@ -81,6 +93,7 @@ final class CommonWordPhraseScorer: DocScorer {
         readsBlockPositions = driver.filtersPositionsInPlace
             && (second.map { $0.info.documentFrequency * Self.blockPositionsDensity >= segment.documentCount } ?? true)
         last = Int64(relative.max() ?? 0)
+        walksBlocks = readsBlockPositions && second == nil && rest.isEmpty && driverOtherSlots.isEmpty && !coded.isEmpty
     }
 
     func next() throws(IndexError) -> Int32 {
@@ -90,6 +103,7 @@ final class CommonWordPhraseScorer: DocScorer {
 
     func advance(to target: Int32) throws(IndexError) -> Int32 {
         if doc >= target { return doc }
+        if walksBlocks { return try walk(to: target) }
         var d = target
         while true {
             if let second {
@@ -111,6 +125,82 @@ final class CommonWordPhraseScorer: DocScorer {
         }
         doc = d
         return d
+    }
+
+    /// `advance(to:)` of a phrase that `walksBlocks`: the proposer's documents from
+    /// `target` on, a block at a time, until one holds the phrase.
+    private func walk(to target: Int32) throws(IndexError) -> Int32 {
+        var target = target
+        while true {
+            if scanEnd > 0 && target <= blockLast {
+                let docs = blockDocs!
+                var i = scan
+                while i < scanEnd && Int32(bitPattern: docs[i]) < target { i &+= 1 }
+                if let (found, count) = try scanBlock(from: i) {
+                    scan = found &+ 1
+                    frequency = count
+                    doc = Int32(bitPattern: docs[found])
+                    return doc
+                }
+                target = blockLast &+ 1
+            }
+            scanEnd = 0
+            if try driver.advance(to: target) == PostingsIterator.exhausted {
+                doc = PostingsIterator.exhausted
+                return doc
+            }
+            let block = try driver.blockWithPositions()
+            blockDocs = block.docs
+            blockValues = block.values
+            blockStarts = block.starts
+            scan = block.index
+            scanEnd = block.count
+            blockLast = Int32(bitPattern: block.docs[block.count - 1])
+        }
+    }
+
+    /// The first document of the held block from its index `i` on that holds the phrase,
+    /// and the phrase's count there; `nil` when none does. The same test as
+    /// `matches(in:)` for a phrase that `walksBlocks`.
+    private func scanBlock(from i: Int) throws(IndexError) -> (index: Int, count: Int)? {
+        let docs = blockDocs!, values = blockValues!, starts = blockStarts!
+        let end = scanEnd
+        let relative = driverRelative
+        // One coded word (the usual phrase of two words) tested without a loop over them.
+        let single = coded.count == 1 ? coded[0] : nil
+        var i = i
+        while i < end {
+            // The codes of a document a few ahead, as `advance(to:)` asks for them.
+            if i &+ Self.prefetchDistance < end { segment.prefetchWordCodes(of: Int(docs[i &+ Self.prefetchDistance])) }
+            let d = Int(docs[i])
+            let dl = Int64(segment.length(of: d))
+            var k = Int(starts[i])
+            let kEnd = Int(starts[i &+ 1])
+            var count = 0
+            var codes: UnsafeRawBufferPointer?
+            while k < kEnd {
+                let start = Int64(values[k]) &- relative
+                k &+= 1
+                guard start >= 0 && start &+ last < dl else { continue }
+                if codes == nil {
+                    codes = segment.checkedWordCodes(of: d)
+                    if codes == nil { codes = try segment.wordCodes(of: d) }
+                }
+                if let single {
+                    count &+= CommonWords.code(codes!, at: Int(start) &+ single.relative) == single.code ? 1 : 0
+                    continue
+                }
+                var all = true
+                for c in coded where CommonWords.code(codes!, at: Int(start) &+ c.relative) != c.code {
+                    all = false
+                    break
+                }
+                count &+= all ? 1 : 0
+            }
+            if count > 0 { return (i, count) }
+            i &+= 1
+        }
+        return nil
     }
 
     /// The number of starts of the phrase in document `d` (the current one of the proposer
