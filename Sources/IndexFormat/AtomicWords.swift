@@ -12,9 +12,10 @@ import Darwin
 /// Many searchers may share one `SegmentReader` from several threads: each word is an
 /// atomic, written only with a value derived from the file (the same whichever thread
 /// derives it). A reader that sees 0 merely derives the value again.
+@usableFromInline
 class AtomicWords: @unchecked Sendable {
-    let words: UnsafeMutablePointer<Atomic<UInt64>>
-    let count: Int
+    @usableFromInline let words: UnsafeMutablePointer<Atomic<UInt64>>
+    @usableFromInline let count: Int
 
     init(count: Int) {
         self.count = max(1, count)
@@ -33,12 +34,13 @@ class AtomicWords: @unchecked Sendable {
 /// Which blocks of a mapped, immutable segment have had their checksum verified in this
 /// process, so that a block read again by later queries is not checksummed again: a bit
 /// per block, set after a successful check.
+@usableFromInline
 final class VerifiedBlocks: AtomicWords, @unchecked Sendable {
     init(capacity bits: Int) {
         super.init(count: (bits + 63) / 64)
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     func contains(_ bit: Int) -> Bool {
         let w = bit >> 6
         guard w >= 0 && w < count else { return false }

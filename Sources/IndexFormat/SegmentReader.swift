@@ -68,11 +68,11 @@ public final class SegmentReader: @unchecked Sendable {
     /// The terms of the common-word codes (`CommonWords`; version 7 on, else none): code
     /// k names `commonWords[k - 1]`.
     public let commonWords: [[UInt8]]
-    let wordCodes: UnsafeRawBufferPointer
-    let wordOffsets: UnsafeRawBufferPointer
-    let wordOffsetWidth: Int
+    @usableFromInline let wordCodes: UnsafeRawBufferPointer
+    @usableFromInline let wordOffsets: UnsafeRawBufferPointer
+    @usableFromInline let wordOffsetWidth: Int
     /// Documents whose common-word codes have been checked against their CRC-32C.
-    let verifiedWordCodes: VerifiedBlocks
+    @usableFromInline let verifiedWordCodes: VerifiedBlocks
     /// The lists of the pairs of common words side by side (`CommonPairs`; version 10
     /// on, else `nil`); its table is checked when the segment is opened.
     public let commonPairs: CommonPairTable?
@@ -366,7 +366,7 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// `doc`'s common-word codes when `wordCodes(of:)` has checked them already, else
     /// `nil` (then that call checks them): the read of a loop over many documents.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func checkedWordCodes(of doc: Int) -> UnsafeRawBufferPointer? {
         guard wordOffsetWidth == 4 && verifiedWordCodes.contains(doc) else { return nil }
         let (start, end) = wordCodesRange(of: doc)
@@ -375,14 +375,15 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// Where `doc`'s common-word codes and their CRC lie, as 4-byte offsets say
     /// (`wordOffsetWidth` 4, `doc` in range; not checked against the section here).
-    @inline(__always)
-    private func wordCodesRange(of doc: Int) -> (start: Int, end: Int) {
+    @inlinable @inline(__always)
+    func wordCodesRange(of doc: Int) -> (start: Int, end: Int) {
         (Int(UInt32(littleEndian: wordOffsets.loadUnaligned(fromByteOffset: doc &* 4, as: UInt32.self))),
          Int(UInt32(littleEndian: wordOffsets.loadUnaligned(fromByteOffset: doc &* 4 &+ 4, as: UInt32.self))))
     }
 
     /// Asks the CPU to bring `doc`'s common-word codes into its cache (up to 8 lines),
     /// for a query that will read them soon.
+    @inlinable
     public func prefetchWordCodes(of doc: Int) {
         guard wordOffsetWidth == 4, doc >= 0, doc < documentCount else { return }
         let (start, end) = wordCodesRange(of: doc)
