@@ -334,6 +334,41 @@ void csimd_set_bits(const uint32_t *docs, int32_t count, uint32_t base, uint64_t
     bits[word] |= pending;
 }
 
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+static int32_t count_below_avx2(const int32_t *values, int32_t count, int32_t target) {
+    const __m256i t = _mm256_set1_epi32(target);
+    // A compare gives -1 per value below: subtracting it counts, two sums in turn so
+    // that no add waits on the one before.
+    __m256i even = _mm256_setzero_si256(), odd = _mm256_setzero_si256();
+    int32_t i = 0;
+    for (; i + 16 <= count; i += 16) {
+        even = _mm256_sub_epi32(even, _mm256_cmpgt_epi32(t, _mm256_loadu_si256((const __m256i *)(values + i))));
+        odd = _mm256_sub_epi32(odd, _mm256_cmpgt_epi32(t, _mm256_loadu_si256((const __m256i *)(values + i + 8))));
+    }
+    if (i + 8 <= count) {
+        even = _mm256_sub_epi32(even, _mm256_cmpgt_epi32(t, _mm256_loadu_si256((const __m256i *)(values + i))));
+        i += 8;
+    }
+    __m256i sum = _mm256_add_epi32(even, odd);
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    int32_t n = _mm_cvtsi128_si32(s);
+    for (; i < count; i++) n += values[i] < target;
+    return n;
+}
+#endif
+
+int32_t csimd_count_below(const int32_t *values, int32_t count, int32_t target) {
+#if defined(__x86_64__)
+    if (available == 1) return count_below_avx2(values, count, target);
+#endif
+    int32_t n = 0;
+    for (int32_t i = 0; i < count; i++) n += values[i] < target;
+    return n;
+}
+
 uint64_t csimd_unpack(const uint8_t *packed, uint32_t *out, int32_t width, int32_t groups, int32_t running, uint64_t start) {
 #if defined(__x86_64__)
     return unpack_avx2(packed, out, width, groups, running, start);

@@ -424,21 +424,11 @@ public final class PostingsIterator {
         let probe = min(i + 4, blockCount)
         while i < probe && docs[i] < wanted { i += 1 }
         if i == probe && i < blockCount && docs[i] < wanted {
-            // Documents are below 2³¹ (the segment's count): signed 32-bit compares.
-            if blockCount == BitPacking.blockSize {
-                let raw = UnsafeRawPointer(docs)
-                let t = SIMD4<Int32>(repeating: target)
-                var below = SIMD4<Int32>.zero
-                for g in 0..<(BitPacking.blockSize / 4) {
-                    let d = raw.loadUnaligned(fromByteOffset: g &* 16, as: SIMD4<Int32>.self)
-                    below &-= unsafeBitCast(d .< t, to: SIMD4<Int32>.self)
-                }
-                i = Int(below.wrappedSum())
-            } else {
-                var below = 0
-                for j in 0..<blockCount { below &+= docs[j] < wanted ? 1 : 0 }
-                i = below
-            }
+            // Documents are below 2³¹ (the segment's count): signed 32-bit compares,
+            // eight at a time with AVX2.
+            i = Int(UnsafeRawPointer(docs).withMemoryRebound(to: Int32.self, capacity: blockCount) {
+                csimd_count_below($0, Int32(blockCount), target)
+            })
         }
         if i == blockCount {
             _doc = Self.exhausted

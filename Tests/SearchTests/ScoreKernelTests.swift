@@ -118,4 +118,23 @@ final class ScoreKernelTests: XCTestCase {
             XCTAssertEqual(bits, expected, "round \(round), \(docs.count) documents from \(base)")
         }
     }
+
+    /// A block's documents below a target are counted (`csimd_count_below`, the index of
+    /// a seek within the block) as one at a time would, for every length up to a block
+    /// and targets below, inside and above the values.
+    func testCountBelowCountsEachValueBelowTheTarget() {
+        var rng = SeededGenerator(seed: 0xC0B7)
+        for round in 0..<2000 {
+            let count = round % 130
+            var values: [Int32] = []
+            var v = Int32.random(in: 0...1_000_000, using: &rng)
+            for _ in 0..<count {
+                values.append(v)
+                v += Int32.random(in: 1...50, using: &rng)
+            }
+            let target = Int32.random(in: (values.first ?? 0) - 10...v + 10, using: &rng)
+            let counted = values.withUnsafeBufferPointer { csimd_count_below($0.baseAddress, Int32(count), target) }
+            XCTAssertEqual(Int(counted), values.filter { $0 < target }.count, "round \(round), \(count) values, target \(target)")
+        }
+    }
 }

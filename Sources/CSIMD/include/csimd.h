@@ -56,6 +56,10 @@ double csimd_best_score(const uint32_t *docs, const uint32_t *freqs, int32_t cou
 /// AVX2 while they fall in one word.
 void csimd_set_bits(const uint32_t *docs, int32_t count, uint32_t base, uint64_t *bits);
 
+/// How many of `values[0..<count]` are below `target` (signed compares): for increasing
+/// values, the index of the first one at or above it. Eight at a time with AVX2.
+int32_t csimd_count_below(const int32_t *values, int32_t count, int32_t target);
+
 /// Tells the CPU that this thread is waiting in a loop (a hint; no effect on results).
 static inline void csimd_pause(void) {
 #if defined(__x86_64__)
