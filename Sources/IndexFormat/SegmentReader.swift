@@ -346,11 +346,19 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     /// The common-word codes of `doc` (`CommonWords`: `CommonWords.byteCount` bytes),
-    /// checked against their CRC-32C the first time in this process.
+    /// checked against their CRC-32C the first time in this process. Inlinable: a query
+    /// reads the codes of many documents, most of them checked already.
+    @inlinable
     public func wordCodes(of doc: Int) throws(IndexError) -> UnsafeRawBufferPointer {
         // Checked already (offsets, length and CRC-32C; the file does not change): the
         // codes where the offsets say, without checking them again.
         if let codes = checkedWordCodes(of: doc) { return codes }
+        return try checkWordCodes(of: doc)
+    }
+
+    /// `wordCodes(of:)` the first time: the record's bounds and length, and its CRC.
+    @usableFromInline
+    func checkWordCodes(of doc: Int) throws(IndexError) -> UnsafeRawBufferPointer {
         let bytes = try record(wordOffsets, width: wordOffsetWidth, wordCodes, doc, what: "common words")
         let count = CommonWords.byteCount(length: length(of: doc), count: commonWords.count)
         guard bytes.count == count + 4 else { throw corrupt("common words of document \(doc) are damaged") }
@@ -364,10 +372,9 @@ public final class SegmentReader: @unchecked Sendable {
         return codes
     }
 
-    /// `doc`'s common-word codes when `wordCodes(of:)` has checked them already, else
-    /// `nil` (then that call checks them): the read of a loop over many documents.
+    /// `doc`'s common-word codes when `wordCodes(of:)` has checked them already, else `nil`.
     @inlinable @inline(__always)
-    public func checkedWordCodes(of doc: Int) -> UnsafeRawBufferPointer? {
+    func checkedWordCodes(of doc: Int) -> UnsafeRawBufferPointer? {
         guard wordOffsetWidth == 4 && verifiedWordCodes.contains(doc) else { return nil }
         let (start, end) = wordCodesRange(of: doc)
         return UnsafeRawBufferPointer(start: wordCodes.baseAddress! + start, count: end &- start &- 4)

@@ -42,16 +42,12 @@ final class CommonWordPhraseScorer: DocScorer {
     private let readsBlockPositions: Bool
     /// The phrase is the proposer once and coded words only (the usual phrase of a
     /// rarer word and common ones): its documents are walked a block at a time
-    /// (`scanBlock`), without a call per document.
+    /// (`walk(to:)`), without a call per document.
     private let walksBlocks: Bool
-    /// In that walk: the proposer's block (from `blockWithPositions()`), where the walk
-    /// goes on (`scan`) and the block's last document; `scanEnd` 0 when none is held.
-    private var blockDocs: UnsafePointer<UInt32>?
-    private var blockValues: UnsafePointer<Int32>?
-    private var blockStarts: UnsafePointer<Int32>?
+    /// In that walk: the proposer's block (from `blockWithPositions()`; `nil` when none
+    /// is held) and where the walk goes on in it.
+    private var held: (docs: UnsafePointer<UInt32>, index: Int, count: Int, values: UnsafePointer<Int32>, starts: UnsafePointer<Int32>)?
     private var scan = 0
-    private var scanEnd = 0
-    private var blockLast: Int32 = -1
     private(set) var doc: Int32 = -1
     private var frequency = 0
     /// A second term in at least 1/8 of the documents meets the proposer in enough of a
@@ -132,39 +128,38 @@ final class CommonWordPhraseScorer: DocScorer {
     private func walk(to target: Int32) throws(IndexError) -> Int32 {
         var target = target
         while true {
-            if scanEnd > 0 && target <= blockLast {
-                let docs = blockDocs!
-                var i = scan
-                while i < scanEnd && Int32(bitPattern: docs[i]) < target { i &+= 1 }
-                if let (found, count) = try scanBlock(from: i) {
-                    scan = found &+ 1
-                    frequency = count
-                    doc = Int32(bitPattern: docs[found])
-                    return doc
+            if let block = held {
+                let last = Int32(bitPattern: block.docs[block.count - 1])
+                if target <= last {
+                    var i = scan
+                    while i < block.count && Int32(bitPattern: block.docs[i]) < target { i &+= 1 }
+                    if let (found, count) = try firstMatch(in: block, from: i) {
+                        scan = found &+ 1
+                        frequency = count
+                        doc = Int32(bitPattern: block.docs[found])
+                        return doc
+                    }
+                    target = last &+ 1
                 }
-                target = blockLast &+ 1
+                held = nil
             }
-            scanEnd = 0
             if try driver.advance(to: target) == PostingsIterator.exhausted {
                 doc = PostingsIterator.exhausted
                 return doc
             }
             let block = try driver.blockWithPositions()
-            blockDocs = block.docs
-            blockValues = block.values
-            blockStarts = block.starts
+            held = block
             scan = block.index
-            scanEnd = block.count
-            blockLast = Int32(bitPattern: block.docs[block.count - 1])
         }
     }
 
-    /// The first document of the held block from its index `i` on that holds the phrase,
-    /// and the phrase's count there; `nil` when none does. The same test as
-    /// `matches(in:)` for a phrase that `walksBlocks`.
-    private func scanBlock(from i: Int) throws(IndexError) -> (index: Int, count: Int)? {
-        let docs = blockDocs!, values = blockValues!, starts = blockStarts!
-        let end = scanEnd
+    /// The first document of `block` from its index `i` on that holds the phrase, and
+    /// the phrase's count there; `nil` when none does. The same test as `matches(in:)`
+    /// for a phrase that `walksBlocks`.
+    private func firstMatch(in block: (docs: UnsafePointer<UInt32>, index: Int, count: Int, values: UnsafePointer<Int32>, starts: UnsafePointer<Int32>),
+                            from i: Int) throws(IndexError) -> (index: Int, count: Int)? {
+        let docs = block.docs, values = block.values, starts = block.starts
+        let end = block.count
         let relative = driverRelative
         // One coded word (the usual phrase of two words) tested without a loop over them.
         let single = coded.count == 1 ? coded[0] : nil
@@ -182,25 +177,25 @@ final class CommonWordPhraseScorer: DocScorer {
                 let start = Int64(values[k]) &- relative
                 k &+= 1
                 guard start >= 0 && start &+ last < dl else { continue }
-                if codes == nil {
-                    codes = segment.checkedWordCodes(of: d)
-                    if codes == nil { codes = try segment.wordCodes(of: d) }
-                }
+                if codes == nil { codes = try segment.wordCodes(of: d) }
                 if let single {
                     count &+= CommonWords.code(codes!, at: Int(start) &+ single.relative) == single.code ? 1 : 0
-                    continue
+                } else {
+                    count &+= codedWordsStand(in: codes!, from: Int(start)) ? 1 : 0
                 }
-                var all = true
-                for c in coded where CommonWords.code(codes!, at: Int(start) &+ c.relative) != c.code {
-                    all = false
-                    break
-                }
-                count &+= all ? 1 : 0
             }
             if count > 0 { return (i, count) }
             i &+= 1
         }
         return nil
+    }
+
+    /// Whether every coded word stands at its place in `codes` for a phrase starting at
+    /// `start`.
+    @inline(__always)
+    private func codedWordsStand(in codes: UnsafeRawBufferPointer, from start: Int) -> Bool {
+        for c in coded where CommonWords.code(codes, at: start &+ c.relative) != c.code { return false }
+        return true
     }
 
     /// The number of starts of the phrase in document `d` (the current one of the proposer
@@ -261,17 +256,9 @@ final class CommonWordPhraseScorer: DocScorer {
                     kept &+= CommonWords.code(codes, at: Int(start) &+ relative) == code ? 1 : 0
                 }
             } else {
-                for i in 0..<count {
-                    let start = Int(s[i])
-                    var all = true
-                    for c in coded where CommonWords.code(codes, at: start + c.relative) != c.code {
-                        all = false
-                        break
-                    }
-                    if all {
-                        s[kept] = s[i]
-                        kept += 1
-                    }
+                for i in 0..<count where codedWordsStand(in: codes, from: Int(s[i])) {
+                    s[kept] = s[i]
+                    kept += 1
                 }
             }
             count = kept
